@@ -1,0 +1,23 @@
+"""Tortoise models: the gateway's durable record. Imports nothing of the gateway."""
+
+from models.base import StaleVersionError, VersionedModel
+from models.customer import Customer, Refund
+from models.gift_code import GiftCode
+from models.inbox import WebhookEvent
+from models.invoice import Invoice
+from models.payment import Payment
+from models.rate_limit import RateLimitCounter
+from models.subscription import Subscription
+
+__all__ = [
+    "Customer",
+    "GiftCode",
+    "Invoice",
+    "Payment",
+    "RateLimitCounter",
+    "Refund",
+    "StaleVersionError",
+    "Subscription",
+    "VersionedModel",
+    "WebhookEvent",
+]

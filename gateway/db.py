@@ -1,0 +1,75 @@
+"""Database set-up: Tortoise configuration and aerich migrations, per dialect.
+
+aerich writes dialect-specific SQL, so each dialect has its own migration
+folder (`migrations/sqlite`, `migrations/postgres`), both generated from the
+same models and both applied by the test suite.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import migrations
+
+MODELS_MODULES = ["models", "aerich.models"]
+MIGRATIONS_ROOT = Path(migrations.__file__).parent
+
+Dialect = Literal["sqlite", "postgres"]
+
+
+def dialect_of(database_url: str) -> Dialect:
+    return "sqlite" if database_url.startswith("sqlite") else "postgres"
+
+
+def _with_pool(database_url: str, pool_max: int) -> str:
+    """Add asyncpg pool bounds to a postgres URL (unless the URL sets them)."""
+    if dialect_of(database_url) != "postgres":
+        return database_url
+    parts = urlsplit(database_url)
+    query = dict(parse_qsl(parts.query))
+    query.setdefault("minsize", "1")
+    query.setdefault("maxsize", str(pool_max))
+    scheme = "postgres" if parts.scheme in ("postgresql", "asyncpg") else parts.scheme
+    return urlunsplit((scheme, parts.netloc, parts.path, urlencode(query), parts.fragment))
+
+
+def tortoise_config(database_url: str, *, pool_max: int = 10) -> dict[str, Any]:
+    """The one Tortoise configuration every entry point (app, CLI, tests) uses."""
+    connection: str | dict[str, Any] = _with_pool(database_url, pool_max)
+    if dialect_of(database_url) == "sqlite":
+        path = database_url.split("://", 1)[1] or ":memory:"
+        # busy_timeout: concurrent writers wait for SQLite's single write lock instead of failing.
+        connection = {
+            "engine": "tortoise.backends.sqlite",
+            "credentials": {"file_path": path, "busy_timeout": 5000, "journal_mode": "WAL"},
+        }
+    return {
+        "connections": {"default": connection},
+        "apps": {"models": {"models": MODELS_MODULES, "default_connection": "default"}},
+        "use_tz": True,
+        "timezone": "UTC",
+    }
+
+
+def migrations_location(database_url: str) -> Path:
+    return MIGRATIONS_ROOT / dialect_of(database_url)
+
+
+async def apply_migrations(database_url: str) -> list[str]:
+    """Bring the database to the models' schema; returns the versions applied now.
+
+    Safe to run on every start and from several replicas at once on PostgreSQL
+    (aerich runs each version in a transaction and records it in `aerich`).
+    """
+    from aerich import Command  # imported lazily: aerich is heavy and only needed here
+
+    command = Command(
+        tortoise_config=tortoise_config(database_url, pool_max=2),
+        app="models",
+        location=str(migrations_location(database_url)),
+    )
+    async with command:
+        await command.init()
+        return await command.upgrade(run_in_transaction=True)

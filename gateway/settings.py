@@ -1,0 +1,185 @@
+"""Settings from the environment (or `.env`): the only place that reads either.
+
+Every variable of DESIGN.md's table is a field here. Invalid values fail at
+start with the variable's name (see `load_settings`), never deep in a request.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from typing import Annotated, Literal
+from urllib.parse import urlsplit
+
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DEFAULT_STRIPE_API_BASE = "https://api.stripe.com"
+
+
+class SettingsError(Exception):
+    """A setting is missing or wrong; the message names the variable."""
+
+
+def _split_csv(value: object) -> object:
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return value
+
+
+def _origin(value: str) -> str:
+    """Normalise an allowed origin to `scheme://host[:port]`, refusing anything else."""
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"{value!r} is not an http(s) origin")
+    if parts.path not in ("", "/") or parts.query or parts.fragment or parts.username:
+        raise ValueError(f"{value!r} must be an origin only (scheme://host[:port])")
+    port = f":{parts.port}" if parts.port else ""
+    return f"{parts.scheme}://{parts.hostname}{port}"
+
+
+class RateLimit(tuple):
+    """`count/windowS`, e.g. ``10/600s``."""
+
+    __slots__ = ()
+
+    @classmethod
+    def parse(cls, text: str) -> RateLimit:
+        match = re.fullmatch(r"\s*(\d+)\s*/\s*(\d+)\s*s?\s*", text)
+        if not match or int(match[1]) < 1 or int(match[2]) < 1:
+            raise ValueError(f"{text!r} is not COUNT/SECONDSs, e.g. 10/600s")
+        return cls((int(match[1]), int(match[2])))
+
+    @property
+    def count(self) -> int:
+        return self[0]
+
+    @property
+    def window(self) -> timedelta:
+        return timedelta(seconds=self[1])
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+    )
+
+    database_url: str = "sqlite://./billing.sqlite3"
+    db_pool_max: int = Field(default=10, ge=1, le=200)
+
+    stripe_api_key: SecretStr | None = None
+    stripe_api_base: str = DEFAULT_STRIPE_API_BASE
+    stripe_webhook_secret: Annotated[list[SecretStr], NoDecode] = Field(default_factory=list)
+    stripe_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+
+    auth_jwt_secret: SecretStr | None = None
+    auth_jwt_public_key: SecretStr | None = None
+    auth_jwt_audience: str | None = None
+    auth_jwt_issuer: str | None = None
+
+    redirect_allowed_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["http://localhost:3000"]
+    )
+    cors_allowed_origins: Annotated[list[str] | None, NoDecode] = None
+
+    graphiql: bool = True
+    graphql_introspection: bool = True
+    graphql_max_depth: int = Field(default=12, ge=2, le=50)
+    graphql_max_aliases: int = Field(default=30, ge=1, le=1000)
+    graphql_max_tokens: int = Field(default=2000, ge=50, le=100_000)
+    max_request_bytes: int = Field(default=1_048_576, ge=1024)
+
+    clock: Literal["system", "sandbox"] = "system"
+
+    refund_window_days: int = Field(default=14, ge=0)
+    refund_abuse_limit: int = Field(default=2, ge=1)
+    refund_abuse_window_days: int = Field(default=365, ge=1)
+    gift_code_ttl_days: int = Field(default=365, ge=1)
+    redeem_rate_limit: Annotated[RateLimit, NoDecode] = Field(
+        default_factory=lambda: RateLimit.parse("10/600s")
+    )
+
+    outbound_webhook_url: str | None = None
+    outbound_webhook_secret: SecretStr | None = None
+
+    log_level: str = "INFO"
+    log_json: bool = True
+
+    @field_validator("stripe_webhook_secret", mode="before")
+    @classmethod
+    def _secrets(cls, value: object) -> object:
+        return _split_csv(value)
+
+    @field_validator("redirect_allowed_origins", "cors_allowed_origins", mode="before")
+    @classmethod
+    def _origins(cls, value: object) -> object:
+        value = _split_csv(value)
+        if isinstance(value, list):
+            return [_origin(str(v)) for v in value]
+        return value
+
+    @field_validator("redeem_rate_limit", mode="before")
+    @classmethod
+    def _rate(cls, value: object) -> object:
+        return RateLimit.parse(value) if isinstance(value, str) else value
+
+    @field_validator("database_url")
+    @classmethod
+    def _db_url(cls, value: str) -> str:
+        scheme = value.split("://", 1)[0]
+        if "://" not in value or scheme not in ("sqlite", "postgres", "postgresql", "asyncpg"):
+            raise ValueError("must be sqlite://PATH or postgres://USER:PASS@HOST:PORT/DB")
+        return value
+
+    @field_validator("stripe_api_base")
+    @classmethod
+    def _api_base(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("must be an http(s) URL")
+        return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _cors_default(self) -> Settings:
+        if self.cors_allowed_origins is None:
+            self.cors_allowed_origins = list(self.redirect_allowed_origins)
+        return self
+
+    @property
+    def dialect(self) -> Literal["sqlite", "postgres"]:
+        return "sqlite" if self.database_url.startswith("sqlite") else "postgres"
+
+    def require_for_serve(self) -> None:
+        """`serve` talks to real Stripe and real users: these must be set."""
+        missing = []
+        if self.stripe_api_key is None:
+            missing.append("STRIPE_API_KEY")
+        if not self.stripe_webhook_secret:
+            missing.append("STRIPE_WEBHOOK_SECRET")
+        if self.auth_jwt_secret is None and self.auth_jwt_public_key is None:
+            missing.append("AUTH_JWT_SECRET (or AUTH_JWT_PUBLIC_KEY)")
+        if missing:
+            raise SettingsError("missing required setting(s): " + ", ".join(missing))
+        key = self.stripe_api_key.get_secret_value() if self.stripe_api_key else ""
+        if not key.startswith(("sk_", "rk_")):
+            raise SettingsError(
+                "STRIPE_API_KEY must be a secret key (sk_…) or restricted key (rk_…)"
+            )
+        for secret in self.stripe_webhook_secret:
+            if not secret.get_secret_value().startswith("whsec_"):
+                raise SettingsError("STRIPE_WEBHOOK_SECRET entries must start with whsec_")
+        jwt_secret = self.auth_jwt_secret.get_secret_value() if self.auth_jwt_secret else None
+        if jwt_secret is not None and len(jwt_secret) < 32:
+            raise SettingsError("AUTH_JWT_SECRET must be at least 32 characters")
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build settings, turning pydantic's report into one line per bad variable."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        lines = []
+        for error in exc.errors():
+            name = str(error["loc"][0]).upper() if error["loc"] else "settings"
+            lines.append(f"{name}: {error['msg']}")
+        raise SettingsError("invalid setting(s): " + "; ".join(lines)) from None

@@ -1,0 +1,42 @@
+"""Invoices, mirrored from Stripe's invoice events."""
+
+from tortoise import fields
+
+from models.base import VersionedModel
+from models.enums import Currency, InvoiceStatus
+
+
+class Invoice(VersionedModel):
+    """A Stripe invoice and its tax breakdown.
+
+    `tax_breakdown` is a JSON list of `{"amount", "rate_percent", "jurisdiction",
+    "inclusive"}`: always read with its invoice, never queried on its own, so a
+    separate table would only add a statement per page.
+    """
+
+    id = fields.BigIntField(primary_key=True)
+    user_id = fields.CharField(max_length=128)
+    stripe_invoice_id = fields.CharField(max_length=64, unique=True)
+    stripe_customer_id = fields.CharField(max_length=64, null=True)
+    stripe_subscription_id = fields.CharField(max_length=64, null=True)
+    number = fields.CharField(max_length=64, null=True)
+    status = fields.CharEnumField(InvoiceStatus, max_length=16)
+    currency = fields.CharEnumField(Currency, max_length=3)
+    subtotal = fields.BigIntField()
+    tax = fields.BigIntField()
+    total = fields.BigIntField()
+    amount_paid = fields.BigIntField()
+    amount_due = fields.BigIntField()
+    tax_breakdown = fields.JSONField(default=list)
+    period_start = fields.DatetimeField(null=True)
+    period_end = fields.DatetimeField(null=True)
+    paid_at = fields.DatetimeField(null=True)
+    hosted_invoice_url = fields.CharField(max_length=1000, null=True)
+    invoice_pdf = fields.CharField(max_length=1000, null=True)
+    stripe_synced_at = fields.BigIntField(default=0)
+    created_at = fields.DatetimeField()
+    updated_at = fields.DatetimeField()
+
+    class Meta:
+        table = "invoices"
+        indexes = (("user_id", "created_at", "id"),)

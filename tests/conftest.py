@@ -1,0 +1,84 @@
+"""Test set-up shared by the whole suite.
+
+The suite runs once per database: `TEST_DATABASE_URL` picks it (the README's
+test command runs SQLite, then PostgreSQL). Each run builds the schema with the
+real aerich migrations of that dialect, so a migration that does not apply fails
+the suite. Tables are emptied before each test that asks for `db`.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import asyncpg
+import pytest
+from tortoise import Tortoise, connections
+
+from gateway.db import apply_migrations, dialect_of, tortoise_config
+
+_TMP = tempfile.mkdtemp(prefix="bg-tests-")
+DATABASE_URL = os.environ.get("TEST_DATABASE_URL") or f"sqlite://{Path(_TMP) / 'test.sqlite3'}"
+DIALECT = dialect_of(DATABASE_URL)
+TABLES = (
+    "refunds",
+    "gift_codes",
+    "payments",
+    "subscriptions",
+    "invoices",
+    "customers",
+    "webhook_events",
+    "rate_limit_counters",
+)
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"database: {DIALECT} ({DATABASE_URL.split('@')[-1]})"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if DIALECT == "postgres":
+        return
+    skip = pytest.mark.skip(reason="needs PostgreSQL: run with TEST_DATABASE_URL=postgres://…")
+    for item in items:
+        if "postgres_only" in item.keywords:
+            item.add_marker(skip)
+
+
+async def _reset_postgres(url: str) -> None:
+    """Start from an empty database so the migrations are applied from scratch."""
+    conn = await asyncpg.connect(url.split("?")[0])
+    try:
+        await conn.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
+    finally:
+        await conn.close()
+
+
+@pytest.fixture(scope="session")
+def database_url() -> str:
+    return DATABASE_URL
+
+
+@pytest.fixture(scope="session")
+async def migrated_db(database_url: str) -> AsyncIterator[str]:
+    """The test database with every migration applied, and Tortoise initialised on it."""
+    if DIALECT == "postgres":
+        await _reset_postgres(database_url)
+    applied = await apply_migrations(database_url)
+    assert applied, "no migration applied to a fresh database"
+    await Tortoise.init(config=tortoise_config(database_url, pool_max=20))
+    yield database_url
+    await Tortoise.close_connections()
+
+
+@pytest.fixture
+async def db(migrated_db: str) -> AsyncIterator[str]:
+    """An empty, migrated database for one test."""
+    conn = connections.get("default")
+    if DIALECT == "postgres":
+        await conn.execute_script(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE")
+    else:
+        await conn.execute_script("".join(f"DELETE FROM {table};" for table in TABLES))
+    yield migrated_db
