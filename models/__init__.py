@@ -1,6 +1,7 @@
 """Tortoise models: the gateway's durable record. Imports nothing of the gateway."""
 
 from models.base import StaleVersionError, VersionedModel
+from models.catalog_price import CatalogPrice
 from models.customer import Customer, Refund
 from models.gift_code import GiftCode
 from models.inbox import WebhookEvent
@@ -10,6 +11,7 @@ from models.rate_limit import RateLimitCounter
 from models.subscription import Subscription
 
 __all__ = [
+    "CatalogPrice",
     "Customer",
     "GiftCode",
     "Invoice",

@@ -31,6 +31,7 @@ TABLES = (
     "customers",
     "webhook_events",
     "rate_limit_counters",
+    "catalog_prices",
 )
 
 
