@@ -8,29 +8,15 @@ build it around the sandbox without touching the environment.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
 
 import stripe
 
 from billing.clock import Clock
-
-
-@dataclass(frozen=True)
-class Policy:
-    """The business numbers of DESIGN.md's settings table."""
-
-    refund_window: timedelta = timedelta(days=14)
-    refund_abuse_limit: int = 2
-    refund_abuse_window: timedelta = timedelta(days=365)
-    gift_code_ttl: timedelta = timedelta(days=365)
-    redeem_limit_count: int = 10
-    redeem_limit_window: timedelta = timedelta(seconds=600)
-    redirect_allowed_origins: tuple[str, ...] = ("http://localhost:3000",)
-    stripe_timeout_seconds: float = 10.0
+from billing.deps import BillingConfig
 
 
 @dataclass(frozen=True)
 class Services:
     clock: Clock
     stripe: stripe.StripeClient
-    policy: Policy = field(default_factory=Policy)
+    config: BillingConfig = field(default_factory=BillingConfig)

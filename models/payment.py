@@ -17,6 +17,9 @@ class Payment(VersionedModel):
 
     id = fields.BigIntField(primary_key=True)
     user_id = fields.CharField(max_length=128)
+    # Our id for the purchase, known before Stripe is called: it travels in the session's,
+    # subscription's and payment intent's metadata, so any of their events finds this row.
+    reference = fields.CharField(max_length=64, unique=True)
     kind = fields.CharEnumField(PaymentKind, max_length=16, default=PaymentKind.CHECKOUT)
     checkout_session_id = fields.CharField(max_length=128, unique=True, null=True)
     stripe_customer_id = fields.CharField(max_length=64, null=True)
