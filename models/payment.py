@@ -1,9 +1,15 @@
 """Payments: one row per checkout (first payment or gift) and one per renewal invoice."""
 
+from uuid import uuid4
+
 from tortoise import fields
 
 from models.base import VersionedModel
 from models.enums import Currency, PaymentKind, PaymentStatus, ProductType
+
+
+def new_reference() -> str:
+    return uuid4().hex
 
 
 class Payment(VersionedModel):
@@ -19,7 +25,7 @@ class Payment(VersionedModel):
     user_id = fields.CharField(max_length=128)
     # Our id for the purchase, known before Stripe is called: it travels in the session's,
     # subscription's and payment intent's metadata, so any of their events finds this row.
-    reference = fields.CharField(max_length=64, unique=True)
+    reference = fields.CharField(max_length=64, unique=True, default=new_reference)
     kind = fields.CharEnumField(PaymentKind, max_length=16, default=PaymentKind.CHECKOUT)
     checkout_session_id = fields.CharField(max_length=128, unique=True, null=True)
     stripe_customer_id = fields.CharField(max_length=64, null=True)
