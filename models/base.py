@@ -7,9 +7,10 @@ concurrent writer is detected instead of silently overwritten.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Self
 
 from tortoise import fields
+from tortoise.exceptions import IntegrityError
 from tortoise.models import Model
 
 
@@ -39,3 +40,35 @@ class VersionedModel(Model):
         for name, value in changes.items():
             setattr(self, name, value)
         self.version += 1
+
+    @classmethod
+    async def upsert_versioned(
+        cls,
+        lookup: dict[str, Any],
+        values: dict[str, Any],
+        *,
+        on_create: dict[str, Any] | None = None,
+        attempts: int = 8,
+    ) -> tuple[Self, bool]:
+        """Make the row found by `lookup` carry `values`; create it (with `on_create`) if absent.
+
+        Race-safe on both sides: a concurrent insert surfaces as IntegrityError on the
+        unique lookup and the loop re-reads; a concurrent update as StaleVersionError.
+        Returns the row and whether anything was written.
+        """
+        for _ in range(attempts):
+            row = await cls.get_or_none(**lookup)
+            if row is None:
+                try:
+                    return await cls.create(**lookup, **values, **(on_create or {})), True
+                except IntegrityError:
+                    continue
+            changes = {k: v for k, v in values.items() if getattr(row, k) != v}
+            if not changes:
+                return row, False
+            try:
+                await row.save_versioned(**changes)
+                return row, True
+            except StaleVersionError:
+                continue
+        raise StaleVersionError(f"{cls.__name__} {lookup} kept changing")

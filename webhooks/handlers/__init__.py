@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from webhooks.handlers import checkout, invoices, payment_intents, subscriptions
+from webhooks.registry import Handler
 
-if TYPE_CHECKING:
-    from webhooks.registry import Handler
-
-HANDLERS: dict[str, Handler] = {}
+HANDLERS: dict[str, Handler] = {
+    **checkout.HANDLERS,
+    **subscriptions.HANDLERS,
+    **invoices.HANDLERS,
+    **payment_intents.HANDLERS,
+}

@@ -1,0 +1,180 @@
+"""Invoices and renewal payments, kept in step with Stripe's invoice events.
+
+The invoice row mirrors Stripe's invoice. Payment rows follow DESIGN.md: the
+first invoice of a subscription belongs to its checkout's row (found through
+the subscription's metadata `payment_reference`); every later invoice gets its
+own RENEWAL row keyed by the invoice id; a gift's invoice is attached to the
+gift's checkout row.
+"""
+
+from __future__ import annotations
+
+import logging
+from decimal import Decimal
+from typing import Any
+
+from tortoise.exceptions import IntegrityError
+
+from billing import payment_status
+from billing import stripe_objects as so
+from billing.payment_status import Happening
+from billing.services import Services
+from billing.subscriptions import owner_of
+from models import Invoice, Payment, Subscription
+from models.enums import InvoiceStatus, PaymentKind, PaymentStatus, ProductType
+
+log = logging.getLogger("billing.invoices")
+
+FIRST_INVOICE_REASONS = frozenset({"subscription_create"})
+# Which happening a non-paid invoice event means for its renewal payment.
+EVENT_HAPPENING = {
+    "invoice.payment_failed": Happening.INVOICE_FAILED,
+    "invoice.payment_action_required": Happening.INVOICE_ACTION_REQUIRED,
+}
+
+
+async def fetch_invoice(services: Services, invoice_id: str) -> dict[str, Any]:
+    invoice = await services.stripe.v1.invoices.retrieve_async(invoice_id, params={"expand": ["payments"]})
+    return so.as_dict(invoice)
+
+
+def _rate_percent(entry: dict[str, Any]) -> tuple[str, str | None]:
+    """The rate as a string ("19", "8.875") and its jurisdiction, from a `total_taxes` entry."""
+    rate = (entry.get("tax_rate_details") or {}).get("tax_rate")
+    if isinstance(rate, dict) and rate.get("percentage") is not None:
+        percent = Decimal(str(rate["percentage"]))
+        jurisdiction = rate.get("jurisdiction") or rate.get("country")
+    else:
+        taxable = int(entry.get("taxable_amount") or 0)
+        amount = int(entry.get("amount") or 0)
+        percent = (
+            (Decimal(amount) * 100 / Decimal(taxable)).quantize(Decimal("0.001")) if taxable else Decimal(0)
+        )
+        jurisdiction = None
+    text = format(percent.normalize(), "f")
+    return text, jurisdiction
+
+
+def tax_breakdown(invoice: dict[str, Any]) -> list[dict[str, Any]]:
+    lines = []
+    for entry in invoice.get("total_taxes") or []:
+        percent, jurisdiction = _rate_percent(entry)
+        lines.append(
+            {
+                "amount": int(entry.get("amount") or 0),
+                "rate_percent": percent,
+                "jurisdiction": jurisdiction,
+                "inclusive": entry.get("tax_behavior") == "inclusive",
+            }
+        )
+    return lines
+
+
+def _invoice_columns(invoice: dict[str, Any]) -> dict[str, Any]:
+    lines = (invoice.get("lines") or {}).get("data") or []
+    period = (lines[0].get("period") or {}) if lines else {}
+    taxes = tax_breakdown(invoice)
+    transitions = invoice.get("status_transitions") or {}
+    return {
+        "stripe_customer_id": so.obj_id(invoice.get("customer")),
+        "stripe_subscription_id": so.invoice_subscription_id(invoice),
+        "number": invoice.get("number"),
+        "status": so.invoice_status(invoice.get("status")),
+        "currency": so.currency(invoice["currency"]),
+        "subtotal": int(invoice.get("subtotal") or 0),
+        "tax": sum(t["amount"] for t in taxes),
+        "total": int(invoice.get("total") or 0),
+        "amount_paid": int(invoice.get("amount_paid") or 0),
+        "amount_due": int(invoice.get("amount_due") or 0),
+        "tax_breakdown": taxes,
+        "period_start": so.ts(period.get("start")),
+        "period_end": so.ts(period.get("end")),
+        "paid_at": so.ts(transitions.get("paid_at")),
+        "hosted_invoice_url": invoice.get("hosted_invoice_url"),
+        "invoice_pdf": invoice.get("invoice_pdf"),
+        "created_at": so.ts(invoice["created"]),
+    }
+
+
+async def _renewal_row(services: Services, invoice: dict[str, Any], user_id: str) -> Payment:
+    existing = await Payment.get_or_none(stripe_invoice_id=invoice["id"])
+    if existing is not None:
+        return existing
+    sub_id = so.invoice_subscription_id(invoice)
+    sub = await Subscription.get_or_none(stripe_subscription_id=sub_id) if sub_id else None
+    product = so.invoice_subscription_metadata(invoice).get("product_type")
+    product_type = sub.product_type if sub else ProductType(product or ProductType.PREMIUM_MONTHLY)
+    lines = (invoice.get("lines") or {}).get("data") or []
+    pricing = (lines[0].get("pricing") or {}).get("price_details") or {} if lines else {}
+    now = services.clock.now()
+    try:
+        return await Payment.create(
+            user_id=user_id,
+            kind=PaymentKind.RENEWAL,
+            stripe_customer_id=so.obj_id(invoice.get("customer")),
+            stripe_subscription_id=sub_id,
+            stripe_invoice_id=invoice["id"],
+            stripe_payment_intent_id=so.invoice_payment_intent_id(invoice),
+            stripe_price_id=pricing.get("price") or (sub.stripe_price_id if sub else None),
+            product_type=product_type,
+            amount=int(invoice.get("amount_due") or invoice.get("total") or 0),
+            currency=so.currency(invoice["currency"]),
+            status=PaymentStatus.PENDING,
+            is_gift=False,
+            created_at=so.ts(invoice["created"]) or now,
+            updated_at=now,
+        )
+    except IntegrityError:
+        return await Payment.get(stripe_invoice_id=invoice["id"])
+
+
+async def _first_invoice_row(invoice: dict[str, Any]) -> Payment | None:
+    reference = so.invoice_subscription_metadata(invoice).get("payment_reference") or so.metadata(
+        invoice
+    ).get("payment_reference")
+    if reference:
+        row = await Payment.get_or_none(reference=reference)
+        if row is not None:
+            return row
+    return await Payment.get_or_none(stripe_invoice_id=invoice["id"])
+
+
+async def sync_invoice(services: Services, invoice_id: str, event_type: str) -> Invoice | None:
+    """Apply Stripe's current invoice, and what it means for its payment row."""
+    invoice = await fetch_invoice(services, invoice_id)
+    customer_id = so.obj_id(invoice.get("customer"))
+    user_id = await owner_of({"metadata": so.invoice_subscription_metadata(invoice)}, customer_id)
+    if user_id is None:
+        log.info("invoice of an unknown customer ignored", extra={"invoice": invoice_id})
+        return None
+    now = services.clock.now()
+    row, _ = await Invoice.upsert_versioned(
+        {"stripe_invoice_id": invoice["id"]},
+        _invoice_columns(invoice),
+        on_create={"user_id": user_id, "updated_at": now},
+    )
+    sub_id = so.invoice_subscription_id(invoice)
+    pi_id = so.invoice_payment_intent_id(invoice)
+
+    if sub_id is None or invoice.get("billing_reason") in FIRST_INVOICE_REASONS:
+        # The checkout's own invoice: attach ids, the checkout events decide the status.
+        payment = await _first_invoice_row(invoice)
+        if payment is not None:
+            ids = {"stripe_invoice_id": invoice["id"]}
+            if sub_id:
+                ids["stripe_subscription_id"] = sub_id
+            if pi_id:
+                ids["stripe_payment_intent_id"] = pi_id
+            await payment_status.apply(payment, None, now, also=lambda _p: ids)
+        return row
+
+    if int(invoice.get("amount_due") or 0) == 0 and row.status != InvoiceStatus.PAID:
+        return row  # nothing to charge (e.g. a gift moved the period): no payment row
+    payment = await _renewal_row(services, invoice, user_id)
+    if row.status == InvoiceStatus.PAID:
+        happening: Happening | None = Happening.INVOICE_PAID
+    else:
+        happening = EVENT_HAPPENING.get(event_type)
+    ids = {"stripe_payment_intent_id": pi_id} if pi_id else {}
+    await payment_status.apply(payment, happening, now, also=lambda _p: ids)
+    return row

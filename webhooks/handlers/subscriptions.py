@@ -1,0 +1,18 @@
+"""customer.subscription.*: mirror Stripe's current subscription (and with it, premium)."""
+
+from __future__ import annotations
+
+from billing.services import Services
+from billing.subscriptions import sync_subscription
+from webhooks.registry import Handler, StripeEvent
+
+
+async def on_subscription(event: StripeEvent, services: Services) -> None:
+    await sync_subscription(services, event.object["id"])
+
+
+HANDLERS: dict[str, Handler] = {
+    "customer.subscription.created": on_subscription,
+    "customer.subscription.updated": on_subscription,
+    "customer.subscription.deleted": on_subscription,
+}
