@@ -1,0 +1,170 @@
+"""The ``/_sandbox`` control API: drive Stripe's side from tests and scripts.
+
+Why: tests and benchmarks need to do what a buyer, a bank or time would do
+(press Pay, settle a debit, decline a renewal, open a chargeback, advance a
+month) without a browser.  JSON in, JSON out, no API key (loopback only).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from . import checkout, refunds, subscriptions
+from .api import base_url_of, json_response
+from .core import RETRIES_EXHAUSTED, Sandbox
+from .errors import StripeError, invalid
+from .payments import OUTCOMES
+
+
+async def _body(request: Request) -> dict[str, Any]:
+    raw = await request.body()
+    if not raw:
+        return {}
+    try:
+        data = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        raise invalid("Body must be JSON.") from None
+    if not isinstance(data, dict):
+        raise invalid("Body must be a JSON object.")
+    return data
+
+
+def control(handler):
+    """Wrap a control handler: JSON body in, JSON out, Stripe-style errors."""
+
+    async def endpoint(request: Request) -> Response:
+        sb: Sandbox = request.app.state.sandbox
+        sb.base_url = base_url_of(request)
+        try:
+            body = await _body(request)
+            result = handler(sb, request.path_params, body)
+            if hasattr(result, "__await__"):
+                result = await result
+            status = 200
+        except StripeError as exc:
+            result, status = exc.body(), exc.status
+        sb.after_request()
+        return json_response(result, status)
+
+    return endpoint
+
+
+def complete_session(sb: Sandbox, path: dict[str, str], body: dict[str, Any]) -> dict[str, Any]:
+    session = sb.store.get("checkout.session", path["id"])
+    outcome = body.get("outcome", "paid")
+    if outcome not in checkout.OUTCOME_METHODS:
+        raise invalid("outcome must be paid, declined or delayed", param="outcome")
+    return checkout.complete(
+        sb,
+        session,
+        checkout.OUTCOME_METHODS[outcome],
+        country=body.get("country"),
+        state=body.get("state"),
+    )
+
+
+def settle(sb: Sandbox, path: dict[str, str], body: dict[str, Any]) -> dict[str, Any]:
+    pi = sb.store.get("payment_intent", path["id"])
+    return checkout.settle(sb, pi, bool(body.get("succeeded", True)))
+
+
+def card(sb: Sandbox, path: dict[str, str], body: dict[str, Any]) -> dict[str, Any]:
+    customer = sb.store.get("customer", path["id"])
+    outcome = body.get("outcome")
+    if outcome not in OUTCOMES:
+        raise invalid(f"outcome must be one of {', '.join(OUTCOMES)}", param="outcome")
+    sb.store.meta_of(customer["id"])["card_outcome"] = outcome
+    sb.store.touch()
+    return {"customer": customer["id"], "outcome": outcome}
+
+
+def clock_get(sb: Sandbox, path: dict[str, str], body: dict[str, Any]) -> dict[str, Any]:
+    return {"now": sb.clock.now(), "offset": sb.clock.offset}
+
+
+def clock_advance(sb: Sandbox, path: dict[str, str], body: dict[str, Any]) -> dict[str, Any]:
+    seconds = body.get("seconds")
+    if not isinstance(seconds, int) or seconds < 0:
+        raise invalid("seconds must be a non-negative integer", param="seconds")
+    ran = sb.advance(seconds)
+    return {"now": sb.clock.now(), "offset": sb.clock.offset, "jobs_run": ran}
+
+
+def dispute(sb: Sandbox, path: dict[str, str], body: dict[str, Any]) -> dict[str, Any]:
+    charge = sb.store.get("charge", path["id"])
+    return refunds.open_dispute(sb, charge, body.get("reason", "fraudulent"))
+
+
+def close_dispute(sb: Sandbox, path: dict[str, str], body: dict[str, Any]) -> dict[str, Any]:
+    return refunds.close_dispute(sb, sb.store.get("dispute", path["id"]), body.get("status", ""))
+
+
+def fail_refund(sb: Sandbox, path: dict[str, str], body: dict[str, Any]) -> dict[str, Any]:
+    return refunds.fail(sb, sb.store.get("refund", path["id"]))
+
+
+async def flush(sb: Sandbox, path: dict[str, str], body: dict[str, Any]) -> dict[str, Any]:
+    return await sb.webhooks.flush()
+
+
+def events(sb: Sandbox, path: dict[str, str], body: dict[str, Any]) -> dict[str, Any]:
+    by_event: dict[str, list[dict[str, Any]]] = {}
+    for delivery in sb.store.deliveries.values():
+        by_event.setdefault(delivery["event"], []).append(
+            {
+                "endpoint": delivery["endpoint"],
+                "status": delivery["status"],
+                "attempts": delivery["attempts"],
+            }
+        )
+    data = [{"event": event, "deliveries": by_event.get(event["id"], [])} for event in sb.store.all("event")]
+    return {"object": "list", "data": data}
+
+
+def reset(sb: Sandbox, path: dict[str, str], body: dict[str, Any]) -> dict[str, Any]:
+    sb.reset()
+    return {"reset": True, "now": sb.clock.now()}
+
+
+def settings(sb: Sandbox, path: dict[str, str], body: dict[str, Any]) -> dict[str, Any]:
+    """Extra: ``{"retries_exhausted": "canceled" | "unpaid" | "past_due"}``."""
+    if "retries_exhausted" in body:
+        if body["retries_exhausted"] not in RETRIES_EXHAUSTED:
+            raise invalid(
+                f"retries_exhausted must be one of {', '.join(RETRIES_EXHAUSTED)}",
+                param="retries_exhausted",
+            )
+        sb.store.settings["retries_exhausted"] = body["retries_exhausted"]
+        sb.store.touch()
+    return {"retries_exhausted": sb.retries_exhausted}
+
+
+def confirm_invoice(sb: Sandbox, path: dict[str, str], body: dict[str, Any]) -> dict[str, Any]:
+    """Extra: what confirming 3-D Secure on the hosted invoice page does."""
+    invoice = sb.store.get("invoice", path["id"])
+    if invoice["status"] != "open":
+        raise invalid(f"Invoice {invoice['id']} is not open (status {invoice['status']}).")
+    subscriptions.attempt(sb, invoice, outcome="ok")
+    return invoice
+
+
+ROUTES = [
+    Route("/_sandbox/checkout/sessions/{id}/complete", control(complete_session), methods=["POST"]),
+    Route("/_sandbox/payment_intents/{id}/settle", control(settle), methods=["POST"]),
+    Route("/_sandbox/customers/{id}/card", control(card), methods=["POST"]),
+    Route("/_sandbox/clock", control(clock_get), methods=["GET"]),
+    Route("/_sandbox/clock/advance", control(clock_advance), methods=["POST"]),
+    Route("/_sandbox/charges/{id}/dispute", control(dispute), methods=["POST"]),
+    Route("/_sandbox/disputes/{id}/close", control(close_dispute), methods=["POST"]),
+    Route("/_sandbox/refunds/{id}/fail", control(fail_refund), methods=["POST"]),
+    Route("/_sandbox/webhooks/flush", control(flush), methods=["POST"]),
+    Route("/_sandbox/events", control(events), methods=["GET"]),
+    Route("/_sandbox/reset", control(reset), methods=["POST"]),
+    Route("/_sandbox/settings", control(settings), methods=["GET", "POST"]),
+    Route("/_sandbox/invoices/{id}/confirm", control(confirm_invoice), methods=["POST"]),
+]

@@ -1,0 +1,137 @@
+"""The sandbox engine: state, clock, events, webhook delivery and due work.
+
+Why: API routes, hosted pages and the control API all act on one
+:class:`Sandbox`, so they agree on what exists and on the time.  Work that
+Stripe does by itself when time passes (renewals, retries, period-end
+cancellations, session expiry) is found by :mod:`.scheduler` and run in time
+order, both as real time passes (:meth:`tick`) and on a clock advance.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from . import events, scheduler
+from .clock import Clock
+from .store import Store
+from .webhooks import Deliverer
+
+#: Default retry delays (real seconds) for failed webhook deliveries.
+DEFAULT_RETRY_DELAYS: tuple[float, ...] = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 15.0)
+
+#: What happens after the last failed retry of a renewal (Stripe's default: cancel).
+RETRIES_EXHAUSTED = ("canceled", "unpaid", "past_due")
+
+Expander = Callable[["Sandbox", dict[str, Any]], Any]
+
+
+class Sandbox:
+    """One stateful Stripe account in test mode."""
+
+    def __init__(
+        self,
+        state_path: Path | None = None,
+        *,
+        webhook_retry_delays: Sequence[float] = DEFAULT_RETRY_DELAYS,
+        webhook_max_attempts: int = 8,
+    ) -> None:
+        self.state_path = state_path
+        self.store = Store()
+        if state_path is not None:
+            self.store.load(state_path)
+        self.store.dirty = False
+        self.clock = Clock(self.store.clock_offset)
+        self.webhooks = Deliverer(self, webhook_retry_delays, max_attempts=webhook_max_attempts)
+        self.expanders: dict[tuple[str, str], Expander] = {}
+        self.base_url = self.store.settings.get("base_url", "http://127.0.0.1:12111")
+
+    # -- settings ------------------------------------------------------------
+    @property
+    def retries_exhausted(self) -> str:
+        return self.store.settings.get("retries_exhausted", "canceled")
+
+    def next_seq(self) -> int:
+        seq = int(self.store.settings.get("seq", 0)) + 1
+        self.store.settings["seq"] = seq
+        return seq
+
+    # -- events --------------------------------------------------------------
+    def emit(
+        self, event_type: str, obj: dict[str, Any], previous: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        return events.emit(self, event_type, obj, previous)
+
+    # -- rendering -------------------------------------------------------------
+    def render(self, obj: dict[str, Any], expand: list[str]) -> dict[str, Any]:
+        """A deep copy of ``obj`` with ``expand[]`` paths replaced by objects."""
+        out = copy.deepcopy(obj)
+        for path in expand:
+            self._expand(out, path.split("."))
+        return out
+
+    def _expand(self, obj: Any, parts: list[str]) -> None:
+        if not parts or not isinstance(obj, dict):
+            return
+        head, rest = parts[0], parts[1:]
+        if obj.get("object") == "list" and head == "data":
+            for item in obj.get("data", []):
+                self._expand(item, rest)
+            return
+        expander = self.expanders.get((obj.get("object", ""), head))
+        if expander is not None and (head not in obj or isinstance(obj[head], str | None)):
+            obj[head] = expander(self, obj)
+        value = obj.get(head)
+        if isinstance(value, str):
+            target = self.store.resolve(value)
+            if target is not None:
+                obj[head] = value = copy.deepcopy(target)
+        if isinstance(value, dict):
+            self._expand(value, rest)
+
+    # -- time ----------------------------------------------------------------
+    def tick(self) -> int:
+        """Run work that is due by the current sandbox time (real time passing)."""
+        ran = scheduler.run_until(self, self.clock.now())
+        if ran:
+            self.after_request()
+        return ran
+
+    def advance(self, seconds: int) -> int:
+        """Move the clock forward, running due work in time order on the way."""
+        target = self.clock.now() + seconds
+        ran = scheduler.run_until(self, target)
+        self.clock.advance(seconds)
+        self.store.clock_offset = self.clock.offset
+        self.store.touch()
+        self.after_request()
+        return ran
+
+    # -- persistence -------------------------------------------------------------
+    def after_request(self) -> None:
+        """Called after each mutation batch: wake delivery; saving is debounced."""
+        self.webhooks.wake()
+
+    def dump(self) -> bytes:
+        self.store.clock_offset = self.clock.offset
+        self.store.settings["base_url"] = self.base_url
+        return self.store.dump()
+
+    def save(self) -> None:
+        if self.state_path is not None:
+            Store.write(self.state_path, self.dump())
+
+    def reset(self) -> None:
+        """Forget everything but webhook endpoints (and their secrets) and the clock."""
+        endpoints = self.store.table("webhook_endpoint")
+        secrets = {eid: self.store.meta.get(eid, {}) for eid in endpoints}
+        settings = {k: v for k, v in self.store.settings.items() if k in ("base_url",)}
+        offset = self.clock.offset
+        self.store = Store()
+        self.store.tables["webhook_endpoint"] = endpoints
+        self.store.meta.update(secrets)
+        self.store.settings.update(settings)
+        self.store.clock_offset = offset
+        self.store.touch()

@@ -1,0 +1,594 @@
+"""Subscriptions: creation from checkout, renewals, smart retries, updates, cancel.
+
+Why: the gateway's premium access follows the subscription's status and its
+items' ``current_period_end``, so these transitions must happen when Stripe
+makes them and emit the events Stripe emits:
+
+* renewal at period end: a draft ``subscription_cycle`` invoice, finalized and
+  charged an hour later (as Stripe does);
+* a failed renewal: subscription ``past_due``, ``invoice.payment_failed`` and
+  Stripe's recommended Smart Retries default (8 tries within 2 weeks); after
+  the last one the subscription is ``canceled`` (Stripe's default) or
+  ``unpaid`` / left ``past_due`` as configured (``/_sandbox/settings``);
+* ``cancel_at_period_end``: ``customer.subscription.deleted`` at period end;
+* ``trial_end`` on an active subscription (gift time): ``trialing`` and the
+  period runs to ``trial_end``; the next invoice comes then.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from . import invoices, payments
+from . import params as p
+from .api import LIST_SPEC, Call, api_route, created_filter, created_param, paginate
+from .customers import merge_metadata
+from .errors import invalid
+from .events import changed
+from .periods import add_interval, next_period_end
+from .store import new_id
+
+#: Renewal invoices stay draft this long before finalization and payment.
+DRAFT_SECONDS = 3600
+#: Smart Retries default ("8 tries within 2 weeks"): retry offsets in days from the first try.
+RETRY_DAYS = (1, 3, 5, 7, 9, 11, 13)
+MAX_ATTEMPTS = len(RETRY_DAYS) + 1
+DAY = 86400
+LIVE = ("active", "trialing", "past_due")
+
+
+def plan_of(price: dict[str, Any]) -> dict[str, Any]:
+    recurring = price["recurring"] or {}
+    return {
+        "id": price["id"],
+        "object": "plan",
+        "active": price["active"],
+        "amount": price["unit_amount"],
+        "amount_decimal": price["unit_amount_decimal"],
+        "billing_scheme": "per_unit",
+        "created": price["created"],
+        "currency": price["currency"],
+        "interval": recurring.get("interval"),
+        "interval_count": recurring.get("interval_count", 1),
+        "livemode": False,
+        "metadata": dict(price["metadata"]),
+        "meter": None,
+        "nickname": price["nickname"],
+        "product": price["product"],
+        "tiers_mode": None,
+        "transform_usage": None,
+        "trial_period_days": None,
+        "usage_type": "licensed",
+    }
+
+
+def _item(sb: Any, sub_id: str, price: dict[str, Any], quantity: int, period: tuple[int, int]) -> dict:
+    return {
+        "id": new_id("si", 14),
+        "object": "subscription_item",
+        "billing_thresholds": None,
+        "created": sb.clock.now(),
+        "current_period_end": period[1],
+        "current_period_start": period[0],
+        "discounts": [],
+        "metadata": {},
+        "plan": plan_of(price),
+        "price": copy.deepcopy(price),
+        "quantity": quantity,
+        "subscription": sub_id,
+        "tax_rates": [],
+    }
+
+
+def period_end_of(sub: dict[str, Any]) -> int:
+    return min(item["current_period_end"] for item in sub["items"]["data"])
+
+
+def period_start_of(sub: dict[str, Any]) -> int:
+    return min(item["current_period_start"] for item in sub["items"]["data"])
+
+
+def make_subscription(
+    sb: Any,
+    *,
+    customer: dict[str, Any],
+    prices: list[tuple[dict[str, Any], int]],
+    default_payment_method: str | None,
+    metadata: dict[str, str] | None,
+    automatic_tax: bool,
+    status: str = "incomplete",
+) -> dict[str, Any]:
+    now = sb.clock.now()
+    sub_id = new_id("sub", 24)
+    first = prices[0][0]["recurring"]
+    end = add_interval(now, first["interval"], first["interval_count"])
+    items = [_item(sb, sub_id, price, qty, (now, end)) for price, qty in prices]
+    sub = {
+        "id": sub_id,
+        "object": "subscription",
+        "application": None,
+        "application_fee_percent": None,
+        "automatic_tax": {
+            "disabled_reason": None,
+            "enabled": automatic_tax,
+            "liability": {"type": "self"} if automatic_tax else None,
+        },
+        "billing_cycle_anchor": now,
+        "billing_cycle_anchor_config": None,
+        "billing_mode": {"flexible": None, "type": "classic", "updated_at": None},
+        "billing_thresholds": None,
+        "cancel_at": None,
+        "cancel_at_period_end": False,
+        "canceled_at": None,
+        "cancellation_details": {"comment": None, "feedback": None, "reason": None},
+        "collection_method": "charge_automatically",
+        "created": now,
+        "currency": first_currency(prices),
+        "customer": customer["id"],
+        "customer_account": None,
+        "days_until_due": None,
+        "default_payment_method": default_payment_method,
+        "default_source": None,
+        "default_tax_rates": [],
+        "description": None,
+        "discounts": [],
+        "ended_at": None,
+        "invoice_settings": {"account_tax_ids": None, "issuer": {"type": "self"}},
+        "items": {
+            "object": "list",
+            "data": items,
+            "has_more": False,
+            "total_count": len(items),
+            "url": f"/v1/subscription_items?subscription={sub_id}",
+        },
+        "latest_invoice": None,
+        "livemode": False,
+        "metadata": dict(metadata or {}),
+        "next_pending_invoice_item_invoice": None,
+        "on_behalf_of": None,
+        "pause_collection": None,
+        "payment_settings": {
+            "payment_method_options": None,
+            "payment_method_types": None,
+            "save_default_payment_method": "off",
+        },
+        "pending_invoice_item_interval": None,
+        "pending_setup_intent": None,
+        "pending_update": None,
+        "schedule": None,
+        "start_date": now,
+        "status": status,
+        "test_clock": None,
+        "transfer_data": None,
+        "trial_end": None,
+        "trial_settings": {"end_behavior": {"missing_payment_method": "create_invoice"}},
+        "trial_start": None,
+    }
+    return sb.store.add(sub)
+
+
+def first_currency(prices: list[tuple[dict[str, Any], int]]) -> str:
+    return prices[0][0]["currency"]
+
+
+def _invoice_items(sub: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        {
+            "price": item["price"],
+            "quantity": item["quantity"],
+            "period": (item["current_period_start"], item["current_period_end"]),
+            "subscription_item": item["id"],
+        }
+        for item in sub["items"]["data"]
+    ]
+
+
+def first_invoice(sb: Any, sub: dict[str, Any], customer: dict[str, Any]) -> dict[str, Any]:
+    """The ``subscription_create`` invoice, finalized (emits ``invoice.finalized``)."""
+    invoice = invoices.make_invoice(
+        sb,
+        customer=customer,
+        items=_invoice_items(sub),
+        billing_reason="subscription_create",
+        subscription=sub,
+        automatic_tax=sub["automatic_tax"]["enabled"],
+        description=None,
+    )
+    sub["latest_invoice"] = invoice["id"]
+    invoices.finalize(sb, invoice)
+    return invoice
+
+
+def set_status(sb: Any, sub: dict[str, Any], status: str, **fields: Any) -> None:
+    """Change status (and fields) and emit ``customer.subscription.updated``."""
+    before = copy.deepcopy(sub)
+    sub["status"] = status
+    sub.update(fields)
+    previous = changed(before, sub)
+    if previous:
+        sb.store.touch()
+        sb.emit("customer.subscription.updated", sub, previous)
+
+
+def end(sb: Any, sub: dict[str, Any], *, reason: str | None = None) -> None:
+    """Cancel now: status ``canceled``; emits ``customer.subscription.deleted``."""
+    now = sb.clock.now()
+    sub["status"] = "canceled"
+    sub["ended_at"] = now
+    sub["canceled_at"] = sub["canceled_at"] or now
+    if reason and not sub["cancellation_details"].get("reason"):
+        sub["cancellation_details"]["reason"] = reason
+    for invoice in sb.store.all("invoice"):
+        if _sub_of(invoice) == sub["id"] and invoice["status"] in ("draft", "open"):
+            invoice["next_payment_attempt"] = None
+            invoice["auto_advance"] = False
+            sb.store.meta_of(invoice["id"]).pop("finalize_at", None)
+    sb.store.touch()
+    sb.emit("customer.subscription.deleted", sub)
+
+
+def _sub_of(invoice: dict[str, Any]) -> str | None:
+    parent = invoice.get("parent") or {}
+    return (parent.get("subscription_details") or {}).get("subscription")
+
+
+# -- time-driven work (called by the scheduler) ------------------------------------
+def due_at(sub: dict[str, Any]) -> int | None:
+    """When this subscription next needs attention (period end), if ever."""
+    if sub["status"] not in LIVE:
+        return None
+    if sub["cancel_at"] is not None:
+        return min(sub["cancel_at"], period_end_of(sub))
+    return period_end_of(sub)
+
+
+def on_period_end(sb: Any, sub: dict[str, Any]) -> None:
+    """Renew, or end it if it is set to cancel by now."""
+    now = sb.clock.now()
+    if sub["cancel_at"] is not None and sub["cancel_at"] <= now:
+        end(sb, sub, reason="cancellation_requested")
+        return
+    before = copy.deepcopy(sub)
+    old_start, old_end = period_start_of(sub), period_end_of(sub)
+    for item in sub["items"]["data"]:
+        recurring = item["price"]["recurring"]
+        new_end = next_period_end(
+            sub["billing_cycle_anchor"], old_end, recurring["interval"], recurring["interval_count"]
+        )
+        item["current_period_start"] = old_end
+        item["current_period_end"] = new_end
+    customer = sb.store.get("customer", sub["customer"])
+    invoice = invoices.make_invoice(
+        sb,
+        customer=customer,
+        items=_invoice_items(sub),
+        billing_reason="subscription_cycle",
+        subscription=sub,
+        automatic_tax=sub["automatic_tax"]["enabled"],
+        invoice_period=(old_start, old_end),
+    )
+    invoice["automatically_finalizes_at"] = now + DRAFT_SECONDS
+    sb.store.meta_of(invoice["id"])["finalize_at"] = now + DRAFT_SECONDS
+    sub["latest_invoice"] = invoice["id"]
+    if sub["status"] == "trialing":
+        sub["status"] = "active"
+    sb.store.touch()
+    sb.emit("customer.subscription.updated", sub, changed(before, sub))
+
+
+def invoice_due_at(sb: Any, invoice: dict[str, Any]) -> int | None:
+    if invoice["status"] == "draft":
+        return sb.store.meta_of(invoice["id"]).get("finalize_at")
+    if invoice["status"] == "open" and invoice["next_payment_attempt"] is not None:
+        return invoice["next_payment_attempt"]
+    return None
+
+
+def on_invoice_due(sb: Any, invoice: dict[str, Any]) -> None:
+    if invoice["status"] == "draft":
+        sb.store.meta_of(invoice["id"]).pop("finalize_at", None)
+        invoice["automatically_finalizes_at"] = None
+        invoices.finalize(sb, invoice)
+    attempt(sb, invoice)
+
+
+def _payment_method_for(sb: Any, invoice: dict[str, Any]) -> dict[str, Any] | None:
+    sub = sb.store.find("subscription", _sub_of(invoice))
+    customer = sb.store.get("customer", invoice["customer"])
+    pm_id = (
+        invoice["default_payment_method"]
+        or (sub or {}).get("default_payment_method")
+        or customer["invoice_settings"]["default_payment_method"]
+    )
+    return sb.store.find("payment_method", pm_id)
+
+
+def _payment_intent_for(sb: Any, invoice: dict[str, Any]) -> dict[str, Any]:
+    meta = sb.store.meta_of(invoice["id"])
+    pi = sb.store.find("payment_intent", meta.get("payment_intent"))
+    if pi is None:
+        reason = invoice["billing_reason"]
+        pi = payments.make_payment_intent(
+            sb,
+            amount=invoice["amount_due"],
+            currency=invoice["currency"],
+            customer=invoice["customer"],
+            description="Subscription creation" if reason == "subscription_create" else "Subscription update",
+        )
+        meta["payment_intent"] = pi["id"]
+        invoices.payment_for(sb, invoice, pi)
+    return pi
+
+
+def attempt(sb: Any, invoice: dict[str, Any], *, outcome: str | None = None) -> str:
+    """Try to collect an open invoice off-session; emit what Stripe emits."""
+    sub = sb.store.find("subscription", _sub_of(invoice))
+    pm = _payment_method_for(sb, invoice)
+    pi = _payment_intent_for(sb, invoice)
+    now = sb.clock.now()
+    meta = sb.store.meta_of(invoice["id"])
+    meta.setdefault("first_attempt_at", now)
+    invoice["attempt_count"] += 1
+    invoice["attempted"] = True
+    if pm is None:
+        status = "requires_payment_method"
+    else:
+        result = outcome or payments.customer_outcome(sb, invoice["customer"], pm["id"])
+        status = payments.confirm(sb, pi, pm, result)
+    if status == "succeeded":
+        paid(sb, invoice, pi)
+        return status
+    if status == "processing":
+        return status
+    attempts_left = invoice["attempt_count"] < MAX_ATTEMPTS and (sub is None or sub["status"] != "canceled")
+    invoice["next_payment_attempt"] = (
+        meta["first_attempt_at"] + RETRY_DAYS[invoice["attempt_count"] - 1] * DAY if attempts_left else None
+    )
+    sb.store.touch()
+    if status == "requires_action":
+        sb.emit("invoice.payment_action_required", invoice)
+    else:
+        sb.emit("payment_intent.payment_failed", pi)
+        sb.emit("invoice.payment_failed", invoice)
+    if sub is not None and sub["status"] in ("active", "trialing", "incomplete"):
+        set_status(sb, sub, "past_due")
+    if sub is not None and not attempts_left and sub["status"] == "past_due":
+        exhausted(sb, sub)
+    return status
+
+
+def exhausted(sb: Any, sub: dict[str, Any]) -> None:
+    """All retries failed: apply the configured subscription outcome."""
+    behaviour = sb.retries_exhausted
+    if behaviour == "canceled":
+        end(sb, sub, reason="payment_failed")
+    elif behaviour == "unpaid":
+        set_status(sb, sub, "unpaid")
+
+
+def paid(sb: Any, invoice: dict[str, Any], pi: dict[str, Any]) -> None:
+    """Record payment; emit ``invoice.paid`` and ``payment_intent.succeeded``."""
+    invoices.mark_paid(sb, invoice, pi)
+    sb.emit("invoice.paid", invoice)
+    sb.emit("payment_intent.succeeded", pi)
+    sub = sb.store.find("subscription", _sub_of(invoice))
+    if sub is not None and sub["status"] in ("past_due", "unpaid") and sub["latest_invoice"] == invoice["id"]:
+        set_status(sb, sub, "active")
+
+
+# -- routes -------------------------------------------------------------------------
+UPDATE_SPEC: dict[str, Any] = {
+    "cancel_at_period_end": p.BOOL,
+    "cancel_at": p.INT,
+    "cancellation_details": {
+        "comment": p.STR,
+        "feedback": p.one_of(
+            "customer_service",
+            "low_quality",
+            "missing_features",
+            "other",
+            "switched_service",
+            "too_complex",
+            "too_expensive",
+            "unused",
+        ),
+    },
+    "trial_end": p.TIMESTAMP_OR_NOW,
+    "proration_behavior": p.one_of("create_prorations", "none", "always_invoice"),
+    "default_payment_method": p.STR,
+    "items": [{"id": p.STR, "price": p.STR, "quantity": p.INT, "deleted": p.BOOL}],
+    "metadata": p.METADATA,
+    "description": p.STR,
+    "payment_behavior": p.one_of(
+        "allow_incomplete", "default_incomplete", "error_if_incomplete", "pending_if_incomplete"
+    ),
+}
+
+
+def retrieve(call: Call) -> dict[str, Any]:
+    return call.sb.store.get("subscription", call.path["id"])
+
+
+def list_(call: Call) -> dict[str, Any]:
+    prm = call.params
+    items = call.sb.store.all("subscription")
+    status = prm.get("status")
+    if status is None:
+        items = [s for s in items if s["status"] != "canceled"]
+    elif status == "ended":
+        items = [s for s in items if s["status"] in ("canceled", "incomplete_expired")]
+    elif status != "all":
+        items = [s for s in items if s["status"] == status]
+    if prm.get("customer"):
+        items = [s for s in items if s["customer"] == prm["customer"]]
+    if prm.get("price"):
+        items = [s for s in items if any(i["price"]["id"] == prm["price"] for i in s["items"]["data"])]
+    items = created_filter(items, created_param(prm.get("created")))
+    return paginate(items, prm, "/v1/subscriptions")
+
+
+def update(call: Call) -> dict[str, Any]:
+    sb, prm = call.sb, call.params
+    sub = sb.store.get("subscription", call.path["id"])
+    now = sb.clock.now()
+    if sub["status"] in ("canceled", "incomplete_expired"):
+        allowed = {"cancellation_details", "metadata", "expand"}
+        if set(prm) - allowed:
+            raise invalid("A canceled subscription can only update its cancellation_details and metadata.")
+    before = copy.deepcopy(sub)
+    if "metadata" in prm:
+        sub["metadata"] = merge_metadata(sub["metadata"], prm["metadata"])
+    if prm.get("description") is not None or "description" in prm:
+        sub["description"] = prm.get("description")
+    if "cancellation_details" in prm and prm["cancellation_details"] is not None:
+        sub["cancellation_details"].update(prm["cancellation_details"])
+    if prm.get("cancel_at_period_end") is not None:
+        if prm["cancel_at_period_end"]:
+            sub.update(cancel_at_period_end=True, cancel_at=period_end_of(sub), canceled_at=now)
+            sub["cancellation_details"]["reason"] = "cancellation_requested"
+        else:
+            sub.update(cancel_at_period_end=False, cancel_at=None, canceled_at=None)
+            sub["cancellation_details"] = {"comment": None, "feedback": None, "reason": None}
+    if "cancel_at" in prm:
+        if prm["cancel_at"] is None:
+            sub.update(cancel_at=None, canceled_at=None, cancel_at_period_end=False)
+        else:
+            if prm["cancel_at"] <= now:
+                raise invalid("cancel_at must be in the future.", param="cancel_at")
+            sub.update(
+                cancel_at=prm["cancel_at"],
+                canceled_at=now,
+                cancel_at_period_end=prm["cancel_at"] == period_end_of(sub),
+            )
+    if "default_payment_method" in prm:
+        pm_id = prm["default_payment_method"]
+        if pm_id:
+            pm = sb.store.get("payment_method", pm_id, "default_payment_method")
+            if pm["customer"] != sub["customer"]:
+                raise invalid(
+                    f"The customer does not have a payment method with the ID {pm_id}. The payment "
+                    "method must be attached to the customer.",
+                    param="default_payment_method",
+                )
+        sub["default_payment_method"] = pm_id
+    for index, change in enumerate(prm.get("items") or []):
+        _update_item(sb, sub, change, index)
+    trial_end = prm.get("trial_end")
+    renew_now = False
+    if trial_end is not None:
+        if trial_end == "now":
+            if sub["status"] == "trialing":
+                sub["trial_end"] = now
+                for item in sub["items"]["data"]:
+                    item["current_period_end"] = now
+                renew_now = True
+        else:
+            if trial_end <= now:
+                raise invalid("Invalid timestamp: must be in the future.", param="trial_end")
+            if sub["status"] not in ("active", "trialing"):
+                raise invalid(
+                    f"Cannot set trial_end on a subscription with status {sub['status']}.",
+                    param="trial_end",
+                )
+            sub["status"] = "trialing"
+            sub["trial_start"] = sub["trial_start"] if before["status"] == "trialing" else now
+            sub["trial_end"] = trial_end
+            sub["billing_cycle_anchor"] = trial_end
+            for item in sub["items"]["data"]:
+                if before["status"] != "trialing":
+                    item["current_period_start"] = now
+                item["current_period_end"] = trial_end
+            if sub["cancel_at_period_end"]:
+                sub["cancel_at"] = trial_end
+    previous = changed(before, sub)
+    sb.store.touch()
+    if previous:
+        sb.emit("customer.subscription.updated", sub, previous)
+    if renew_now:
+        on_period_end(sb, sub)
+    return sub
+
+
+def _update_item(sb: Any, sub: dict[str, Any], change: dict[str, Any], index: int) -> None:
+    items = {item["id"]: item for item in sub["items"]["data"]}
+    item_id = change.get("id")
+    if item_id is None:
+        raise invalid(
+            "Adding items to a subscription is not supported by the sandbox.", param=f"items[{index}][id]"
+        )
+    if item_id not in items:
+        raise invalid(
+            f"No such subscription item: '{item_id}'", param=f"items[{index}][id]", code="resource_missing"
+        )
+    item = items[item_id]
+    if change.get("price"):
+        price = sb.store.get("price", change["price"], f"items[{index}][price]")
+        if price["type"] != "recurring":
+            raise invalid(
+                "The price specified is set to `type=one_time` but this field only accepts prices "
+                "with `type=recurring`.",
+                param=f"items[{index}][price]",
+            )
+        if price["currency"] != sub["currency"]:
+            raise invalid(
+                "The price specified does not match the subscription's currency.",
+                param=f"items[{index}][price]",
+            )
+        item["price"] = copy.deepcopy(price)
+        item["plan"] = plan_of(price)
+    if change.get("quantity") is not None:
+        item["quantity"] = change["quantity"]
+
+
+def cancel(call: Call) -> dict[str, Any]:
+    sb = call.sb
+    sub = sb.store.get("subscription", call.path["id"])
+    if sub["status"] == "canceled":
+        raise invalid(
+            f"A canceled subscription can't be canceled again: {sub['id']}",
+        )
+    details = call.params.get("cancellation_details") or {}
+    sub["cancellation_details"].update(details)
+    sub["cancellation_details"]["reason"] = "cancellation_requested"
+    end(sb, sub)
+    return sub
+
+
+ROUTES = [
+    api_route("/v1/subscriptions/{id}", "GET", retrieve, {}),
+    api_route(
+        "/v1/subscriptions",
+        "GET",
+        list_,
+        {
+            **LIST_SPEC,
+            "customer": p.STR,
+            "price": p.STR,
+            "status": p.one_of(
+                "active",
+                "all",
+                "canceled",
+                "ended",
+                "incomplete",
+                "incomplete_expired",
+                "past_due",
+                "paused",
+                "trialing",
+                "unpaid",
+            ),
+            "created": p.ANY,
+        },
+    ),
+    api_route("/v1/subscriptions/{id}", "POST", update, UPDATE_SPEC),
+    api_route(
+        "/v1/subscriptions/{id}",
+        "DELETE",
+        cancel,
+        {
+            "invoice_now": p.BOOL,
+            "prorate": p.BOOL,
+            "cancellation_details": UPDATE_SPEC["cancellation_details"],
+        },
+    ),
+]
