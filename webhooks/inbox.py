@@ -1,0 +1,301 @@
+"""The webhook inbox: store every verified event, then run its handler at most once at a time.
+
+Lifecycle of a `WebhookEvent` row:
+
+    record()  -> RECEIVED (next_attempt_at = received + grace: the retry loop's safety net)
+    claim()   -> lease taken (claimed_until = now + lease, attempts + 1); one conditional UPDATE
+    process() -> PROCESSED | IGNORED (unknown type)  | FAILED (next_attempt_at = now + backoff)
+
+Why this shape:
+- The row is written (and committed) before any handler runs, so an event
+  Stripe delivered is never lost, and a duplicate delivery finds it.
+- The claim is a single `UPDATE … WHERE status IN (RECEIVED, FAILED) AND lease free`,
+  so among any number of requests and replicas exactly one runs the handler.
+  A claim whose lease ran out (the worker died mid-handler) can be taken over.
+- No transaction is held open around the handler: handlers call Stripe over
+  the network and open their own short transactions. They are idempotent
+  (see `webhooks.registry`), so a crash between the handler's commit and the
+  inbox's bookkeeping only means the handler runs once more.
+- Bookkeeping after the handler is conditional on still holding the claim, so
+  a worker whose lease was taken over cannot overwrite the new owner's result.
+
+Inbox timings (leases, backoff, received/processed times) use the gateway's
+clock (`services.clock`), which is the system clock in production; against the
+sandbox an advanced clock simply makes pending retries due, as Stripe's do.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+import orjson
+from tortoise.exceptions import IntegrityError
+from tortoise.expressions import F, Q
+
+from billing.services import Services
+from models.enums import InboxStatus
+from models.inbox import WebhookEvent
+from webhooks import registry
+
+log = logging.getLogger(__name__)
+
+DEFAULT_LEASE = timedelta(minutes=2)
+DEFAULT_HANDLER_TIMEOUT = 30.0  # seconds; well inside the lease, so a slow handler is not run twice
+DEFAULT_GRACE = timedelta(minutes=2)  # an unclaimed RECEIVED row becomes the retry loop's after this
+MAX_EVENT_BYTES = 1_048_576
+MAX_ERROR_CHARS = 2000
+
+BACKOFF_BASE = timedelta(seconds=10)
+BACKOFF_FACTOR = 3  # 10 s, 30 s, 90 s, 4.5 min, 13.5 min, 40 min, then the cap
+BACKOFF_CAP = timedelta(hours=1)
+BACKOFF_JITTER = 0.2  # ±20 %, so replicas that failed together do not retry in lockstep
+
+_RUNNABLE = (InboxStatus.RECEIVED, InboxStatus.FAILED)
+_FINISHED = (InboxStatus.PROCESSED, InboxStatus.IGNORED)
+_MAX_ID_CHARS = 128  # WebhookEvent.stripe_event_id / type column width
+_MAX_BIGINT = 2**63 - 1
+_SECRETS = re.compile(
+    r"\b(?:sk|rk|pk)_(?:live|test)_[0-9A-Za-z]+|\bwhsec_[0-9A-Za-z+/=]+|\bBearer\s+[0-9A-Za-z._~+/=-]+",
+)
+
+
+class InvalidEvent(ValueError):
+    """A correctly signed body that is not a Stripe event we can store (-> 400, nothing stored)."""
+
+
+class Outcome(StrEnum):
+    """What `process` did; the webhook route reports it as `status`."""
+
+    PROCESSED = "PROCESSED"
+    IGNORED = "IGNORED"  # no handler for the type: acknowledged, nothing to do
+    FAILED = "FAILED"  # handler raised; recorded and queued for retry with backoff
+    IN_PROGRESS = "IN_PROGRESS"  # another request/replica holds the claim
+    ALREADY_DONE = "ALREADY_DONE"  # PROCESSED or IGNORED earlier; nothing changed
+    LOST_CLAIM = "LOST_CLAIM"  # our lease ran out and someone else took the event over
+
+
+@dataclass(frozen=True)
+class ProcessResult:
+    outcome: Outcome
+    status: InboxStatus  # the row's status as far as this call knows
+    error: str | None = None
+
+
+# -- parsing and recording -------------------------------------------------------------------
+
+
+def parse_event(payload: bytes, *, max_bytes: int = MAX_EVENT_BYTES) -> dict[str, Any]:
+    """Decode and check the fields the inbox and `StripeEvent` rely on.
+
+    Strict on purpose: a signed body that is not an event (or confuses types)
+    would otherwise fail later, inside a handler, where it is retried forever.
+    """
+    if len(payload) > max_bytes:
+        raise InvalidEvent(f"event body larger than {max_bytes} bytes")
+    try:
+        event = orjson.loads(payload)
+    except orjson.JSONDecodeError as exc:
+        raise InvalidEvent(f"body is not valid JSON ({exc.msg})") from None
+    if not isinstance(event, dict):
+        raise InvalidEvent("event must be a JSON object")
+    event_id, event_type, created, data = (event.get(k) for k in ("id", "type", "created", "data"))
+    if not isinstance(event_id, str) or not event_id.startswith("evt_") or len(event_id) > _MAX_ID_CHARS:
+        raise InvalidEvent("`id` must be a string starting with evt_ (at most 128 characters)")
+    if not isinstance(event_type, str) or not event_type or len(event_type) > _MAX_ID_CHARS:
+        raise InvalidEvent("`type` must be a non-empty string (at most 128 characters)")
+    if isinstance(created, bool) or not isinstance(created, int) or not 0 <= created <= _MAX_BIGINT:
+        raise InvalidEvent("`created` must be an integer (unix seconds)")
+    if not isinstance(data, dict) or not isinstance(data.get("object"), dict):
+        raise InvalidEvent("`data.object` must be a JSON object")
+    previous = data.get("previous_attributes")
+    if previous is not None and not isinstance(previous, dict):
+        raise InvalidEvent("`data.previous_attributes` must be a JSON object when present")
+    return event
+
+
+async def record(
+    payload: bytes,
+    *,
+    now: datetime,
+    grace: timedelta = DEFAULT_GRACE,
+    max_bytes: int = MAX_EVENT_BYTES,
+) -> tuple[WebhookEvent, bool]:
+    """Store a verified event by its Stripe id; return the row and whether it was new.
+
+    A duplicate returns the existing row untouched. Two requests inserting the
+    same new event at once both succeed: the loser's unique violation is
+    caught and the winner's row returned. The raw body is kept verbatim (the
+    signed bytes), which is what `replay` and audits want.
+    """
+    event = parse_event(payload, max_bytes=max_bytes)
+    existing = await WebhookEvent.get_or_none(stripe_event_id=event["id"])
+    if existing is not None:
+        return existing, False
+    try:
+        row = await WebhookEvent.create(
+            stripe_event_id=event["id"],
+            type=event["type"],
+            payload=payload.decode("utf-8"),
+            stripe_created=event["created"],
+            status=InboxStatus.RECEIVED,
+            received_at=now,
+            next_attempt_at=now + grace,
+        )
+    except IntegrityError:
+        return await WebhookEvent.get(stripe_event_id=event["id"]), False
+    return row, True
+
+
+# -- claiming ----------------------------------------------------------------------------------
+
+
+def lease_free(now: datetime, lease: timedelta) -> Q:
+    """Rows nobody holds: never claimed, lease run out, or a lease from a clock that went back."""
+    # A lease further ahead than any we grant means the clock went backwards
+    # (e.g. a sandbox reset): treat it as free rather than blocked for days.
+    return Q(claimed_until__isnull=True) | Q(claimed_until__lt=now) | Q(claimed_until__gt=now + lease)
+
+
+async def claim(
+    event_pk: int,
+    now: datetime,
+    lease: timedelta = DEFAULT_LEASE,
+    *,
+    any_status: bool = False,
+) -> datetime | None:
+    """Take the event for `lease` with one conditional UPDATE; return the lease token or None.
+
+    Exactly one of any number of concurrent callers wins. The returned
+    `claimed_until` value identifies this claim: the bookkeeping that follows
+    only applies while the row still carries it. `attempts` counts claims, so
+    a handler that crashed the whole process is counted too. `any_status`
+    (replay) also claims PROCESSED/IGNORED events.
+    """
+    token = now + lease
+    condition = Q(pk=event_pk) & lease_free(now, lease)
+    if not any_status:
+        condition &= Q(status__in=list(_RUNNABLE))
+    updated = await WebhookEvent.filter(condition).update(
+        claimed_until=token, attempts=F("attempts") + 1, version=F("version") + 1
+    )
+    return token if updated == 1 else None
+
+
+async def _finish(event_pk: int, token: datetime, **changes: Any) -> bool:
+    """Apply the outcome if the claim is still ours (and release it)."""
+    updated = await WebhookEvent.filter(pk=event_pk, claimed_until=token).update(
+        **changes, claimed_until=None, version=F("version") + 1
+    )
+    return updated == 1
+
+
+# -- retries -----------------------------------------------------------------------------------
+
+
+def backoff(attempts: int, *, rng: random.Random | None = None) -> timedelta:
+    """Delay before the next try after `attempts` tries: exponential, capped, jittered."""
+    exponent = max(0, attempts - 1)
+    base = min(BACKOFF_CAP.total_seconds(), BACKOFF_BASE.total_seconds() * BACKOFF_FACTOR**exponent)
+    jitter = (rng or random).uniform(1 - BACKOFF_JITTER, 1 + BACKOFF_JITTER)
+    return timedelta(seconds=base * jitter)
+
+
+def describe_error(exc: BaseException) -> str:
+    """`Type: message`, truncated, with anything that looks like a key or token redacted."""
+    text = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    text = _SECRETS.sub("[redacted]", text)
+    return text if len(text) <= MAX_ERROR_CHARS else text[: MAX_ERROR_CHARS - 1] + "…"
+
+
+# -- processing --------------------------------------------------------------------------------
+
+
+async def process(
+    row: WebhookEvent,
+    services: Services,
+    *,
+    lease: timedelta = DEFAULT_LEASE,
+    handler_timeout: float = DEFAULT_HANDLER_TIMEOUT,
+    force: bool = False,
+) -> ProcessResult:
+    """Claim the event and run its handler once; record the outcome.
+
+    Never raises for a handler's failure (that is recorded as FAILED with a
+    backoff); raises only when the database itself fails, in which case the
+    lease runs out and the event is retried. `force` (replay) re-runs even a
+    PROCESSED or IGNORED event.
+    """
+    now = services.clock.now()
+    token = await claim(row.pk, now, lease, any_status=force)
+    if token is None:
+        current = await WebhookEvent.get(pk=row.pk)
+        if current.status in _FINISHED and not force:
+            return ProcessResult(Outcome.ALREADY_DONE, current.status)
+        return ProcessResult(Outcome.IN_PROGRESS, current.status)
+
+    handler = registry.all_handlers().get(row.type)
+    if handler is None:
+        await _finish(row.pk, token, status=InboxStatus.IGNORED, processed_at=now, next_attempt_at=None)
+        log.info("webhook event ignored", extra={"event_id": row.stripe_event_id, "event_type": row.type})
+        return ProcessResult(Outcome.IGNORED, InboxStatus.IGNORED)
+
+    try:
+        event = registry.StripeEvent.from_payload(orjson.loads(row.payload))
+        async with asyncio.timeout(handler_timeout):
+            await handler(event, services)
+    except Exception as exc:
+        return await _record_failure(row, services, token, exc)
+
+    done = await _finish(
+        row.pk,
+        token,
+        status=InboxStatus.PROCESSED,
+        processed_at=services.clock.now(),
+        last_error=None,
+        next_attempt_at=None,
+    )
+    if not done:
+        return _lost_claim(row)
+    return ProcessResult(Outcome.PROCESSED, InboxStatus.PROCESSED)
+
+
+async def _record_failure(
+    row: WebhookEvent, services: Services, token: datetime, exc: Exception
+) -> ProcessResult:
+    """FAILED, with the error and the next try; logged with the event id and type (never the body)."""
+    if isinstance(exc, TimeoutError):
+        exc = TimeoutError("handler did not finish in time")
+    error = describe_error(exc)
+    current = await WebhookEvent.get(pk=row.pk)  # `attempts` as the claim left it
+    retry_in = backoff(current.attempts)
+    done = await _finish(
+        row.pk,
+        token,
+        status=InboxStatus.FAILED,
+        last_error=error,
+        next_attempt_at=services.clock.now() + retry_in,
+    )
+    log.error(
+        "webhook handler failed; retrying in %d s",
+        retry_in.total_seconds(),
+        exc_info=exc,
+        extra={"event_id": row.stripe_event_id, "event_type": row.type, "attempts": current.attempts},
+    )
+    if not done:
+        return _lost_claim(row)
+    return ProcessResult(Outcome.FAILED, InboxStatus.FAILED, error)
+
+
+def _lost_claim(row: WebhookEvent) -> ProcessResult:
+    log.warning(
+        "webhook event lease lost before bookkeeping; the new owner records the outcome",
+        extra={"event_id": row.stripe_event_id, "event_type": row.type},
+    )
+    return ProcessResult(Outcome.LOST_CLAIM, InboxStatus.RECEIVED)
