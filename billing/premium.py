@@ -1,0 +1,285 @@
+"""Premium entitlement: THE one rule (DESIGN.md "Premium"), used by GraphQL, webhooks and the CLI.
+
+- A subscription gives access while its status is ACTIVE, TRIALING or PAST_DUE,
+  until its ``current_period_end``.
+- Gift time gives access until ``Customer.gift_until``.
+- ``active``: either end is in the future. ``until``: the later end.
+  ``source``: SUBSCRIPTION if a live subscription gives access, else GIFT, else NONE.
+  ``since``: start of the current unbroken stretch (``Customer.access_since``,
+  maintained by `record_access` whenever time is granted or taken back).
+  ``will_cancel``: the live subscription is set to end at period end.
+
+`derive` is a pure function over rows and "now" so it can be tested
+exhaustively; `load_premium`/`load_premium_many` fetch the rows it needs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from billing.catalog import billing_cycle_of
+from models import Customer, GiftCode, StaleVersionError, Subscription
+from models.enums import BillingCycle, GiftCodeStatus, ProductType, SubscriptionLiveness
+
+_SUBSCRIPTION_FIELDS = (
+    "id",
+    "user_id",
+    "status",
+    "product_type",
+    "billing_cycle",
+    "current_period_start",
+    "current_period_end",
+    "cancel_at_period_end",
+    "created_at",
+)
+
+
+class PremiumSource(StrEnum):
+    NONE = "NONE"
+    SUBSCRIPTION = "SUBSCRIPTION"
+    GIFT = "GIFT"
+
+
+@dataclass(frozen=True, slots=True)
+class SubscriptionFacts:
+    """What the rule needs of a subscription row."""
+
+    status: str
+    product_type: ProductType
+    billing_cycle: BillingCycle
+    current_period_start: datetime
+    current_period_end: datetime
+    cancel_at_period_end: bool
+
+    @classmethod
+    def of(cls, row: Any) -> SubscriptionFacts:
+        """From a model instance or a ``.values()`` dict."""
+        get = row.get if isinstance(row, dict) else (lambda name: getattr(row, name))
+        return cls(
+            status=str(get("status")),
+            product_type=ProductType(get("product_type")),
+            billing_cycle=BillingCycle(get("billing_cycle")),
+            current_period_start=get("current_period_start"),
+            current_period_end=get("current_period_end"),
+            cancel_at_period_end=bool(get("cancel_at_period_end")),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class PremiumState:
+    active: bool
+    source: PremiumSource
+    product_type: ProductType | None
+    billing_cycle: BillingCycle | None
+    since: datetime | None
+    until: datetime | None
+    will_cancel: bool
+
+    @classmethod
+    def none(cls) -> PremiumState:
+        return cls(False, PremiumSource.NONE, None, None, None, None, False)
+
+
+def access_subscription(
+    subscriptions: Iterable[SubscriptionFacts], now: datetime
+) -> SubscriptionFacts | None:
+    """The subscription that gives access now (the one reaching furthest), if any."""
+    live = [
+        s
+        for s in subscriptions
+        if s.status in SubscriptionLiveness.GIVES_ACCESS and s.current_period_end > now
+    ]
+    return max(live, key=lambda s: s.current_period_end, default=None)
+
+
+def derive(
+    *,
+    now: datetime,
+    subscriptions: Iterable[SubscriptionFacts] = (),
+    gift_until: datetime | None = None,
+    access_since: datetime | None = None,
+    access_until: datetime | None = None,
+    last_gift_product: ProductType | None = None,
+) -> PremiumState:
+    """The premium state at `now`. Pure: same rows, same now, same answer.
+
+    `access_since`/`access_until` are the stored stretch; `since` trusts them only
+    while the stored stretch reaches the current access (else the row is stale
+    and the subscription's period start, or nothing for a gift, is reported).
+    """
+    sub = access_subscription(subscriptions, now)
+    gift_live = gift_until is not None and gift_until > now
+    if sub is None and not gift_live:
+        return PremiumState.none()
+    ends = [end for end in (sub.current_period_end if sub else None, gift_until) if end and end > now]
+    if sub is not None:
+        source = PremiumSource.SUBSCRIPTION
+        product_type: ProductType | None = sub.product_type
+        cycle: BillingCycle | None = sub.billing_cycle
+        fallback_since: datetime | None = sub.current_period_start
+    else:
+        source = PremiumSource.GIFT
+        product_type = last_gift_product
+        cycle = billing_cycle_of(last_gift_product) if last_gift_product else None
+        fallback_since = None
+    stored_is_current = (
+        access_since is not None
+        and access_until is not None
+        and access_since <= now
+        and access_until >= continuing_from(sub, now)
+    )
+    return PremiumState(
+        active=True,
+        source=source,
+        product_type=product_type,
+        billing_cycle=cycle,
+        since=access_since if stored_is_current else fallback_since,
+        until=max(ends),
+        will_cancel=bool(sub and sub.cancel_at_period_end),
+    )
+
+
+def continuing_from(sub: SubscriptionFacts | None, now: datetime) -> datetime:
+    """From when the current access runs: a renewal continues from its period start.
+
+    A renewal webhook arrives a little after the old period ended; measuring
+    "unbroken" from the new period's start (not from now) keeps the stretch whole.
+    """
+    if sub is None:
+        return now
+    return min(now, sub.current_period_start)
+
+
+# --- loading -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Rows:
+    customer: dict[str, Any] | None
+    subscriptions: list[SubscriptionFacts]
+    last_gift_product: ProductType | None
+
+
+async def _rows_for(user_ids: Sequence[str]) -> dict[str, _Rows]:
+    """Everything the rule needs for several users, in three statements."""
+    customers = {
+        row["user_id"]: row
+        for row in await Customer.filter(user_id__in=user_ids).values(
+            "user_id", "gift_until", "access_since", "access_until"
+        )
+    }
+    subs: dict[str, list[SubscriptionFacts]] = {uid: [] for uid in user_ids}
+    for row in await Subscription.filter(
+        user_id__in=user_ids, status__in=list(SubscriptionLiveness.GIVES_ACCESS)
+    ).values(*_SUBSCRIPTION_FIELDS):
+        subs[row["user_id"]].append(SubscriptionFacts.of(row))
+    last_gift: dict[str, ProductType] = {}
+    # Newest redemption first; the first seen per user wins.
+    for row in (
+        await GiftCode.filter(redeemed_by_user_id__in=user_ids, status=GiftCodeStatus.REDEEMED)
+        .order_by("-redeemed_at", "-id")
+        .values("redeemed_by_user_id", "product_type")
+    ):
+        last_gift.setdefault(row["redeemed_by_user_id"], ProductType(row["product_type"]))
+    return {uid: _Rows(customers.get(uid), subs[uid], last_gift.get(uid)) for uid in user_ids}
+
+
+def _state(rows: _Rows, now: datetime) -> PremiumState:
+    customer = rows.customer or {}
+    return derive(
+        now=now,
+        subscriptions=rows.subscriptions,
+        gift_until=customer.get("gift_until"),
+        access_since=customer.get("access_since"),
+        access_until=customer.get("access_until"),
+        last_gift_product=rows.last_gift_product,
+    )
+
+
+async def load_premium(user_id: str, now: datetime) -> PremiumState:
+    return (await load_premium_many([user_id], now))[user_id]
+
+
+async def load_premium_many(user_ids: Sequence[str], now: datetime) -> dict[str, PremiumState]:
+    """Premium of several users at once (DataLoader-friendly), in a constant number of statements."""
+    unique = list(dict.fromkeys(user_ids))
+    if not unique:
+        return {}
+    rows = await _rows_for(unique)
+    return {uid: _state(rows[uid], now) for uid in unique}
+
+
+# --- maintaining the access stretch ----------------------------------------------------------
+
+
+def next_access_window(
+    *,
+    previous_since: datetime | None,
+    previous_until: datetime | None,
+    state: PremiumState,
+    resumes_from: datetime,
+) -> tuple[datetime | None, datetime | None]:
+    """New ``(access_since, access_until)`` after something granted or removed time.
+
+    The stretch is unbroken while the previous end reaches `resumes_from` (when
+    the current access runs from, see `continuing_from`): the old start is kept.
+    Otherwise a new stretch starts at `resumes_from`. No access left: both cleared.
+    """
+    if not state.active:
+        return None, None
+    unbroken = previous_since is not None and previous_until is not None and previous_until >= resumes_from
+    return (previous_since if unbroken else resumes_from), state.until
+
+
+async def record_access(user_id: str, now: datetime, *, attempts: int = 5) -> PremiumState:
+    """Recompute a user's premium and store the stretch on their `Customer` row.
+
+    Call after anything that grants or takes back time (gift redeemed, subscription
+    synced from Stripe, refund or dispute). Optimistic concurrency: re-read and
+    retry when another writer changed the row. Users without a Customer row have
+    nothing to record (they never paid or redeemed).
+    """
+    for _ in range(attempts):
+        customer = await Customer.get_or_none(user_id=user_id)
+        if customer is None:
+            return await load_premium(user_id, now)
+        rows = (await _rows_for([user_id]))[user_id]
+        # Derive from the row we are about to write, so since/until agree with it.
+        state = derive(
+            now=now,
+            subscriptions=rows.subscriptions,
+            gift_until=customer.gift_until,
+            last_gift_product=rows.last_gift_product,
+        )
+        since, until = next_access_window(
+            previous_since=customer.access_since,
+            previous_until=customer.access_until,
+            state=state,
+            resumes_from=continuing_from(access_subscription(rows.subscriptions, now), now),
+        )
+        if (since, until) == (customer.access_since, customer.access_until):
+            return _with_since(state, since)
+        try:
+            await customer.save_versioned(access_since=since, access_until=until, updated_at=now)
+        except StaleVersionError:
+            continue
+        return _with_since(state, since)
+    raise StaleVersionError(f"customer {user_id}: access window kept changing")
+
+
+def _with_since(state: PremiumState, since: datetime | None) -> PremiumState:
+    if not state.active:
+        return state
+    return PremiumState(
+        state.active,
+        state.source,
+        state.product_type,
+        state.billing_cycle,
+        since,
+        state.until,
+        state.will_cancel,
+    )

@@ -1,0 +1,55 @@
+"""Fixed-window rate limits kept in the database, so every replica shares one count.
+
+A counter row per key (``redeem:<user_id>``). Recording an event is one atomic
+upsert: insert count 1, or increment, or restart the window when it has run
+out, and return the new count. No read-modify-write, so two replicas hitting
+the same key at once both count.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from tortoise import connections
+
+from billing.deps import RateLimitRule
+from models import RateLimitCounter
+
+# One statement on both dialects (SQLite >= 3.35 has upsert with RETURNING). In SET,
+# every right-hand side sees the old row, so `count` and `window_start` agree.
+_UPSERT = """
+INSERT INTO rate_limit_counters (key, window_start, count) VALUES ({p1}, {p2}, 1)
+ON CONFLICT (key) DO UPDATE SET
+  count = CASE WHEN rate_limit_counters.window_start <= {p3}
+               THEN 1 ELSE rate_limit_counters.count + 1 END,
+  window_start = CASE WHEN rate_limit_counters.window_start <= {p3}
+                      THEN excluded.window_start ELSE rate_limit_counters.window_start END
+RETURNING count
+"""
+_SQL = {
+    "postgres": _UPSERT.format(p1="$1", p2="$2", p3="$3"),
+    "sqlite": _UPSERT.format(p1="?", p2="?", p3="?"),
+}
+
+
+def redeem_key(user_id: str) -> str:
+    """The counter shared by failed `giftCode` lookups and failed `redeemGift` attempts."""
+    return f"redeem:{user_id}"
+
+
+async def record(key: str, rule: RateLimitRule, now: datetime) -> int:
+    """Count one event for `key`; returns the count in the current window (1 = first)."""
+    conn = connections.get("default")
+    dialect = conn.capabilities.dialect
+    expired_before = now - rule.window
+    if dialect == "postgres":
+        _, rows = await conn.execute_query(_SQL["postgres"], [key, now, expired_before])
+    else:  # `?` placeholders are positional: the window test appears twice
+        _, rows = await conn.execute_query(_SQL["sqlite"], [key, now, expired_before, expired_before])
+    return int(rows[0]["count"])
+
+
+async def is_exceeded(key: str, rule: RateLimitRule, now: datetime) -> bool:
+    """Whether `key` already used up its allowance in the current window (one SELECT)."""
+    row = await RateLimitCounter.filter(key=key, window_start__gt=now - rule.window).first().values("count")
+    return row is not None and row["count"] >= rule.count

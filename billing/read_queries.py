@@ -1,0 +1,216 @@
+"""Read-side queries of the API: one statement each, plain dict rows (no ORM objects).
+
+Every function takes the owner's user id and filters by it, so a row of
+another user is simply not found: the API cannot tell "someone else's" from
+"missing". Lists are keyset pages (see billing.pagination) and hand back
+``.values()`` dicts, because building ORM model instances for a hundred rows
+is measurable on the hot path and the API needs only the columns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from billing.pagination import NEWEST_FIRST, Page, PageRequest, before, page_of_rows
+from models import Customer, GiftCode, Invoice, Payment, Refund, Subscription
+from models.enums import GiftCodeStatus, PaymentStatus, SubscriptionLiveness
+
+Row = dict[str, Any]
+
+PAYMENT_FIELDS = (
+    "id",
+    "user_id",
+    "checkout_session_id",
+    "stripe_customer_id",
+    "stripe_payment_intent_id",
+    "stripe_subscription_id",
+    "stripe_invoice_id",
+    "stripe_price_id",
+    "product_type",
+    "amount",
+    "currency",
+    "status",
+    "is_gift",
+    "created_at",
+    "completed_at",
+    "version",
+)
+SUBSCRIPTION_FIELDS = (
+    "id",
+    "user_id",
+    "stripe_subscription_id",
+    "product_type",
+    "billing_cycle",
+    "status",
+    "price_amount",
+    "currency",
+    "current_period_start",
+    "current_period_end",
+    "cancel_at_period_end",
+    "canceled_at",
+    "cancellation_reason",
+    "cancellation_feedback",
+    "created_at",
+    "version",
+)
+INVOICE_FIELDS = (
+    "id",
+    "user_id",
+    "stripe_invoice_id",
+    "number",
+    "status",
+    "currency",
+    "subtotal",
+    "tax",
+    "total",
+    "amount_paid",
+    "amount_due",
+    "tax_breakdown",
+    "period_start",
+    "period_end",
+    "created_at",
+    "paid_at",
+    "hosted_invoice_url",
+)
+GIFT_CODE_FIELDS = (
+    "id",
+    "code",
+    "payment_id",
+    "purchaser_user_id",
+    "product_type",
+    "duration_months",
+    "status",
+    "redeemed_by_user_id",
+    "redeemed_at",
+    "expires_at",
+    "created_at",
+)
+# Refunds that really happened (or may still): what `refundCount` and the abuse policy count.
+COUNTED_REFUND_STATUSES = ("pending", "succeeded", "requires_action")
+
+
+def normalize_gift_code(code: str) -> str:
+    """How users type codes: any case, stray spaces. Stored codes are upper case."""
+    return "".join(code.split()).upper()
+
+
+# --- payments ---------------------------------------------------------------------------------
+
+
+async def payments_page(
+    user_id: str, request: PageRequest, statuses: Sequence[PaymentStatus] | None = None
+) -> Page[Row]:
+    """Newest first; ``WHERE user_id = ? [AND status IN …] AND (created_at, id) < cursor LIMIT n+1``."""
+    query = Payment.filter(before(request.after), user_id=user_id)
+    if statuses is not None:
+        query = query.filter(status__in=list(statuses))
+    rows = await query.order_by(*NEWEST_FIRST).limit(request.first + 1).values(*PAYMENT_FIELDS)
+    return page_of_rows(rows, request)
+
+
+async def payment_for(user_id: str, pk: int) -> Row | None:
+    return await Payment.filter(id=pk, user_id=user_id).first().values(*PAYMENT_FIELDS)
+
+
+async def gift_codes_by_payment(payment_ids: Iterable[int]) -> dict[int, Row]:
+    """Gift codes of several payments in one ``IN`` statement, keyed by payment id."""
+    ids = list(dict.fromkeys(payment_ids))
+    if not ids:
+        return {}
+    rows = await GiftCode.filter(payment_id__in=ids).values(*GIFT_CODE_FIELDS)
+    return {row["payment_id"]: row for row in rows}
+
+
+# --- subscriptions ------------------------------------------------------------------------------
+
+
+async def current_subscription(user_id: str) -> Row | None:
+    """The latest subscription that has not ended (ACTIVE, TRIALING, PAST_DUE, UNPAID, INCOMPLETE, PAUSED)."""
+    return (
+        await Subscription.filter(user_id=user_id, status__in=list(SubscriptionLiveness.NOT_ENDED))
+        .order_by(*NEWEST_FIRST)
+        .first()
+        .values(*SUBSCRIPTION_FIELDS)
+    )
+
+
+async def subscription_for(user_id: str, pk: int) -> Row | None:
+    return await Subscription.filter(id=pk, user_id=user_id).first().values(*SUBSCRIPTION_FIELDS)
+
+
+# --- invoices -----------------------------------------------------------------------------------
+
+
+async def invoices_page(user_id: str, request: PageRequest) -> Page[Row]:
+    rows = (
+        await Invoice.filter(before(request.after), user_id=user_id)
+        .order_by(*NEWEST_FIRST)
+        .limit(request.first + 1)
+        .values(*INVOICE_FIELDS)
+    )
+    return page_of_rows(rows, request)
+
+
+async def invoice_for(user_id: str, pk: int) -> Row | None:
+    return await Invoice.filter(id=pk, user_id=user_id).first().values(*INVOICE_FIELDS)
+
+
+# --- gift codes ---------------------------------------------------------------------------------
+
+
+async def purchased_gift_codes_page(
+    purchaser_user_id: str, request: PageRequest, redeemed: bool | None = None
+) -> Page[Row]:
+    """Codes the user bought, newest first; `redeemed` filters on REDEEMED vs everything else."""
+    query = GiftCode.filter(before(request.after), purchaser_user_id=purchaser_user_id)
+    if redeemed is True:
+        query = query.filter(status=GiftCodeStatus.REDEEMED)
+    elif redeemed is False:
+        query = query.exclude(status=GiftCodeStatus.REDEEMED)
+    rows = await query.order_by(*NEWEST_FIRST).limit(request.first + 1).values(*GIFT_CODE_FIELDS)
+    return page_of_rows(rows, request)
+
+
+async def gift_code_by_code(code: str) -> Row | None:
+    """Any signed-in user may look a code up (before redeeming it)."""
+    normalized = normalize_gift_code(code)
+    if not normalized or len(normalized) > 32:
+        return None
+    return await GiftCode.filter(code=normalized).first().values(*GIFT_CODE_FIELDS)
+
+
+async def gift_code_for(user_id: str, pk: int) -> Row | None:
+    """A gift code reachable by id only for its buyer and its redeemer."""
+    row = await GiftCode.filter(id=pk).first().values(*GIFT_CODE_FIELDS)
+    if row is None or user_id not in (row["purchaser_user_id"], row["redeemed_by_user_id"]):
+        return None
+    return row
+
+
+def gift_code_status(row: Row, now: datetime) -> GiftCodeStatus:
+    """EXPIRED is never stored: an AVAILABLE code past its expiry is EXPIRED."""
+    status = GiftCodeStatus(row["status"])
+    if status is GiftCodeStatus.AVAILABLE and row["expires_at"] <= now:
+        return GiftCodeStatus.EXPIRED
+    return status
+
+
+# --- accounts (admin) ---------------------------------------------------------------------------
+
+
+async def restriction(user_id: str) -> Row:
+    """Purchase restriction of a user (who may have no Customer row yet: not restricted)."""
+    customer = (
+        await Customer.filter(user_id=user_id).first().values("purchase_restricted", "restriction_reason")
+    )
+    return {
+        "purchase_restricted": bool(customer and customer["purchase_restricted"]),
+        "restriction_reason": customer["restriction_reason"] if customer else None,
+    }
+
+
+async def refund_count(user_id: str) -> int:
+    """Refunds issued to the user that did not fail (what the abuse policy counts)."""
+    return await Refund.filter(user_id=user_id, status__in=COUNTED_REFUND_STATUSES).count()

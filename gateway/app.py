@@ -1,0 +1,304 @@
+"""The Starlette application: `/graphql` (+ GraphiQL), `/healthz`, `/readyz`.
+
+`create_app` wires settings into the schema, auth and database; the routes of
+other parts of the gateway (the Stripe webhook, invoice PDFs, metrics) are
+added through `extra_routes` below, or passed in as `routes`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import logging
+import secrets
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import asynccontextmanager
+from datetime import timedelta
+from typing import Any
+
+import orjson
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from strawberry.asgi import GraphQL
+from tortoise import connections
+from tortoise.contrib.starlette import RegisterTortoise
+
+from billing.clock import Clock
+from billing.deps import BillingConfig, RateLimitRule
+from gateway.auth import Authenticator, AuthError
+from gateway.clock import make_clock
+from gateway.db import tortoise_config
+from gateway.settings import Settings
+from schema.root import GatewaySchema, SchemaOptions, build_schema
+from schema.types.context import GatewayContext
+
+log = logging.getLogger("gateway.app")
+
+READY_TIMEOUT_SECONDS = 2.0
+# Probes and scrapes must not touch the clock source (the sandbox clock is an HTTP call).
+_NO_CLOCK_REFRESH = frozenset({"/healthz", "/readyz", "/metrics"})
+
+
+class ORJSONResponse(JSONResponse):
+    def render(self, content: Any) -> bytes:
+        return orjson.dumps(content)
+
+
+# --- configuration derived from settings ------------------------------------------------------
+
+
+def billing_config(settings: Settings) -> BillingConfig:
+    rule = settings.redeem_rate_limit
+    return BillingConfig(
+        redeem_rate_limit=RateLimitRule(rule.count, rule.window),
+        refund_window=_days(settings.refund_window_days),
+        refund_abuse_limit=settings.refund_abuse_limit,
+        refund_abuse_window=_days(settings.refund_abuse_window_days),
+        gift_code_ttl=_days(settings.gift_code_ttl_days),
+        redirect_allowed_origins=tuple(settings.redirect_allowed_origins),
+        stripe_timeout_seconds=settings.stripe_timeout_seconds,
+    )
+
+
+def _days(n: int) -> timedelta:
+    return timedelta(days=n)
+
+
+def link_signing_key(settings: Settings) -> bytes:
+    """Key for invoice download links, derived from a configured secret so replicas agree.
+
+    Falls back to a per-process random key when no secret is configured (dev
+    and tests only: `serve` requires AUTH_JWT_SECRET or the Stripe secrets).
+    """
+    for secret in (
+        settings.auth_jwt_secret,
+        settings.stripe_webhook_secret[0] if settings.stripe_webhook_secret else None,
+        settings.stripe_api_key,
+    ):
+        if secret is not None:
+            return hmac.new(
+                secret.get_secret_value().encode(), b"invoice-download-links", hashlib.sha256
+            ).digest()
+    return secrets.token_bytes(32)
+
+
+def schema_options(settings: Settings) -> SchemaOptions:
+    return SchemaOptions(
+        max_depth=settings.graphql_max_depth,
+        max_aliases=settings.graphql_max_aliases,
+        max_tokens=settings.graphql_max_tokens,
+        introspection=settings.graphql_introspection,
+    )
+
+
+# --- GraphQL view -----------------------------------------------------------------------------
+
+
+class GatewayGraphQL(GraphQL):
+    """Strawberry's ASGI view with our context, orjson, and auth resolved once per request."""
+
+    def __init__(
+        self,
+        schema: GatewaySchema,
+        *,
+        settings: Settings,
+        clock: Clock,
+        services: Mapping[str, Any],
+    ) -> None:
+        super().__init__(
+            schema,
+            graphql_ide="graphiql" if settings.graphiql else None,
+            allow_queries_via_get=True,
+        )
+        self._authenticator = Authenticator.from_settings(settings)
+        self._clock = clock
+        self._config = billing_config(settings)
+        self._link_key = link_signing_key(settings)
+        self._services = services
+
+    async def get_context(self, request: Request, response: Response) -> GatewayContext:  # type: ignore[override]
+        viewer = None
+        auth_error = None
+        header = request.headers.get("authorization")
+        if header is not None:
+            if self._authenticator is None:
+                auth_error = "no AUTH_JWT_SECRET / AUTH_JWT_PUBLIC_KEY configured"
+            else:
+                try:
+                    viewer = self._authenticator.authenticate(header)
+                except AuthError as exc:
+                    auth_error = str(exc)
+        return GatewayContext(
+            request=request,
+            response=response,
+            viewer=viewer,
+            clock=self._clock,
+            config=self._config,
+            auth_error=auth_error,
+            link_key=self._link_key,
+            services=self._services,
+        )
+
+    def encode_json(self, data: object) -> bytes:
+        return orjson.dumps(data)
+
+    def decode_json(self, data: str | bytes) -> object:
+        return orjson.loads(data)
+
+
+# --- middleware -------------------------------------------------------------------------------
+
+
+class BodyLimitMiddleware:
+    """413 for bodies over `max_bytes`, declared (Content-Length) or streamed (chunked)."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is not None:
+            if not declared.isdigit() or int(declared) > self.max_bytes:
+                await _too_large(scope, receive, send)
+                return
+            await self.app(scope, receive, send)
+            return
+        # No declared length: buffer up to the limit, then replay.
+        chunks: list[bytes] = []
+        size = 0
+        more = True
+        while more:
+            message = await receive()
+            if message["type"] != "http.request":
+                await self.app(scope, _replay([message]), send)
+                return
+            body = message.get("body", b"")
+            size += len(body)
+            if size > self.max_bytes:
+                await _too_large(scope, receive, send)
+                return
+            chunks.append(body)
+            more = message.get("more_body", False)
+        replay = _replay([{"type": "http.request", "body": b"".join(chunks), "more_body": False}])
+        await self.app(scope, replay, send)
+
+
+def _replay(messages: list[Message]) -> Receive:
+    queue = list(messages)
+
+    async def receive() -> Message:
+        if queue:
+            return queue.pop(0)
+        return {"type": "http.disconnect"}
+
+    return receive
+
+
+async def _too_large(scope: Scope, receive: Receive, send: Send) -> None:
+    response = ORJSONResponse({"error": "request body too large"}, status_code=413)
+    await response(scope, receive, send)
+
+
+class ClockRefreshMiddleware:
+    """`clock.refresh()` once per request, so every decision in it sees the same source of "now"."""
+
+    def __init__(self, app: ASGIApp, clock: Clock) -> None:
+        self.app = app
+        self.clock = clock
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"] not in _NO_CLOCK_REFRESH:
+            try:
+                await self.clock.refresh()
+            except Exception:  # the previous offset stays in force; never fail a request on it
+                log.warning("clock refresh failed", exc_info=True)
+        await self.app(scope, receive, send)
+
+
+# --- routes -----------------------------------------------------------------------------------
+
+
+async def healthz(request: Request) -> Response:
+    return ORJSONResponse({"status": "ok"})
+
+
+async def readyz(request: Request) -> Response:
+    """Ready when the database answers ``SELECT 1``; recovers by itself when it comes back."""
+    try:
+        await asyncio.wait_for(connections.get("default").execute_query("SELECT 1"), READY_TIMEOUT_SECONDS)
+    except Exception as exc:
+        log.warning("readiness check failed: %s", exc)
+        return ORJSONResponse({"status": "unavailable", "database": "unreachable"}, status_code=503)
+    return ORJSONResponse({"status": "ok", "database": "ok"})
+
+
+def extra_routes(settings: Settings, clock: Clock) -> list[BaseRoute]:
+    """Routes owned by other parts of the gateway: add the webhook, invoice-PDF and metrics routes here.
+
+    They can reach the settings, clock and services through ``request.app.state``.
+    """
+    return []
+
+
+# --- the factory ------------------------------------------------------------------------------
+
+
+def create_app(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    manage_db: bool = True,
+    routes: Sequence[BaseRoute] = (),
+    services: Mapping[str, Any] | None = None,
+) -> Starlette:
+    """The gateway app. `manage_db=False` when the caller already initialised Tortoise (tests)."""
+    clock = clock or make_clock(settings.clock, settings.stripe_api_base)
+    services = dict(services or {})
+    schema = build_schema(schema_options(settings))
+    graphql = GatewayGraphQL(schema, settings=settings, clock=clock, services=services)
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        if manage_db:
+            config = tortoise_config(settings.database_url, pool_max=settings.db_pool_max)
+            async with RegisterTortoise(app, config=config):
+                yield
+        else:
+            yield
+
+    app = Starlette(
+        routes=[
+            Route("/graphql", graphql, methods=["GET", "POST"]),
+            Route("/healthz", healthz, methods=["GET"]),
+            Route("/readyz", readyz, methods=["GET"]),
+            *extra_routes(settings, clock),
+            *routes,
+        ],
+        middleware=[
+            Middleware(
+                CORSMiddleware,
+                allow_origins=list(settings.cors_allowed_origins or ()),
+                allow_methods=["GET", "POST"],
+                allow_headers=["Authorization", "Content-Type"],
+                max_age=600,
+            ),
+            Middleware(BodyLimitMiddleware, max_bytes=settings.max_request_bytes),
+            Middleware(ClockRefreshMiddleware, clock=clock),
+        ],
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.clock = clock
+    app.state.schema = schema
+    app.state.services = services
+    return app

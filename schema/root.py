@@ -1,0 +1,239 @@
+"""Root types and the Schema: binds `resolvers` into Query/Mutation.
+
+The only module that imports both resolvers and types (no cycle: types are a
+leaf). `build_schema(options)` makes the executable schema with its
+protective extensions; `print_sdl()` prints the SDL with an explicit
+``schema { query mutation }`` block (see `print_sdl`).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import strawberry
+from graphql import GraphQLError
+from graphql.validation import NoSchemaIntrospectionCustomRule
+from strawberry.extensions import (
+    AddValidationRules,
+    MaskErrors,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    SchemaExtension,
+    ValidationCache,
+)
+from strawberry.schema.config import StrawberryConfig
+from strawberry.types import ExecutionContext
+
+from resolvers import admin as admin_r
+from resolvers import catalog as catalog_r
+from resolvers import gift_codes as gift_codes_r
+from resolvers import invoices as invoices_r
+from resolvers import nodes as nodes_r
+from resolvers import payments as payments_r
+from resolvers import viewer as viewer_r
+from resolvers.mutations import checkout as checkout_r
+from resolvers.mutations import gifts as gifts_r
+from resolvers.mutations import payment_method as payment_method_r
+from resolvers.mutations import refunds as refunds_r
+from resolvers.mutations import restrictions as restrictions_r
+from resolvers.mutations import subscriptions as subscriptions_r
+from schema.types.errors import is_expected_error
+from schema.types.gift_code import GiftCode
+from schema.types.invoice import Invoice
+from schema.types.mutation_io import (
+    CreateCheckoutPayload,
+    RedeemGiftPayload,
+    RefundPaymentPayload,
+    RevokeGiftCodePayload,
+    SetPurchaseRestrictionPayload,
+    SubscriptionPayload,
+    UpdatePaymentMethodPayload,
+)
+from schema.types.payment import Payment
+from schema.types.permissions import ADMIN, AUTHENTICATED
+from schema.types.scalars import SCALAR_MAP
+from schema.types.subscription import Subscription
+
+log = logging.getLogger("gateway.graphql")
+
+MASKED_MESSAGE = "Unexpected error."
+# Graphql's default names would make a re-reader of the SDL take the billing
+# `Subscription` object for the subscription root; the block names roots explicitly.
+SCHEMA_BLOCK = "schema {\n  query: Query\n  mutation: Mutation\n}\n"
+
+
+@strawberry.type
+class Query:
+    node = strawberry.field(resolver=nodes_r.node, permission_classes=AUTHENTICATED)
+    premium = strawberry.field(resolver=viewer_r.premium, permission_classes=AUTHENTICATED)
+    subscription = strawberry.field(
+        resolver=viewer_r.subscription,
+        permission_classes=AUTHENTICATED,
+        description="The viewer's latest subscription that has not ended "
+        "(ACTIVE, TRIALING, PAST_DUE, UNPAID, INCOMPLETE, PAUSED); null after it ends.",
+    )
+    payments = strawberry.field(
+        resolver=payments_r.payments,
+        permission_classes=AUTHENTICATED,
+        description="Newest first. first: 1..100 (default 25). "
+        "`after` is the endCursor of the previous page.",
+    )
+    invoices = strawberry.field(resolver=invoices_r.invoices, permission_classes=AUTHENTICATED)
+    invoice = strawberry.field(resolver=invoices_r.invoice, permission_classes=AUTHENTICATED)
+    gift_codes = strawberry.field(
+        resolver=gift_codes_r.gift_codes,
+        permission_classes=AUTHENTICATED,
+        description="Codes the viewer bought.",
+    )
+    gift_code = strawberry.field(
+        resolver=gift_codes_r.gift_code,
+        permission_classes=AUTHENTICATED,
+        description="Look a code up before redeeming it; failed look-ups count toward the "
+        "redeem rate limit (RATE_LIMITED when exceeded).",
+    )
+    prices = strawberry.field(resolver=catalog_r.prices, description="Public: no token needed.")
+    user_billing = strawberry.field(
+        resolver=admin_r.user_billing, permission_classes=ADMIN, description='Role "admin" only.'
+    )
+
+
+@strawberry.type
+class Mutation:
+    create_checkout = strawberry.field(resolver=checkout_r.create_checkout, permission_classes=AUTHENTICATED)
+    cancel_subscription = strawberry.field(
+        resolver=subscriptions_r.cancel_subscription,
+        permission_classes=AUTHENTICATED,
+        description="Cancels at period end.",
+    )
+    reactivate_subscription = strawberry.field(
+        resolver=subscriptions_r.reactivate_subscription,
+        permission_classes=AUTHENTICATED,
+        description="Undoes a pending cancel.",
+    )
+    update_payment_method = strawberry.field(
+        resolver=payment_method_r.update_payment_method, permission_classes=AUTHENTICATED
+    )
+    redeem_gift = strawberry.field(resolver=gifts_r.redeem_gift, permission_classes=AUTHENTICATED)
+    refund_payment = strawberry.field(
+        resolver=refunds_r.refund_payment, permission_classes=ADMIN, description='Role "admin" only.'
+    )
+    set_purchase_restriction = strawberry.field(
+        resolver=restrictions_r.set_purchase_restriction,
+        permission_classes=ADMIN,
+        description='Role "admin" only.',
+    )
+    revoke_gift_code = strawberry.field(
+        resolver=gifts_r.revoke_gift_code, permission_classes=ADMIN, description='Role "admin" only.'
+    )
+
+
+# Payload types reached only through mutations are found by the schema walker;
+# the Node implementations must be listed, as only `node` returns the interface.
+NODE_TYPES = (Payment, Subscription, Invoice, GiftCode)
+_PAYLOADS = (
+    CreateCheckoutPayload,
+    SubscriptionPayload,
+    UpdatePaymentMethodPayload,
+    RedeemGiftPayload,
+    RefundPaymentPayload,
+    SetPurchaseRestrictionPayload,
+    RevokeGiftCodePayload,
+)
+
+
+@dataclass(frozen=True)
+class SchemaOptions:
+    """The knobs `gateway` takes from its settings."""
+
+    max_depth: int = 12
+    max_aliases: int = 30
+    max_tokens: int = 2000
+    introspection: bool = True
+    parser_cache_size: int = 256
+    validation_cache_size: int = 256
+
+
+class GatewaySchema(strawberry.Schema):
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        """Log unexpected errors with their context; the client only sees them masked.
+
+        Runs before MaskErrors rewrites the message, so the log keeps the
+        original exception and traceback. Expected errors (bad token, bad
+        input, validation) are routine and logged at debug level only.
+        """
+        for error in errors:
+            if is_expected_error(error):
+                log.debug("graphql error: %s", error.message)
+                continue
+            context = execution_context.context if execution_context else None
+            viewer = getattr(context, "viewer", None)
+            log.error(
+                "unexpected error in %s at %s (viewer=%s)",
+                execution_context.operation_name if execution_context else None,
+                ".".join(str(p) for p in error.path or ()),
+                viewer.user_id if viewer else None,
+                exc_info=error.original_error,
+            )
+
+
+def _validation_rule_extensions(options: SchemaOptions) -> list[Callable[[], SchemaExtension]]:
+    """Depth/alias/introspection rules as factories that share one set of rule classes.
+
+    Strawberry's limiters build a new rule class per instance; as per-request
+    factories that would give ValidationCache a new key every request (always a
+    miss). Building the classes once keeps the validation cache effective.
+    """
+    rules: list = [
+        *QueryDepthLimiter(max_depth=options.max_depth).validation_rules,
+        *MaxAliasesLimiter(max_alias_count=options.max_aliases).validation_rules,
+    ]
+    if not options.introspection:
+        rules.append(NoSchemaIntrospectionCustomRule)
+    frozen = tuple(rules)
+    return [lambda: AddValidationRules(list(frozen))]
+
+
+def _should_mask(error: GraphQLError) -> bool:
+    return not is_expected_error(error)
+
+
+def extensions_for(options: SchemaOptions) -> Sequence[Callable[[], SchemaExtension]]:
+    """Per-request extension factories (instances must not be shared between requests)."""
+    return [
+        lambda: MaskErrors(
+            should_mask_error=lambda e: not is_expected_error(e), error_message=MASKED_MESSAGE
+        ),
+        lambda: MaxTokensLimiter(max_token_count=options.max_tokens),
+        lambda: ParserCache(maxsize=options.parser_cache_size),
+        *_validation_rule_extensions(options),
+        lambda: ValidationCache(maxsize=options.validation_cache_size),
+    ]
+
+
+def build_schema(options: SchemaOptions | None = None) -> GatewaySchema:
+    options = options or SchemaOptions()
+    return GatewaySchema(
+        query=Query,
+        mutation=Mutation,
+        types=[*NODE_TYPES, *_PAYLOADS],
+        extensions=extensions_for(options),
+        config=StrawberryConfig(scalar_map=SCALAR_MAP),
+    )
+
+
+def with_schema_block(sdl: str) -> str:
+    """Ensure the explicit roots block (Strawberry omits it when roots have default names)."""
+    if sdl.lstrip().startswith("schema {"):
+        return sdl
+    return SCHEMA_BLOCK + "\n" + sdl
+
+
+def print_sdl(schema: strawberry.Schema | None = None) -> str:
+    """The SDL that `billing-gateway schema` prints and `schema.graphql` snapshots."""
+    return with_schema_block(str(schema or build_schema())).rstrip("\n") + "\n"

@@ -1,0 +1,59 @@
+"""The per-request GraphQL context: who is calling, what time it is, and the loaders.
+
+Built by `gateway.app` for every request (so DataLoader caches never leak
+between requests or users); read by permissions, resolvers and the few type
+fields that load lazily.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+from billing.clock import Clock
+from billing.deps import BillingConfig, Viewer
+from schema.types.errors import unauthenticated
+
+if TYPE_CHECKING:
+    from starlette.requests import Request
+    from starlette.responses import Response
+
+    from schema.types.loaders import Loaders
+
+
+@dataclass
+class GatewayContext:
+    request: Request
+    response: Response | None
+    viewer: Viewer | None
+    clock: Clock
+    config: BillingConfig
+    # Why the bearer token was refused, for logs only (clients just see UNAUTHENTICATED).
+    auth_error: str | None = None
+    # Signs invoice download links (see billing.download_links); set by the app.
+    link_key: bytes = b""
+    # Extension point for the write side (e.g. the Stripe client), filled from app state.
+    services: Mapping[str, Any] = field(default_factory=dict)
+
+    def now(self) -> datetime:
+        return self.clock.now()
+
+    def require_viewer(self) -> Viewer:
+        """The caller, or UNAUTHENTICATED; permission classes normally did this already."""
+        if self.viewer is None:
+            raise unauthenticated()
+        return self.viewer
+
+    @cached_property
+    def loaders(self) -> Loaders:
+        from schema.types.loaders import Loaders  # created on first use: many requests need none
+
+        return Loaders()
+
+    @cached_property
+    def base_url(self) -> str:
+        """Public origin of this request, for absolute links (``https://host``)."""
+        return str(self.request.base_url).rstrip("/")

@@ -1,0 +1,60 @@
+"""`Premium` (derived by billing.premium, the one rule) and `Price` (the public catalog)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+
+from billing.catalog import CatalogEntry
+from billing.premium import PremiumState
+from schema.types.enums import BillingCycle, PremiumSource, ProductType
+from schema.types.money import Money
+
+
+@strawberry.type
+class Premium:
+    active: bool
+    source: PremiumSource
+    product_type: ProductType | None
+    billing_cycle: BillingCycle | None
+    since: datetime | None
+    until: datetime | None = strawberry.field(
+        description="End of access if nothing renews; null when not premium."
+    )
+    will_cancel: bool = strawberry.field(description="The subscription is set to end at period end.")
+
+
+def premium_from_state(state: PremiumState) -> Premium:
+    return Premium(
+        active=state.active,
+        source=state.source,
+        product_type=state.product_type,
+        billing_cycle=state.billing_cycle,
+        since=state.since,
+        until=state.until,
+        will_cancel=state.will_cancel,
+    )
+
+
+@strawberry.type
+class Price:
+    product_type: ProductType
+    billing_cycle: BillingCycle
+    is_gift: bool
+    money: Money
+    lookup_key: str = strawberry.field(description='e.g. "premium_monthly_usd", "premium_yearly_gift_jpy"')
+    stripe_price_id: str | None = strawberry.field(
+        description="Null until the catalog has been synced to Stripe."
+    )
+
+
+def price_from_entry(entry: CatalogEntry, stripe_price_id: str | None) -> Price:
+    return Price(
+        product_type=entry.product_type,
+        billing_cycle=entry.billing_cycle,
+        is_gift=entry.is_gift,
+        money=Money(amount=entry.amount, currency=entry.currency),
+        lookup_key=entry.lookup_key,
+        stripe_price_id=stripe_price_id,
+    )

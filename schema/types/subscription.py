@@ -1,0 +1,57 @@
+"""`Subscription`: the billing object (not GraphQL's subscription root; see schema.root)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import strawberry
+
+from billing import ids
+from schema.types.enums import (
+    BillingCycle,
+    CancellationReason,
+    ProductType,
+    SubscriptionStatus,
+)
+from schema.types.money import Money
+from schema.types.node import Node
+
+
+@strawberry.type
+class Subscription(Node):
+    id: strawberry.ID
+    stripe_subscription_id: str
+    product_type: ProductType
+    billing_cycle: BillingCycle
+    status: SubscriptionStatus
+    price: Money
+    current_period_start: datetime
+    current_period_end: datetime
+    cancel_at_period_end: bool
+    canceled_at: datetime | None
+    cancellation_reason: CancellationReason | None
+    cancellation_feedback: str | None
+    created_at: datetime
+    version: int
+    pk: strawberry.Private[int]
+
+
+def subscription_from_row(row: dict[str, Any]) -> Subscription:
+    return Subscription(
+        id=strawberry.ID(ids.encode("Subscription", row["id"])),
+        stripe_subscription_id=row["stripe_subscription_id"],
+        product_type=row["product_type"],
+        billing_cycle=row["billing_cycle"],
+        status=row["status"],
+        price=Money(amount=row["price_amount"], currency=row["currency"]),
+        current_period_start=row["current_period_start"],
+        current_period_end=row["current_period_end"],
+        cancel_at_period_end=row["cancel_at_period_end"],
+        canceled_at=row["canceled_at"],
+        cancellation_reason=row["cancellation_reason"],
+        cancellation_feedback=row["cancellation_feedback"],
+        created_at=row["created_at"],
+        version=row["version"],
+        pk=row["id"],
+    )
