@@ -24,7 +24,7 @@ from . import invoices, payments
 from . import params as p
 from .api import LIST_SPEC, Call, api_route, created_filter, created_param, paginate
 from .customers import merge_metadata
-from .errors import invalid
+from .errors import StripeError, card_declined, invalid
 from .events import changed
 from .periods import add_interval, next_period_end
 from .store import new_id
@@ -555,7 +555,42 @@ def cancel(call: Call) -> dict[str, Any]:
     return sub
 
 
+def pay_invoice(call: Call) -> dict[str, Any]:
+    """``POST /v1/invoices/{id}/pay``: an on-demand attempt; a decline is a 402 as on Stripe."""
+    sb, prm = call.sb, call.params
+    invoice = sb.store.get("invoice", call.path["id"])
+    if invoice["status"] == "draft":
+        sb.store.meta_of(invoice["id"]).pop("finalize_at", None)
+        invoice["automatically_finalizes_at"] = None
+        invoices.finalize(sb, invoice)
+    if invoice["status"] == "paid":
+        raise invalid("Invoice is already paid", code="invoice_already_paid")
+    if invoice["status"] != "open":
+        raise invalid(f"You cannot pay an invoice with status {invoice['status']}.")
+    if prm.get("payment_method"):
+        pm = sb.store.get("payment_method", prm["payment_method"], "payment_method")
+        invoice["default_payment_method"] = pm["id"]
+    status = attempt(sb, invoice)
+    if status == "requires_payment_method":
+        pi = sb.store.find("payment_intent", sb.store.meta_of(invoice["id"]).get("payment_intent"))
+        raise card_declined(charge=(pi or {}).get("latest_charge"), payment_intent=pi)
+    if status == "requires_action":
+        raise StripeError(
+            "This payment requires additional user action before it can be completed successfully.",
+            status=402,
+            type="card_error",
+            code="invoice_payment_intent_requires_action",
+        )
+    return invoice
+
+
 ROUTES = [
+    api_route(
+        "/v1/invoices/{id}/pay",
+        "POST",
+        pay_invoice,
+        {"payment_method": p.STR, "off_session": p.BOOL, "paid_out_of_band": p.BOOL},
+    ),
     api_route("/v1/subscriptions/{id}", "GET", retrieve, {}),
     api_route(
         "/v1/subscriptions",
