@@ -143,7 +143,9 @@ async def sync_invoice(services: Services, invoice_id: str, event_type: str) -> 
     """Apply Stripe's current invoice, and what it means for its payment row."""
     invoice = await fetch_invoice(services, invoice_id)
     customer_id = so.obj_id(invoice.get("customer"))
-    user_id = await owner_of({"metadata": so.invoice_subscription_metadata(invoice)}, customer_id)
+    user_id = await owner_of(
+        {"metadata": {**so.metadata(invoice), **so.invoice_subscription_metadata(invoice)}}, customer_id
+    )
     if user_id is None:
         log.info("invoice of an unknown customer ignored", extra={"invoice": invoice_id})
         return None

@@ -31,7 +31,7 @@ async def owner_of(obj: dict[str, Any], customer_id: str | None) -> str | None:
     if user_id:
         return user_id
     if customer_id:
-        return await Customer.filter(stripe_customer_id=customer_id).values_list("user_id", flat=True).first()
+        return await Customer.filter(stripe_customer_id=customer_id).first().values_list("user_id", flat=True)
     return None
 
 
