@@ -10,6 +10,7 @@ creating the session and the row being written.
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
@@ -90,7 +91,9 @@ async def _row_for(services: Services, session: dict[str, Any]) -> Payment | Non
         return await Payment.get_or_none(checkout_session_id=session["id"])
 
 
-async def settle_session(services: Services, session_id: str, event_type: str) -> Payment | None:
+async def settle_session(
+    services: Services, session_id: str, event_type: str, occurred_at: datetime | None = None
+) -> Payment | None:
     session = await fetch_session(services, session_id)
     if session.get("mode") == "setup":
         await apply_new_default(services, session)
@@ -118,7 +121,9 @@ async def settle_session(services: Services, session_id: str, event_type: str) -
     happening = happening_for(session, event_type, PaymentStatus(payment.status))
     for _ in range(3):
         try:
-            await payment_status.apply(payment, happening, now, also=lambda _p: ids, on_change=on_change)
+            await payment_status.apply(
+                payment, happening, now, also=lambda _p: ids, on_change=on_change, occurred_at=occurred_at
+            )
             break
         except IntegrityError:
             # The invoice id is already on another row (a renewal row made in error); keep ours clean.

@@ -178,5 +178,5 @@ async def sync_invoice(services: Services, invoice_id: str, event_type: str) -> 
     else:
         happening = EVENT_HAPPENING.get(event_type)
     ids = {"stripe_payment_intent_id": pi_id} if pi_id else {}
-    await payment_status.apply(payment, happening, now, also=lambda _p: ids)
+    await payment_status.apply(payment, happening, now, also=lambda _p: ids, occurred_at=row.paid_at)
     return row

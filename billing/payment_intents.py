@@ -11,7 +11,7 @@ from models import Payment
 
 
 async def record_intent(services: Services, intent: dict[str, Any], *, failed: bool) -> Payment | None:
-    """Attach the intent (and its charge) to its payment; on failure, note the reason."""
+    """Attach the intent to its payment; on failure, note the reason."""
     payment = await Payment.get_or_none(stripe_payment_intent_id=intent["id"])
     reference = so.metadata(intent).get("payment_reference")
     if payment is None and reference:
@@ -19,10 +19,9 @@ async def record_intent(services: Services, intent: dict[str, Any], *, failed: b
     if payment is None:
         return None  # a subscription invoice's intent: the invoice events carry it
     fresh = so.as_dict(await services.stripe.v1.payment_intents.retrieve_async(intent["id"]))
+    # The charge id is not recorded here: refunds and disputes carry the intent id too, and
+    # only some orders of delivery would see this event after the row learnt its intent.
     columns: dict[str, Any] = {"stripe_payment_intent_id": fresh["id"]}
-    charge = so.obj_id(fresh.get("latest_charge"))
-    if charge:
-        columns["stripe_charge_id"] = charge
     error = fresh.get("last_payment_error") or (intent.get("last_payment_error") if failed else None)
     if failed and error:
         columns["failure_code"] = (error.get("decline_code") or error.get("code") or "")[:64] or None

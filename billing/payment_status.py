@@ -78,13 +78,16 @@ async def apply(
     also: Callable[[Payment], dict[str, Any]] | None = None,
     attempts: int = 8,
     on_change: Callable[[Payment, S], Awaitable[None]] | None = None,
+    occurred_at: datetime | None = None,
 ) -> bool:
     """Move `payment` by `happening` (optimistic concurrency, re-read on conflict).
 
     `also(payment)` may return extra columns to write in the same UPDATE (ids
     learned from Stripe); they are written even when the status stays. Returns
     True when the status changed. `on_change(payment, old_status)` runs after a
-    change, e.g. to issue a gift code or take back granted time.
+    change, e.g. to issue a gift code or take back granted time. `occurred_at` is
+    when it happened at Stripe (an event's `created`), so the recorded completion
+    time does not depend on when, or in which order, events were delivered.
     """
     for _ in range(attempts):
         current = S(payment.status)
@@ -94,7 +97,7 @@ async def apply(
         if target is not None and target != current:
             changes["status"] = target
             if target == S.COMPLETED and payment.completed_at is None:
-                changes["completed_at"] = now
+                changes["completed_at"] = occurred_at or now
             if happening in _REVERSALS and current not in (S.REFUNDED, S.PARTIALLY_REFUNDED, S.DISPUTED):
                 changes["status_before_reversal"] = current
         if not changes:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from billing.fulfilment import settle_session
+from billing.stripe_objects import ts
 from billing.services import Services
 from webhooks.registry import Handler, StripeEvent
 
 
 async def on_session(event: StripeEvent, services: Services) -> None:
-    await settle_session(services, event.object["id"], event.type)
+    await settle_session(services, event.object["id"], event.type, ts(event.created))
 
 
 HANDLERS: dict[str, Handler] = {

@@ -1,0 +1,87 @@
+"""Any order of delivery ends in the same rows.
+
+A subscription purchase makes Stripe emit six events. The handlers re-fetch
+Stripe's current objects, so whichever order they arrive in (and however often)
+the payment, subscription, invoice and customer rows must end identical. This
+delivers every one of the 720 orders to a reset database and compares.
+
+Convergence is a property of the handlers, not of the database, so the full
+720 run on one database (SQLite, the faster here: about 30 s) and every 12th
+order (60) on PostgreSQL keeps its suite run short.
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+from tortoise import connections
+
+from billing.checkout import create_checkout
+from models import Customer, Invoice, Payment, Subscription
+from models.enums import ProductType
+from tests.billing.test_purchase_flows import request
+from tests.conftest import DIALECT
+from tests.stripe_world import StripeWorld
+
+VOLATILE = {"id", "version", "updated_at"}
+
+
+async def snapshot(user_id: str) -> dict[str, Any]:
+    def clean(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return sorted(({k: v for k, v in row.items() if k not in VOLATILE} for row in rows), key=repr)
+
+    return {
+        "payments": clean(await Payment.filter(user_id=user_id).values()),
+        "subscriptions": clean(await Subscription.filter(user_id=user_id).values()),
+        "invoices": clean(await Invoice.filter(user_id=user_id).values()),
+        "customer": clean(await Customer.filter(user_id=user_id).values()),
+    }
+
+
+def _diff(got: dict[str, Any], expected: dict[str, Any]) -> dict[str, Any]:
+    """Only the columns that differ, for a readable failure."""
+    return {
+        table: [
+            {k: (a[k], b.get(k)) for k in a if a[k] != b.get(k)}
+            for a, b in zip(got[table], expected[table], strict=False)
+        ]
+        for table in got
+        if got[table] != expected[table]
+    }
+
+
+async def restore(customer: dict[str, Any], payment: dict[str, Any]) -> None:
+    conn = connections.get("default")
+    for table in ("payments", "subscriptions", "invoices", "customers"):
+        await conn.execute_script(f"DELETE FROM {table}")
+    await Customer.create(**customer)
+    await Payment.create(**payment)
+
+
+async def test_every_delivery_order_of_a_subscription_purchase_converges(world: StripeWorld) -> None:
+    checkout = await create_checkout(world.services, "perm", request(ProductType.PREMIUM_MONTHLY))
+    customer = (await Customer.filter(user_id="perm").values())[0]
+    pending = (await Payment.filter(id=checkout.payment.id).values())[0]
+    await world.control(f"/_sandbox/checkout/sessions/{checkout.session_id}/complete", {"outcome": "paid"})
+    events = await world.new_events()
+    assert len(events) == 6, [e["type"] for e in events]
+
+    await world.deliver(events)
+    expected = await snapshot("perm")
+    assert expected["payments"][0]["status"] == "COMPLETED"
+    assert expected["subscriptions"][0]["status"] == "ACTIVE"
+
+    orders = list(itertools.permutations(events))
+    assert len(orders) == 720
+    if DIALECT != "sqlite":
+        orders = orders[::12]
+    for order in orders:
+        await restore(customer, pending)
+        await world.deliver(list(order))
+        got = await snapshot("perm")
+        assert got == expected, (_diff(got, expected), [e["type"] for e in order])
+
+    # Every event delivered twice more, newest first: still the same.
+    await world.deliver(list(reversed(events)) * 2)
+    assert await snapshot("perm") == expected
