@@ -40,12 +40,13 @@ def redeem_key(user_id: str) -> str:
 async def record(key: str, rule: RateLimitRule, now: datetime) -> int:
     """Count one event for `key`; returns the count in the current window (1 = first)."""
     conn = connections.get("default")
+    # execute_query_dict, not execute_query: asyncpg's execute_query drops RETURNING rows of an INSERT.
     dialect = conn.capabilities.dialect
     expired_before = now - rule.window
     if dialect == "postgres":
-        _, rows = await conn.execute_query(_SQL["postgres"], [key, now, expired_before])
+        rows = await conn.execute_query_dict(_SQL["postgres"], [key, now, expired_before])
     else:  # `?` placeholders are positional: the window test appears twice
-        _, rows = await conn.execute_query(_SQL["sqlite"], [key, now, expired_before, expired_before])
+        rows = await conn.execute_query_dict(_SQL["sqlite"], [key, now, expired_before, expired_before])
     return int(rows[0]["count"])
 
 
