@@ -73,10 +73,18 @@ def validate_first(first: int | None) -> int:
 
 
 def before(cursor: Cursor | None) -> Q:
-    """Rows strictly after `cursor` in newest-first order (i.e. older), as a filter."""
+    """Rows strictly after `cursor` in newest-first order (i.e. older), as a filter.
+
+    ``created_at <= c AND (created_at < c OR (created_at = c AND id < i))``: the
+    redundant first term is what lets PostgreSQL and SQLite bound the index
+    range scan at the cursor (the OR alone is only a filter, and a deep page
+    would re-read every newer row). Equal timestamps are settled by `id`.
+    """
     if cursor is None:
         return Q()
-    return Q(created_at__lt=cursor.created_at) | Q(created_at=cursor.created_at, id__lt=cursor.id)
+    return Q(created_at__lte=cursor.created_at) & (
+        Q(created_at__lt=cursor.created_at) | Q(created_at=cursor.created_at, id__lt=cursor.id)
+    )
 
 
 NEWEST_FIRST = ("-created_at", "-id")

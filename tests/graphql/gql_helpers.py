@@ -76,3 +76,56 @@ class GQL:
 
 def codes(result: dict[str, Any]) -> list[str | None]:
     return [e.get("extensions", {}).get("code") for e in result.get("errors") or []]
+
+
+class SqlLog:
+    """Every SQL statement sent through Tortoise's default connection while active.
+
+    Counts at the client class (execute_query/_dict, execute_insert, execute_many,
+    execute_script), which every ORM query and raw statement passes through on
+    both SQLite and PostgreSQL, so the count is the number of round trips.
+    """
+
+    METHODS = (
+        "execute_query",
+        "execute_query_dict",
+        "execute_insert",
+        "execute_many",
+        "execute_script",
+    )
+
+    def __init__(self) -> None:
+        self.statements: list[tuple[str, list[Any] | None]] = []
+        self._saved: list[tuple[type, str, Any]] = []
+
+    def __enter__(self) -> SqlLog:
+        from tortoise import connections
+
+        cls = type(connections.get("default"))
+        for name in self.METHODS:
+            original = getattr(cls, name)
+            self._saved.append((cls, name, original))
+            setattr(cls, name, self._wrap(original))
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for cls, name, original in reversed(self._saved):
+            setattr(cls, name, original)
+
+    def _wrap(self, original: Any) -> Any:
+        log = self.statements
+
+        async def wrapper(client: Any, query: str, values: Any = None, *args: Any, **kw: Any) -> Any:
+            log.append((query, values))
+            if values is None:
+                return await original(client, query, *args, **kw)
+            return await original(client, query, values, *args, **kw)
+
+        return wrapper
+
+    @property
+    def sql(self) -> list[str]:
+        return [q for q, _ in self.statements]
+
+    def __len__(self) -> int:
+        return len(self.statements)

@@ -1,0 +1,149 @@
+"""Bearer tokens: every field but `prices` needs a valid one; admin fields need the role."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import warnings
+from datetime import UTC, datetime, timedelta
+
+import jwt
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from gql_helpers import ALICE, SECRET, codes, make_settings, token
+
+from billing.deps import Viewer
+from gateway.auth import Authenticator, AuthError, mint_token
+
+PROTECTED = [
+    "{ premium { active } }",
+    "{ subscription { id } }",
+    "{ payments { edges { cursor } } }",
+    "{ invoices { edges { cursor } } }",
+    '{ invoice(id: "SW52b2ljZTox") { id } }',
+    "{ giftCodes { edges { cursor } } }",
+    '{ giftCode(code: "ABC") { code } }',
+    '{ node(id: "UGF5bWVudDox") { id } }',
+    '{ userBilling(userId: "u") { userId } }',
+    "mutation { reactivateSubscription { userErrors { code } } }",
+    'mutation { redeemGift(input: {code: "X"}) { userErrors { code } } }',
+    'mutation { refundPayment(input: {paymentId: "x"}) { userErrors { code } } }',
+]
+
+
+def _b64(part: dict) -> str:
+    return base64.urlsafe_b64encode(json.dumps(part).encode()).decode().rstrip("=")
+
+
+def _exp(delta: timedelta = timedelta(hours=1)) -> int:
+    return int((datetime.now(UTC) + delta).timestamp())
+
+
+def _hs512(claims: dict) -> str:
+    """Same secret, another HMAC algorithm: refused because only HS256 is configured."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # PyJWT warns that the key is short for SHA-512
+        return jwt.encode(claims, SECRET, algorithm="HS512")
+
+
+def _bad_tokens() -> dict[str, str]:
+    rsa_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    return {
+        "expired": mint_token(SECRET, ALICE, ttl=timedelta(seconds=-120)),
+        "alg none": f"{_b64({'alg': 'none', 'typ': 'JWT'})}.{_b64({'sub': ALICE, 'exp': _exp()})}.",
+        "wrong key": mint_token("another-secret-another-secret-0000", ALICE),
+        "missing sub": jwt.encode({"exp": _exp()}, SECRET, algorithm="HS256"),
+        "missing exp": jwt.encode({"sub": ALICE}, SECRET, algorithm="HS256"),
+        "numeric sub": jwt.encode({"sub": 42, "exp": _exp()}, SECRET, algorithm="HS256"),
+        "HS512 not allowed": _hs512({"sub": ALICE, "exp": _exp()}),
+        "RS256 not configured": jwt.encode({"sub": ALICE, "exp": _exp()}, rsa_key, algorithm="RS256"),
+        "garbage": "not.a.jwt",
+        "tampered": token()[:-4] + "AAAA",
+    }
+
+
+@pytest.mark.parametrize("query", PROTECTED)
+async def test_missing_token_is_unauthenticated(gql, db, query):
+    result = await gql(query, user=None)
+    assert codes(result) == ["UNAUTHENTICATED"], result
+
+
+@pytest.mark.parametrize("case", list(_bad_tokens()))
+async def test_bad_tokens_are_unauthenticated(gql, db, case):
+    bad = _bad_tokens()[case]
+    result = await gql("{ premium { active } }", headers={"Authorization": f"Bearer {bad}"})
+    assert codes(result) == ["UNAUTHENTICATED"], (case, result)
+    assert result["data"] is None
+
+
+@pytest.mark.parametrize("header", ["Basic abc", "Bearer", "Bearer   ", "token-without-scheme"])
+async def test_malformed_authorization_header(gql, db, header):
+    result = await gql("{ premium { active } }", headers={"Authorization": header})
+    assert codes(result) == ["UNAUTHENTICATED"]
+
+
+async def test_prices_need_no_token_even_with_a_bad_one(gql, db):
+    result = await gql("{ prices { lookupKey } }", headers={"Authorization": "Bearer nonsense"})
+    assert "errors" not in result and len(result["data"]["prices"]) == 24
+
+
+async def test_non_admin_gets_forbidden_on_admin_fields(gql, db):
+    for query in (
+        '{ userBilling(userId: "u") { userId } }',
+        'mutation { refundPayment(input: {paymentId: "x"}) { userErrors { code } } }',
+        'mutation { setPurchaseRestriction(input: {userId: "u", restricted: true}) { userErrors { code } } }',
+        'mutation { revokeGiftCode(input: {code: "X"}) { userErrors { code } } }',
+    ):
+        assert codes(await gql(query)) == ["FORBIDDEN"], query
+
+
+def test_authenticator_accepts_roles_and_checks_audience_and_issuer():
+    auth = Authenticator.from_settings(
+        make_settings(auth_jwt_audience="billing", auth_jwt_issuer="https://id.example")
+    )
+    assert auth is not None
+    good = mint_token(SECRET, ALICE, admin=True, audience="billing", issuer="https://id.example")
+    assert auth.authenticate(f"Bearer {good}") == Viewer(ALICE, is_admin=True)
+    for bad in (
+        mint_token(SECRET, ALICE, audience="other", issuer="https://id.example"),
+        mint_token(SECRET, ALICE, audience="billing", issuer="https://evil.example"),
+        mint_token(SECRET, ALICE),
+    ):
+        with pytest.raises(AuthError):
+            auth.authenticate(f"Bearer {bad}")
+    assert auth.authenticate(None) is None
+
+
+def test_rs256_public_key_and_hs256_confusion_refused():
+    private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    public_pem = (
+        private.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
+    auth = Authenticator.from_settings(make_settings(auth_jwt_secret=None, auth_jwt_public_key=public_pem))
+    assert auth is not None and auth.algorithm == "RS256"
+    good = jwt.encode({"sub": ALICE, "exp": _exp(), "roles": ["admin"]}, private, algorithm="RS256")
+    assert auth.verify(good) == Viewer(ALICE, is_admin=True)
+    # Algorithm confusion: an HS256 token MACed with the (public) PEM must be refused.
+    head = _b64({"alg": "HS256", "typ": "JWT"})
+    body = _b64({"sub": ALICE, "exp": _exp(), "roles": ["admin"]})
+    mac = hmac.new(public_pem.encode(), f"{head}.{body}".encode(), hashlib.sha256).digest()
+    forged = f"{head}.{body}.{base64.urlsafe_b64encode(mac).decode().rstrip('=')}"
+    with pytest.raises(AuthError):
+        auth.verify(forged)
+    with pytest.raises(AuthError):
+        auth.verify(mint_token(SECRET, ALICE))
+
+
+def test_roles_must_be_a_list():
+    auth = Authenticator.from_settings(make_settings())
+    assert auth is not None
+    claims = {"sub": ALICE, "exp": _exp(), "roles": "admin"}
+    with pytest.raises(AuthError):
+        auth.verify(jwt.encode(claims, SECRET, algorithm="HS256"))
+    user = auth.verify(jwt.encode({**claims, "roles": ["support"]}, SECRET, algorithm="HS256"))
+    assert user == Viewer(ALICE, is_admin=False)

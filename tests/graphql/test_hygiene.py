@@ -1,0 +1,171 @@
+"""Transport and protective behaviour: limits, masking, GET rules, GraphiQL, health, body size, CORS."""
+
+from __future__ import annotations
+
+import logging
+
+import httpx
+import pytest
+from gql_helpers import GQL, bearer
+
+from billing import read_queries
+
+
+@pytest.fixture
+def client_with(app_factory):
+    clients: list[httpx.AsyncClient] = []
+
+    def make(**settings) -> httpx.AsyncClient:
+        http = httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app_factory(**settings)), base_url="http://testserver"
+        )
+        clients.append(http)
+        return http
+
+    yield make
+
+
+async def test_depth_limit(client_with):
+    gql = GQL(client_with(graphql_max_depth=3))
+    deep = await gql("{ payments { edges { node { giftCode { code } } } } }")
+    assert deep["data"] is None and "exceeds maximum operation depth" in deep["errors"][0]["message"]
+    shallow = await gql("{ premium { active } }")
+    assert "errors" not in shallow
+
+
+async def test_alias_limit(client_with):
+    gql = GQL(client_with(graphql_max_aliases=3))
+    query = "{ " + " ".join(f"a{i}: premium {{ active }}" for i in range(4)) + " }"
+    result = await gql(query)
+    assert result["data"] is None and "aliases" in result["errors"][0]["message"]
+    ok = await gql("{ " + " ".join(f"a{i}: premium {{ active }}" for i in range(3)) + " }")
+    assert "errors" not in ok
+
+
+async def test_token_limit(client_with):
+    gql = GQL(client_with(graphql_max_tokens=50))
+    query = "{ premium { " + " ".join(["active"] * 60) + " } }"
+    result = await gql(query)
+    assert result["data"] is None and "more than 50 tokens" in result["errors"][0]["message"]
+
+
+async def test_introspection_can_be_switched_off(client_with):
+    on = await GQL(client_with())("{ __schema { queryType { name } } }", user=None)
+    assert on["data"]["__schema"]["queryType"]["name"] == "Query"
+    off = await GQL(client_with(graphql_introspection=False))(
+        "{ __schema { queryType { name } } }", user=None
+    )
+    assert off["data"] is None and "introspection" in off["errors"][0]["message"].lower()
+
+
+async def test_unexpected_errors_are_masked_and_logged(gql, db, monkeypatch, caplog):
+    async def broken(user_id: str) -> None:
+        raise RuntimeError("database password is hunter2")
+
+    monkeypatch.setattr(read_queries, "current_subscription", broken)
+    with caplog.at_level(logging.ERROR, logger="gateway.graphql"):
+        result = await gql("{ subscription { id } premium { active } }")
+    assert result["errors"] == [
+        {"message": "Unexpected error.", "locations": [{"line": 1, "column": 3}], "path": ["subscription"]}
+    ]
+    assert result["data"] == {"subscription": None, "premium": {"active": False}}
+    assert "hunter2" not in str(result)
+    logged = [r for r in caplog.records if r.name == "gateway.graphql"]
+    assert logged and "subscription" in logged[0].getMessage() and "user-alice" in logged[0].getMessage()
+    assert "hunter2" in str(logged[0].exc_info[1])
+
+
+async def test_queries_over_get_mutations_refused(client, db):
+    ok = await client.get("/graphql", params={"query": "{ premium { active } }"}, headers=bearer())
+    assert ok.status_code == 200 and ok.json() == {"data": {"premium": {"active": False}}}
+    refused = await client.get(
+        "/graphql",
+        params={"query": "mutation { reactivateSubscription { userErrors { code } } }"},
+        headers=bearer(),
+    )
+    assert refused.status_code == 400
+
+
+async def test_graphiql_served_for_browsers(client, client_with, db):
+    page = await client.get("/graphql", headers={"Accept": "text/html"})
+    assert page.status_code == 200 and "graphiql" in page.text.lower()
+    off = await client_with(graphiql=False).get("/graphql", headers={"Accept": "text/html"})
+    assert off.status_code == 404
+
+
+async def test_batching_is_off(client, db):
+    response = await client.post(
+        "/graphql", json=[{"query": "{ prices { lookupKey } }"}, {"query": "{ prices { lookupKey } }"}]
+    )
+    assert response.status_code == 400
+
+
+async def test_health_and_readiness(client, db):
+    assert (await client.get("/healthz")).json() == {"status": "ok"}
+    ready = await client.get("/readyz")
+    assert ready.status_code == 200 and ready.json()["database"] == "ok"
+
+
+async def test_readiness_reports_an_unreachable_database_and_recovers(client, db, monkeypatch):
+    from tortoise import connections
+
+    conn_cls = type(connections.get("default"))
+    original = conn_cls.execute_query
+
+    async def down(self, query, values=None):
+        raise ConnectionRefusedError("db down")
+
+    monkeypatch.setattr(conn_cls, "execute_query", down)
+    assert (await client.get("/readyz")).status_code == 503
+    monkeypatch.setattr(conn_cls, "execute_query", original)
+    assert (await client.get("/readyz")).status_code == 200
+
+
+async def test_request_body_limit(client_with, db):
+    http = client_with(max_request_bytes=2048)
+    big = {"query": "{ prices { lookupKey } }", "variables": {"pad": "x" * 4096}}
+    assert (await http.post("/graphql", json=big)).status_code == 413
+
+    async def chunks():
+        yield b'{"query": "{ prices { lookupKey } }", "variables": {"pad": "'
+        for _ in range(10):
+            yield b"x" * 512
+        yield b'"}}'
+
+    streamed = await http.post("/graphql", content=chunks(), headers={"Content-Type": "application/json"})
+    assert streamed.status_code == 413
+
+    async def small():
+        yield b'{"query": "{ prices { lookupKey } }"}'
+
+    ok = await http.post("/graphql", content=small(), headers={"Content-Type": "application/json"})
+    assert ok.status_code == 200 and len(ok.json()["data"]["prices"]) == 24
+
+
+async def test_cors(client, db):
+    preflight = await client.options(
+        "/graphql",
+        headers={
+            "Origin": "http://localhost:3000",
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "authorization, content-type",
+        },
+    )
+    assert preflight.status_code == 200
+    assert preflight.headers["access-control-allow-origin"] == "http://localhost:3000"
+    evil = await client.options(
+        "/graphql", headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "POST"}
+    )
+    assert "access-control-allow-origin" not in evil.headers
+
+
+async def test_validation_cache_hits_across_requests(gql, db, monkeypatch):
+    """The limiter rules are built once, so the validation cache keys stay stable across requests."""
+    from strawberry.extensions import validation_cache
+
+    cached = validation_cache._get_validate_cache(256)
+    before = cached.cache_info()
+    for _ in range(3):
+        await gql("{ premium { active until } }")
+    after = cached.cache_info()
+    assert after.hits - before.hits >= 2
