@@ -82,7 +82,7 @@ class Sandbox:
             return
         expander = self.expanders.get((obj.get("object", ""), head))
         if expander is not None and (head not in obj or isinstance(obj[head], str | None)):
-            obj[head] = expander(self, obj)
+            obj[head] = copy.deepcopy(expander(self, obj))
         value = obj.get(head)
         if isinstance(value, str):
             target = self.store.resolve(value)

@@ -24,7 +24,6 @@ SERVED = (
     "charge",
     "checkout.session",
     "customer",
-    "deleted_customer",
     "dispute",
     "event",
     "invoice",
@@ -40,7 +39,6 @@ SERVED = (
     "subscription",
     "subscription_item",
     "webhook_endpoint",
-    "deleted_webhook_endpoint",
 )
 
 HERE = Path(__file__).resolve().parent

@@ -42,6 +42,7 @@ class Receiver:
     events: list[dict[str, Any]] = field(default_factory=list)
     attempts: list[tuple[float, str, int]] = field(default_factory=list)
     fail_ids: dict[str, int] = field(default_factory=dict)
+    fail_first: int = 0
     bad_signatures: int = 0
 
     async def handle(self, request: Request) -> Response:
@@ -52,7 +53,7 @@ class Receiver:
         except (stripe.SignatureVerificationError, ValueError):
             self.bad_signatures += 1
             return Response("bad signature", status_code=400)
-        remaining = self.fail_ids.get(event.id, 0)
+        remaining = self.fail_ids.setdefault(event.id, self.fail_first)
         status = 500 if remaining > 0 else 200
         if remaining > 0:
             self.fail_ids[event.id] = remaining - 1
@@ -104,12 +105,18 @@ def client(sandbox: SandboxServer) -> stripe.StripeClient:
     return sandbox.client()
 
 
-@pytest.fixture(scope="session")
-def receiver_server() -> Iterator[tuple[Receiver, ThreadServer]]:
-    receiver = Receiver()
+def serve_receiver(receiver: Receiver) -> ThreadServer:
+    """Serve ``receiver`` on a free port and set its ``url``."""
     app = Starlette(routes=[Route("/webhooks/stripe", receiver.handle, methods=["POST"])])
     server = ThreadServer(app)
     receiver.url = server.url + "/webhooks/stripe"
+    return server
+
+
+@pytest.fixture(scope="session")
+def receiver_server() -> Iterator[tuple[Receiver, ThreadServer]]:
+    receiver = Receiver()
+    server = serve_receiver(receiver)
     yield receiver, server
     server.stop()
 

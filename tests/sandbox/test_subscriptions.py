@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import stripe
 
 from stripe_sandbox.testing import SandboxServer
@@ -15,6 +16,8 @@ from .conftest import (
     subscribe,
     wait_for,
 )
+
+pytestmark = pytest.mark.filterwarnings("ignore:Use 'content=<...>':DeprecationWarning")
 
 DAY = 86400
 MONTH = 31 * DAY
@@ -74,9 +77,8 @@ async def test_clock_advance_renews_with_a_new_paid_invoice(
     sub = await client.v1.subscriptions.retrieve_async(session["subscription"])
     old_end = sub["items"].data[0].current_period_end
     before = (await sandbox.acontrol("/_sandbox/clock"))["now"]
-    await sandbox.acontrol("/_sandbox/clock/advance", {"seconds": MONTH})
-    after = (await sandbox.acontrol("/_sandbox/clock"))["now"]
-    assert after - before >= MONTH
+    after = await advance_to(sandbox, old_end + 3600)
+    assert after - before >= 28 * DAY
 
     sub = await client.v1.subscriptions.retrieve_async(sub.id)
     assert sub.status == "active"
@@ -177,7 +179,8 @@ async def test_authentication_required_renewal_confirmed_on_hosted_page(
 
     customer, session = await subscribe(client, sandbox, catalog.monthly_eur)
     await sandbox.acontrol(f"/_sandbox/customers/{customer.id}/card", {"outcome": "authentication_required"})
-    await sandbox.acontrol("/_sandbox/clock/advance", {"seconds": MONTH})
+    sub = await client.v1.subscriptions.retrieve_async(session["subscription"])
+    await advance_to(sandbox, sub["items"].data[0].current_period_end + 3600)
     sub = await client.v1.subscriptions.retrieve_async(
         session["subscription"], params={"expand": ["latest_invoice"]}
     )

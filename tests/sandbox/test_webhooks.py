@@ -1,0 +1,134 @@
+"""Webhook delivery: signatures, retries with backoff, clock-driven retries, flush, disabled."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+import stripe
+
+from stripe_sandbox.testing import SandboxServer
+from stripe_sandbox.webhooks import sign
+
+from .conftest import Catalog, Receiver, serve_receiver, subscribe, wait_for
+
+pytestmark = pytest.mark.filterwarnings("ignore:Use 'content=<...>':DeprecationWarning")
+
+
+def test_signature_matches_stripe_sdk_verification() -> None:
+    payload = b'{"id": "evt_1", "object": "event"}'
+    header = sign(payload, "whsec_test", 1_700_000_000)
+    assert header.startswith("t=1700000000,v1=")
+    stripe.WebhookSignature.verify_header(payload.decode(), header, "whsec_test", tolerance=None)
+    with pytest.raises(stripe.SignatureVerificationError):
+        stripe.WebhookSignature.verify_header(payload.decode(), header, "whsec_other", None)
+
+
+async def test_receiver_answering_500_gets_retried_with_backoff(
+    client: stripe.StripeClient, sandbox: SandboxServer, catalog: Catalog
+) -> None:
+    flaky = Receiver(fail_first=3)
+    server = serve_receiver(flaky)
+    try:
+        endpoint = await client.v1.webhook_endpoints.create_async(
+            params={"url": flaky.url, "enabled_events": ["customer.subscription.created"]}
+        )
+        flaky.secret = endpoint.secret
+        _customer, _ = await subscribe(client, sandbox, catalog.monthly_eur)
+        await wait_for(lambda: len(flaky.events) == 1, timeout=15)
+        event_id = flaky.events[0]["id"]
+        attempts = [(t, status) for t, eid, status in flaky.attempts if eid == event_id]
+        assert [status for _, status in attempts] == [500, 500, 500, 200]
+        gaps = [b[0] - a[0] for a, b in itertools.pairwise(attempts)]
+        assert gaps == sorted(gaps) and gaps[0] >= 0.15  # backoff grows
+        log = await sandbox.acontrol("/_sandbox/events")
+        entry = next(e for e in log["data"] if e["event"]["id"] == event_id)
+        delivery = next(d for d in entry["deliveries"] if d["endpoint"] == endpoint.id)
+        assert delivery["status"] == "succeeded"
+        assert [a["status_code"] for a in delivery["attempts"]] == [500, 500, 500, 200]
+        event = await client.v1.events.retrieve_async(event_id)
+        assert event.pending_webhooks == 0
+    finally:
+        await client.v1.webhook_endpoints.delete_async(endpoint.id)
+        server.stop()
+
+
+async def test_clock_advance_and_flush_make_retries_due(catalog: Catalog) -> None:
+    # A sandbox whose real-time retry delay is an hour: only the clock or a flush retries.
+    with SandboxServer(webhook_retry_delays=(3600.0,)) as slow:
+        client = slow.client()
+        flaky = Receiver(fail_first=1)
+        server = serve_receiver(flaky)
+        try:
+            endpoint = await client.v1.webhook_endpoints.create_async(
+                params={"url": flaky.url, "enabled_events": ["customer.*", "*"]}
+            )
+            flaky.secret = endpoint.secret
+            await client.v1.webhook_endpoints.update_async(
+                endpoint.id, params={"enabled_events": ["checkout.session.expired"]}
+            )
+            product = await client.v1.products.create_async(params={"name": "P"})
+            price = await client.v1.prices.create_async(
+                params={"product": product.id, "currency": "usd", "unit_amount": 100}
+            )
+            session = await client.v1.checkout.sessions.create_async(
+                params={
+                    "mode": "payment",
+                    "line_items": [{"price": price.id, "quantity": 1}],
+                    "success_url": "https://x.example",
+                }
+            )
+            await client.v1.checkout.sessions.expire_async(session.id)
+            await wait_for(lambda: len(flaky.attempts) == 1)
+            assert flaky.events == []
+            await slow.acontrol("/_sandbox/clock/advance", {"seconds": 2 * 3600})
+            await wait_for(lambda: len(flaky.events) == 1)
+
+            second = await client.v1.checkout.sessions.create_async(
+                params={
+                    "mode": "payment",
+                    "line_items": [{"price": price.id, "quantity": 1}],
+                    "success_url": "https://x.example",
+                }
+            )
+            await client.v1.checkout.sessions.expire_async(second.id)
+            await wait_for(lambda: len(flaky.attempts) == 3)
+            result = await slow.acontrol("/_sandbox/webhooks/flush", {})
+            assert result["pending"] == 0
+            assert [e["data"]["object"]["id"] for e in flaky.events] == [session.id, second.id]
+        finally:
+            server.stop()
+
+
+async def test_disabled_endpoint_receives_nothing(
+    client: stripe.StripeClient, sandbox: SandboxServer, catalog: Catalog
+) -> None:
+    quiet = Receiver()
+    server = serve_receiver(quiet)
+    try:
+        endpoint = await client.v1.webhook_endpoints.create_async(
+            params={"url": quiet.url, "enabled_events": ["*"]}
+        )
+        quiet.secret = endpoint.secret
+        await client.v1.webhook_endpoints.update_async(endpoint.id, params={"disabled": True})
+        await subscribe(client, sandbox, catalog.monthly_eur)
+        await sandbox.acontrol("/_sandbox/webhooks/flush", {})
+        assert quiet.attempts == []
+        await client.v1.webhook_endpoints.delete_async(endpoint.id)
+    finally:
+        server.stop()
+
+
+async def test_events_carry_request_ids_for_api_calls(
+    client: stripe.StripeClient, sandbox: SandboxServer, receiver: Receiver, catalog: Catalog
+) -> None:
+    _, done = await subscribe(client, sandbox, catalog.monthly_eur)
+    await client.v1.subscriptions.update_async(
+        done["subscription"], params={"metadata": {"k": "v"}}, options={"idempotency_key": "meta-1"}
+    )
+    await sandbox.acontrol("/_sandbox/webhooks/flush", {})
+    update = [e for e in receiver.for_ids(done["subscription"]) if e["request"]["id"]][-1]
+    assert update["request"]["idempotency_key"] == "meta-1"
+    assert update["request"]["id"].startswith("req_")
+    automatic = receiver.for_ids(done["subscription"])[0]
+    assert automatic["request"] == {"id": None, "idempotency_key": None}
