@@ -126,6 +126,19 @@ def sandbox(
     run(host=host, port=port, state_path=state)
 
 
+@app.command()
+def dev(
+    host: Annotated[str, typer.Option(help="Interface for the gateway (loopback).")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Gateway port.")] = 8000,
+    sandbox_port: Annotated[int, typer.Option(min=1, max=65535, help="Stripe sandbox port.")] = 12111,
+) -> None:
+    """Run the embedded default: SQLite, the Stripe sandbox and the gateway, ready to try."""
+    from gateway.dev import run_dev
+
+    settings_or_exit()  # report a bad variable by name before starting anything
+    run_dev(host=host, port=port, sandbox_port=sandbox_port)
+
+
 def main() -> None:
     try:
         app()

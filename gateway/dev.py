@@ -1,0 +1,153 @@
+"""`billing-gateway dev`: the whole stack on one machine, no accounts needed.
+
+SQLite, migrations applied, the Stripe sandbox on loopback (its state kept
+beside the database, so a restart continues where it stopped), the catalog
+synced into it, the webhook endpoint registered, and the gateway served with
+its clock following the sandbox's. Secrets made up for dev are kept in a small
+JSON file beside the database so tokens and the webhook endpoint survive
+restarts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import uvicorn
+
+from gateway.settings import Settings, load_settings
+
+SANDBOX_KEY = "sk_test_sandbox_dev"
+DEMO_USER = "demo-user"
+DEV_ORIGIN = "http://localhost:3000"
+
+
+@dataclass(frozen=True)
+class DevPaths:
+    database: Path
+    sandbox_state: Path
+    secrets: Path
+
+    @classmethod
+    def beside(cls, database_url: str) -> DevPaths:
+        db = Path(database_url.split("://", 1)[1] or "billing.sqlite3")
+        return cls(db, db.with_name(db.name + ".stripe.json"), db.with_name(db.name + ".dev.json"))
+
+
+def _dev_secrets(path: Path) -> dict[str, Any]:
+    if path.exists():
+        return json.loads(path.read_text())
+    data = {"jwt_secret": secrets.token_urlsafe(48)}
+    path.write_text(json.dumps(data))
+    path.chmod(0o600)
+    return data
+
+
+def _save_secrets(path: Path, data: dict[str, Any]) -> None:
+    path.write_text(json.dumps(data))
+
+
+async def _register_endpoint(client: Any, url: str, stored: dict[str, Any]) -> str:
+    """Reuse the endpoint made by an earlier run (its secret is only shown at creation)."""
+    endpoints = await client.v1.webhook_endpoints.list_async(params={"limit": 100})
+    for endpoint in endpoints.data:
+        if endpoint.id == stored.get("endpoint_id") and endpoint.url == url and stored.get("webhook_secret"):
+            return stored["webhook_secret"]
+    created = await client.v1.webhook_endpoints.create_async(params={"url": url, "enabled_events": ["*"]})
+    stored.update(endpoint_id=created.id, webhook_secret=created.secret)
+    return created.secret
+
+
+async def _prepare(
+    settings: Settings, sandbox_url: str, gateway_url: str, stored: dict[str, Any]
+) -> Settings:
+    """Migrate, register the webhook endpoint, sync the catalog; return the gateway's settings."""
+    from tortoise import Tortoise
+
+    from billing.catalog_sync import sync_catalog
+    from gateway.db import apply_migrations, tortoise_config
+    from gateway.services import build_services
+
+    await apply_migrations(settings.database_url)
+    jwt_secret = (
+        settings.auth_jwt_secret.get_secret_value() if settings.auth_jwt_secret else stored["jwt_secret"]
+    )
+    overrides: dict[str, Any] = {
+        "database_url": settings.database_url,
+        "stripe_api_key": SANDBOX_KEY,
+        "stripe_api_base": sandbox_url,
+        "clock": "sandbox",
+        "auth_jwt_secret": jwt_secret,
+        "redirect_allowed_origins": ",".join(settings.redirect_allowed_origins),
+    }
+    services = build_services(load_settings(**overrides))
+    overrides["stripe_webhook_secret"] = await _register_endpoint(
+        services.stripe, f"{gateway_url}/webhooks/stripe", stored
+    )
+    await Tortoise.init(config=tortoise_config(settings.database_url))
+    try:
+        await services.clock.refresh()
+        changes = await sync_catalog(services)
+    finally:
+        await Tortoise.close_connections()
+    print(f"catalog: {len(changes)} change(s) in the sandbox" if changes else "catalog: in sync")
+    return load_settings(**overrides)
+
+
+def banner(gateway_url: str, sandbox_url: str, token: str) -> str:
+    return f"""
+billing-gateway dev is up.
+
+  GraphiQL        {gateway_url}/graphql
+  Stripe sandbox  {sandbox_url}   (checkout pages, invoices; control API under /_sandbox)
+  demo user       {DEMO_USER}
+  bearer token    {token}
+
+Try this (in GraphiQL, with the header  {{"Authorization": "Bearer <token above>"}}):
+
+  1. mutation {{ createCheckout(input: {{productType: PREMIUM_MONTHLY,
+       successUrl: "{DEV_ORIGIN}/success", cancelUrl: "{DEV_ORIGIN}/cancel"}})
+       {{ checkoutUrl payment {{ status }} userErrors {{ code message }} }} }}
+  2. open checkoutUrl in a browser, pick "Card (succeeds)", press Pay
+  3. {{ premium {{ active source until }}
+       payments {{ edges {{ node {{ status money {{ formatted }} }} }} }} }}
+
+Ctrl-C stops everything; running `dev` again picks up where it left off.
+"""
+
+
+def run_dev(*, host: str, port: int, sandbox_port: int) -> None:
+    from gateway.app import create_app
+    from gateway.auth import mint_token
+    from stripe_sandbox.server import DEV_RETRY_DELAYS
+    from stripe_sandbox.testing import SandboxServer
+
+    settings = load_settings()
+    if settings.dialect != "sqlite":
+        raise SystemExit("dev runs on SQLite (the embedded default); unset DATABASE_URL or use sqlite://PATH")
+    paths = DevPaths.beside(settings.database_url)
+    paths.database.parent.mkdir(parents=True, exist_ok=True)
+    stored = _dev_secrets(paths.secrets)
+    gateway_url = f"http://{host}:{port}"
+
+    sandbox = SandboxServer(
+        paths.sandbox_state, webhook_retry_delays=DEV_RETRY_DELAYS, port=sandbox_port, api_key=SANDBOX_KEY
+    )
+    sandbox.start()
+    try:
+        dev = asyncio.run(_prepare(settings, sandbox.base_url, gateway_url, stored))
+        _save_secrets(paths.secrets, stored)
+        token = mint_token(dev.auth_jwt_secret.get_secret_value(), DEMO_USER, ttl=timedelta(days=7))
+        server = uvicorn.Server(
+            uvicorn.Config(create_app(dev), host=host, port=port, log_level="warning", access_log=False)
+        )
+        print(banner(gateway_url, sandbox.base_url, token), flush=True)
+        server.run()
+    finally:
+        sandbox.stop()
+        print("stopped; sandbox state saved to", paths.sandbox_state)
