@@ -91,6 +91,17 @@ GIFT_CODE_FIELDS = (
 COUNTED_REFUND_STATUSES = ("pending", "succeeded", "requires_action")
 
 
+def row_of(obj: Any, fields: Sequence[str]) -> Row:
+    """A ``.values()``-shaped dict from a dict (returned as is) or a model instance.
+
+    The schema's mappers take rows; write paths that already hold a model
+    instance (a mutation's result) pass it through here instead of re-reading.
+    """
+    if isinstance(obj, dict):
+        return obj
+    return {name: getattr(obj, name) for name in fields}
+
+
 def normalize_gift_code(code: str) -> str:
     """How users type codes: any case, stray spaces. Stored codes are upper case."""
     return "".join(code.split()).upper()

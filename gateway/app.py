@@ -173,14 +173,13 @@ class BodyLimitMiddleware:
                 return
             await self.app(scope, receive, send)
             return
-        # No declared length: buffer up to the limit, then replay.
+        # No declared length (chunked, or no body at all): buffer up to the limit, then replay.
         chunks: list[bytes] = []
         size = 0
-        more = True
-        while more:
+        while True:
             message = await receive()
-            if message["type"] != "http.request":
-                await self.app(scope, _replay([message]), send)
+            if message["type"] != "http.request":  # client went away before finishing
+                await self.app(scope, _replay([message], receive), send)
                 return
             body = message.get("body", b"")
             size += len(body)
@@ -188,18 +187,20 @@ class BodyLimitMiddleware:
                 await _too_large(scope, receive, send)
                 return
             chunks.append(body)
-            more = message.get("more_body", False)
-        replay = _replay([{"type": "http.request", "body": b"".join(chunks), "more_body": False}])
-        await self.app(scope, replay, send)
+            if not message.get("more_body", False):
+                break
+        buffered: Message = {"type": "http.request", "body": b"".join(chunks), "more_body": False}
+        await self.app(scope, _replay([buffered], receive), send)
 
 
-def _replay(messages: list[Message]) -> Receive:
+def _replay(messages: list[Message], then: Receive) -> Receive:
+    """Hand out `messages`, then defer to the real `receive` (so disconnects are still seen)."""
     queue = list(messages)
 
     async def receive() -> Message:
         if queue:
             return queue.pop(0)
-        return {"type": "http.disconnect"}
+        return await then()
 
     return receive
 

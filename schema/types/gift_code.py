@@ -10,7 +10,7 @@ import strawberry
 
 from billing import ids
 from billing.pagination import Page
-from billing.read_queries import gift_code_status
+from billing.read_queries import GIFT_CODE_FIELDS, gift_code_status, row_of
 from models.enums import GiftCodeStatus as _Status
 from schema.types.connections import PageInfo, page_info
 from schema.types.enums import GiftCodeStatus, ProductType
@@ -34,7 +34,9 @@ class GiftCode(Node):
     pk: strawberry.Private[int]
 
 
-def gift_code_from_row(row: dict[str, Any], *, viewer_id: str | None, now: datetime) -> GiftCode:
+def gift_code_from_row(row: Any, *, viewer_id: str | None, now: datetime) -> GiftCode:
+    """From a ``.values()`` row or a `models.GiftCode`; `viewer_id` decides `redeemedBy`."""
+    row = row_of(row, GIFT_CODE_FIELDS)
     redeemer = row["redeemed_by_user_id"]
     may_see_redeemer = viewer_id is not None and viewer_id in (row["purchaser_user_id"], redeemer)
     status = gift_code_status(row, now)

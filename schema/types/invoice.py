@@ -12,6 +12,7 @@ import strawberry
 from billing import ids
 from billing.download_links import sign_invoice_link
 from billing.pagination import Page
+from billing.read_queries import INVOICE_FIELDS, row_of
 from schema.types.connections import PageInfo, page_info
 from schema.types.enums import Currency, InvoiceStatus
 from schema.types.money import Money
@@ -75,7 +76,9 @@ def tax_lines(breakdown: Sequence[dict[str, Any]] | None, currency: str) -> list
     ]
 
 
-def invoice_from_row(row: dict[str, Any], context: GatewayContext) -> Invoice:
+def invoice_from_row(row: Any, context: GatewayContext) -> Invoice:
+    """From a ``.values()`` row or a `models.Invoice`; signs a fresh download link."""
+    row = row_of(row, INVOICE_FIELDS)
     currency = row["currency"]
     global_id = ids.encode("Invoice", row["id"])
     return Invoice(

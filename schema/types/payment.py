@@ -16,6 +16,7 @@ import strawberry
 
 from billing import ids
 from billing.pagination import Page
+from billing.read_queries import PAYMENT_FIELDS, row_of
 from schema.types.connections import PageInfo, page_info
 from schema.types.enums import Currency, PaymentStatus, ProductType
 from schema.types.gift_code import GiftCode, gift_code_from_row
@@ -51,7 +52,9 @@ class Payment(Node):
     pk: strawberry.Private[int]
 
 
-def payment_from_row(row: dict[str, Any], gift_code: GiftCode | None) -> Payment:
+def payment_from_row(row: Any, gift_code: GiftCode | None) -> Payment:
+    """From a ``.values()`` row or a `models.Payment`; prefer `build_payments`, which finds the gift code."""
+    row = row_of(row, PAYMENT_FIELDS)
     return Payment(
         id=strawberry.ID(ids.encode("Payment", row["id"])),
         user_id=strawberry.ID(row["user_id"]),
@@ -75,12 +78,13 @@ def payment_from_row(row: dict[str, Any], gift_code: GiftCode | None) -> Payment
     )
 
 
-async def build_payments(rows: Sequence[dict[str, Any]], context: GatewayContext) -> list[Payment]:
+async def build_payments(rows: Sequence[Any], context: GatewayContext) -> list[Payment]:
     """Payment types for rows, gift codes attached with at most one query for all of them.
 
     Use this wherever a Payment is returned (lists, node, mutation payloads): the
     per-request DataLoader batches and caches the gift-code lookups.
     """
+    rows = [row_of(row, PAYMENT_FIELDS) for row in rows]
     gift_payment_ids = [row["id"] for row in rows if row["is_gift"]]
     codes: dict[int, GiftCode] = {}
     if gift_payment_ids:

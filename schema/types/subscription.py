@@ -8,6 +8,7 @@ from typing import Any
 import strawberry
 
 from billing import ids
+from billing.read_queries import SUBSCRIPTION_FIELDS, row_of
 from schema.types.enums import (
     BillingCycle,
     CancellationReason,
@@ -37,7 +38,9 @@ class Subscription(Node):
     pk: strawberry.Private[int]
 
 
-def subscription_from_row(row: dict[str, Any]) -> Subscription:
+def subscription_from_row(row: Any) -> Subscription:
+    """From a ``.values()`` row or a `models.Subscription` (mutation payloads)."""
+    row = row_of(row, SUBSCRIPTION_FIELDS)
     return Subscription(
         id=strawberry.ID(ids.encode("Subscription", row["id"])),
         stripe_subscription_id=row["stripe_subscription_id"],

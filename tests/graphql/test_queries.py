@@ -269,3 +269,18 @@ async def test_prices_are_public_with_synced_ids(gql, db):
         ("premium_monthly_gift_jpy", "¥780"),
         ("premium_yearly_gift_jpy", "¥7,800"),
     }
+
+
+async def test_mappers_accept_model_instances_too(db):
+    """Mutation payloads hold model instances; they map exactly like `.values()` rows."""
+    from billing import read_queries
+    from schema.types.payment import payment_from_row
+    from schema.types.subscription import subscription_from_row
+
+    pay = await f.payment(ALICE)
+    row = await read_queries.payment_for(ALICE, pay.id)
+    assert payment_from_row(pay, None) == payment_from_row(row, None)
+    sub = await f.subscription(ALICE)
+    assert subscription_from_row(sub) == subscription_from_row(
+        await read_queries.subscription_for(ALICE, sub.id)
+    )
