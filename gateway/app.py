@@ -12,9 +12,8 @@ import hashlib
 import hmac
 import logging
 import secrets
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from datetime import timedelta
 from typing import Any
 
 import orjson
@@ -30,11 +29,13 @@ from tortoise import connections
 from tortoise.contrib.starlette import RegisterTortoise
 
 from billing.clock import Clock
-from billing.deps import BillingConfig, RateLimitRule
+from billing.services import Services
 from gateway.auth import Authenticator, AuthError
 from gateway.clock import make_clock
 from gateway.db import tortoise_config
+from gateway.services import billing_config
 from gateway.settings import Settings
+from gateway.stripe_client import make_stripe_client
 from schema.root import GatewaySchema, SchemaOptions, build_schema
 from schema.types.context import GatewayContext
 
@@ -51,23 +52,6 @@ class ORJSONResponse(JSONResponse):
 
 
 # --- configuration derived from settings ------------------------------------------------------
-
-
-def billing_config(settings: Settings) -> BillingConfig:
-    rule = settings.redeem_rate_limit
-    return BillingConfig(
-        redeem_rate_limit=RateLimitRule(rule.count, rule.window),
-        refund_window=_days(settings.refund_window_days),
-        refund_abuse_limit=settings.refund_abuse_limit,
-        refund_abuse_window=_days(settings.refund_abuse_window_days),
-        gift_code_ttl=_days(settings.gift_code_ttl_days),
-        redirect_allowed_origins=tuple(settings.redirect_allowed_origins),
-        stripe_timeout_seconds=settings.stripe_timeout_seconds,
-    )
-
-
-def _days(n: int) -> timedelta:
-    return timedelta(days=n)
 
 
 def link_signing_key(settings: Settings) -> bytes:
@@ -109,7 +93,7 @@ class GatewayGraphQL(GraphQL):
         *,
         settings: Settings,
         clock: Clock,
-        services: Mapping[str, Any],
+        services: Services | None,
     ) -> None:
         super().__init__(
             schema,
@@ -260,11 +244,17 @@ def create_app(
     clock: Clock | None = None,
     manage_db: bool = True,
     routes: Sequence[BaseRoute] = (),
-    services: Mapping[str, Any] | None = None,
+    services: Services | None = None,
 ) -> Starlette:
-    """The gateway app. `manage_db=False` when the caller already initialised Tortoise (tests)."""
-    clock = clock or make_clock(settings.clock, settings.stripe_api_base)
-    services = dict(services or {})
+    """The gateway app. `manage_db=False` when the caller already initialised Tortoise (tests).
+
+    `services` (clock, Stripe client, policy) is built from the settings when a
+    Stripe key is configured; without one (read-only tests) mutations that need
+    Stripe find `context.services` None.
+    """
+    clock = clock or (services.clock if services else make_clock(settings.clock, settings.stripe_api_base))
+    if services is None and settings.stripe_api_key is not None:
+        services = Services(clock=clock, stripe=make_stripe_client(settings), config=billing_config(settings))
     schema = build_schema(schema_options(settings))
     graphql = GatewayGraphQL(schema, settings=settings, clock=clock, services=services)
 

@@ -7,14 +7,14 @@ fields that load lazily.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from billing.clock import Clock
 from billing.deps import BillingConfig, Viewer
+from billing.services import Services
 from schema.types.errors import unauthenticated
 
 if TYPE_CHECKING:
@@ -35,8 +35,8 @@ class GatewayContext:
     auth_error: str | None = None
     # Signs invoice download links (see billing.download_links); set by the app.
     link_key: bytes = b""
-    # Extension point for the write side (e.g. the Stripe client), filled from app state.
-    services: Mapping[str, Any] = field(default_factory=dict)
+    # Clock, Stripe client and policy for billing operations (None without STRIPE_API_KEY).
+    services: Services | None = None
 
     def now(self) -> datetime:
         return self.clock.now()

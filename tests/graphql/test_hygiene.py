@@ -169,3 +169,10 @@ async def test_validation_cache_hits_across_requests(gql, db, monkeypatch):
         await gql("{ premium { active until } }")
     after = cached.cache_info()
     assert after.hits - before.hits >= 2
+
+
+async def test_services_built_from_settings_share_the_app_clock(app_factory, clock):
+    assert app_factory().state.services is None  # no Stripe key: read side only
+    app = app_factory(stripe_api_key="sk_test_123")
+    assert app.state.services is not None and app.state.services.clock is clock
+    assert app.state.services.config.redeem_rate_limit.count == 3
