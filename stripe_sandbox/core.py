@@ -66,7 +66,13 @@ class Sandbox:
 
     # -- rendering -------------------------------------------------------------
     def render(self, obj: dict[str, Any], expand: list[str]) -> dict[str, Any]:
-        """A deep copy of ``obj`` with ``expand[]`` paths replaced by objects."""
+        """``obj`` with ``expand[]`` paths replaced by objects (a copy when expanding).
+
+        Without ``expand`` the stored object itself is returned: it is serialised
+        right away, before any other code can run on the loop.
+        """
+        if not expand:
+            return obj
         out = copy.deepcopy(obj)
         for path in expand:
             self._expand(out, path.split("."))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 from pathlib import Path
 
 import uvicorn
@@ -18,5 +19,15 @@ def run(host: str = "127.0.0.1", port: int = 12111, state_path: Path | None = No
     uvicorn.run(app, host=host, port=port, log_level="info", access_log=False)
 
 
+def main(argv: list[str] | None = None) -> None:
+    """``python -m stripe_sandbox.server [--host H] [--port P] [--state FILE]``."""
+    parser = argparse.ArgumentParser(description="Run the local Stripe sandbox.")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=12111)
+    parser.add_argument("--state", type=Path, default=None, help="JSON state file")
+    args = parser.parse_args(argv)
+    run(args.host, args.port, args.state)
+
+
 if __name__ == "__main__":
-    run()
+    main()
