@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
+from billing import gift_codes
 from billing.pagination import NEWEST_FIRST, Page, PageRequest, before, page_of_rows
 from models import Customer, GiftCode, Invoice, Payment, Refund, Subscription
 from models.enums import GiftCodeStatus, PaymentStatus, SubscriptionLiveness
@@ -102,11 +103,6 @@ def row_of(obj: Any, fields: Sequence[str]) -> Row:
     return {name: getattr(obj, name) for name in fields}
 
 
-def normalize_gift_code(code: str) -> str:
-    """How users type codes: any case, stray spaces. Stored codes are upper case."""
-    return "".join(code.split()).upper()
-
-
 # --- payments ---------------------------------------------------------------------------------
 
 
@@ -186,8 +182,8 @@ async def purchased_gift_codes_page(
 
 async def gift_code_by_code(code: str) -> Row | None:
     """Any signed-in user may look a code up (before redeeming it)."""
-    normalized = normalize_gift_code(code)
-    if not normalized or len(normalized) > 32:
+    normalized = gift_codes.normalise(code)  # case, spaces and dashes forgiven
+    if normalized is None:  # cannot be a code: no query needed
         return None
     return await GiftCode.filter(code=normalized).first().values(*GIFT_CODE_FIELDS)
 

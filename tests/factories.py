@@ -11,6 +11,7 @@ import itertools
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from billing import gift_codes
 from models import CatalogPrice, Customer, GiftCode, Invoice, Payment, Refund, Subscription
 from models.enums import (
     BillingCycle,
@@ -66,9 +67,8 @@ async def payment(user_id: str, **kw: Any) -> Payment:
 
 
 async def gift_code(purchase: Payment, **kw: Any) -> GiftCode:
-    n = _n()
     values: dict[str, Any] = {
-        "code": f"GIFT{n:04d}ABCDEFGHJK",
+        "code": gift_codes.new_code(),
         "payment": purchase,
         "purchaser_user_id": purchase.user_id,
         "product_type": purchase.product_type,
