@@ -94,6 +94,7 @@ class GatewayGraphQL(GraphQL):
         settings: Settings,
         clock: Clock,
         services: Services | None,
+        link_key: bytes,
     ) -> None:
         super().__init__(
             schema,
@@ -103,7 +104,7 @@ class GatewayGraphQL(GraphQL):
         self._authenticator = Authenticator.from_settings(settings)
         self._clock = clock
         self._config = billing_config(settings)
-        self._link_key = link_signing_key(settings)
+        self._link_key = link_key
         self._services = services
 
     async def get_context(self, request: Request, response: Response) -> GatewayContext:  # type: ignore[override]
@@ -252,20 +253,27 @@ def create_app(
     Stripe key is configured; without one (read-only tests) mutations that need
     Stripe find `context.services` None.
     """
+    owns_clock = clock is None and services is None
     clock = clock or (services.clock if services else make_clock(settings.clock, settings.stripe_api_base))
     if services is None and settings.stripe_api_key is not None:
         services = Services(clock=clock, stripe=make_stripe_client(settings), config=billing_config(settings))
     schema = build_schema(schema_options(settings))
-    graphql = GatewayGraphQL(schema, settings=settings, clock=clock, services=services)
+    link_key = link_signing_key(settings)
+    graphql = GatewayGraphQL(schema, settings=settings, clock=clock, services=services, link_key=link_key)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        if manage_db:
-            config = tortoise_config(settings.database_url, pool_max=settings.db_pool_max)
-            async with RegisterTortoise(app, config=config):
+        try:
+            if manage_db:
+                config = tortoise_config(settings.database_url, pool_max=settings.db_pool_max)
+                async with RegisterTortoise(app, config=config):
+                    yield
+            else:
                 yield
-        else:
-            yield
+        finally:
+            aclose = getattr(clock, "aclose", None)  # the sandbox clock holds an HTTP client
+            if owns_clock and aclose is not None:
+                await aclose()
 
     app = Starlette(
         routes=[
@@ -292,4 +300,5 @@ def create_app(
     app.state.clock = clock
     app.state.schema = schema
     app.state.services = services
+    app.state.link_key = link_key  # the invoice-PDF route verifies download links with it
     return app

@@ -176,3 +176,42 @@ async def test_services_built_from_settings_share_the_app_clock(app_factory, clo
     app = app_factory(stripe_api_key="sk_test_123")
     assert app.state.services is not None and app.state.services.clock is clock
     assert app.state.services.config.redeem_rate_limit.count == 3
+
+
+def test_lifespan_opens_and_closes_the_database(tmp_path):
+    """manage_db=True: the app initialises Tortoise itself, as under `serve`.
+
+    In a subprocess: the test session's global Tortoise must not be re-initialised.
+    """
+    import subprocess
+    import sys
+    import textwrap
+    from pathlib import Path
+
+    script = textwrap.dedent(
+        f"""
+        import asyncio, httpx
+        from gateway.app import create_app
+        from gateway.db import apply_migrations
+        from gateway.settings import load_settings
+
+        async def main():
+            url = "sqlite://{tmp_path / "own.sqlite3"}"
+            await apply_migrations(url)
+            app = create_app(load_settings(_env_file=None, database_url=url, auth_jwt_secret="s" * 40))
+            async with app.router.lifespan_context(app):
+                transport = httpx.ASGITransport(app=app)
+                async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
+                    assert (await http.get("/readyz")).status_code == 200
+                    r = await http.post("/graphql", json={{"query": "{{ prices {{ lookupKey }} }}"}})
+                    assert len(r.json()["data"]["prices"]) == 24, r.text
+            print("ok")
+
+        asyncio.run(main())
+        """
+    )
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=root, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr
