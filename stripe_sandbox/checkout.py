@@ -202,6 +202,24 @@ def create(call: Call) -> dict[str, Any]:
             raise _fail("The currency must match the currency of the line items.", "currency")
     automatic_tax = bool((prm.get("automatic_tax") or {}).get("enabled"))
     country, state = _location(customer)
+    update = prm.get("customer_update") or {}
+    if (
+        automatic_tax
+        and customer is not None
+        and not country
+        and "auto"
+        not in (
+            update.get("address"),
+            update.get("shipping"),
+        )
+    ):
+        raise _fail(
+            "Automatic tax calculation in Checkout requires a valid address on the Customer. Add "
+            "a valid address to the Customer or set either customer_update[address] to 'auto' or "
+            "customer_update[shipping] to 'auto' to save the address entered in Checkout to the "
+            "Customer.",
+            "customer_update[address]",
+        )
     session_id = new_id("cs_test", 58)
     invoice_creation = None
     if mode == "payment":
@@ -254,20 +272,7 @@ def create(call: Call) -> dict[str, Any]:
         "customer_creation": None
         if customer
         else ("always" if mode != "payment" else (prm.get("customer_creation") or "if_required")),
-        "customer_details": (
-            {
-                "address": customer["address"],
-                "business_name": None,
-                "email": customer["email"],
-                "individual_name": None,
-                "name": customer["name"],
-                "phone": customer["phone"],
-                "tax_exempt": customer["tax_exempt"],
-                "tax_ids": None,
-            }
-            if customer
-            else None
-        ),
+        "customer_details": None,
         "customer_email": prm.get("customer_email"),
         "discounts": [],
         "expires_at": expires_at,
@@ -376,9 +381,12 @@ def line_items(sb: Any, session: dict[str, Any]) -> dict[str, Any]:
 
 
 def _customer_location(sb: Any, session: dict[str, Any]) -> tuple[str | None, str | None]:
+    """Where tax is computed: the collected address, else the customer's."""
     details = session.get("customer_details") or {}
     address = details.get("address") or {}
-    return address.get("country"), address.get("state")
+    if address.get("country"):
+        return address.get("country"), address.get("state")
+    return _location(sb.store.find("customer", session["customer"]))
 
 
 # -- completion ---------------------------------------------------------------------
@@ -394,10 +402,38 @@ def _ensure_open(sb: Any, session: dict[str, Any]) -> None:
         )
 
 
-def _buyer(sb: Any, session: dict[str, Any], country: str | None, state: str | None) -> dict[str, Any]:
+def _needs_customer(session: dict[str, Any]) -> bool:
+    """Checkout creates a Customer unless this is a guest payment (``if_required``)."""
+    if session["mode"] != "payment" or session["customer_creation"] == "always":
+        return True
+    return bool((session["invoice_creation"] or {}).get("enabled"))
+
+
+def _details(
+    customer: dict[str, Any] | None, country: str, state: str | None, email: str | None
+) -> dict[str, Any]:
+    return {
+        "address": blank_address({"country": country, "state": state}),
+        "business_name": None,
+        "email": email or "buyer@example.com",
+        "individual_name": None,
+        "name": customer["name"] if customer else "Sandbox Buyer",
+        "phone": customer["phone"] if customer else None,
+        "tax_exempt": customer["tax_exempt"] if customer else "none",
+        "tax_ids": [],
+    }
+
+
+def _buyer(sb: Any, session: dict[str, Any], country: str | None, state: str | None) -> dict[str, Any] | None:
     """The session's customer, creating one as Checkout does, and record its details."""
     customer = sb.store.find("customer", session["customer"])
     update = sb.store.meta_of(session["id"]).get("customer_update", {})
+    if customer is None and not _needs_customer(session):
+        # A guest payment: Checkout keeps the details on the session only.
+        country = country or "US"
+        session["customer_details"] = _details(None, country, state, session["customer_email"])
+        _apply_amounts(sb, session, country, state)
+        return None
     if customer is None:
         customer = make_customer(
             sb,
@@ -416,17 +452,7 @@ def _buyer(sb: Any, session: dict[str, Any], country: str | None, state: str | N
         if update.get("name") == "auto" and not customer["name"]:
             customer["name"] = "Sandbox Buyer"
     country = country or _location(customer)[0] or "US"
-    address = blank_address({"country": country, "state": state})
-    session["customer_details"] = {
-        "address": address,
-        "business_name": None,
-        "email": customer["email"],
-        "individual_name": None,
-        "name": customer["name"],
-        "phone": customer["phone"],
-        "tax_exempt": customer["tax_exempt"],
-        "tax_ids": [],
-    }
+    session["customer_details"] = _details(customer, country, state, customer["email"])
     session["collected_information"] = {
         "business_name": None,
         "individual_name": None,
@@ -459,14 +485,19 @@ def complete(
     outcome = payments.TEST_METHODS[method][1]
     if method == "card_3ds":
         outcome = "ok"
-    if session["mode"] == "setup":
-        return _complete_setup(sb, session, customer, method)
     if session["mode"] == "payment":
         return _complete_payment(sb, session, customer, method, outcome)
+    assert customer is not None  # setup and subscription sessions always have one
+    if session["mode"] == "setup":
+        return _complete_setup(sb, session, customer, method, outcome)
     return _complete_subscription(sb, session, customer, method, outcome)
 
 
-def _complete_setup(sb: Any, session: dict[str, Any], customer: dict[str, Any], method: str) -> dict:
+def _complete_setup(
+    sb: Any, session: dict[str, Any], customer: dict[str, Any], method: str, outcome: str
+) -> dict[str, Any]:
+    if outcome == "declined":
+        raise card_declined()  # the card cannot be set up; the session stays open
     pm = payments.make_payment_method(sb, method, customer=customer)
     data = sb.store.meta_of(session["id"])["setup_intent_data"]
     seti = payments.make_setup_intent(sb, customer=customer["id"], pm=pm, metadata=data.get("metadata"))
@@ -477,7 +508,7 @@ def _complete_setup(sb: Any, session: dict[str, Any], customer: dict[str, Any], 
 
 
 def _complete_payment(
-    sb: Any, session: dict[str, Any], customer: dict[str, Any], method: str, outcome: str
+    sb: Any, session: dict[str, Any], customer: dict[str, Any] | None, method: str, outcome: str
 ) -> dict[str, Any]:
     data = sb.store.meta_of(session["id"])["payment_intent_data"]
     pi = sb.store.find("payment_intent", session["payment_intent"])
@@ -486,7 +517,7 @@ def _complete_payment(
             sb,
             amount=session["amount_total"],
             currency=session["currency"],
-            customer=customer["id"],
+            customer=customer["id"] if customer else None,
             metadata=data.get("metadata"),
             description=data.get("description"),
             payment_method_types=list(session["payment_method_types"]),
@@ -504,7 +535,8 @@ def _complete_payment(
         raise card_declined(charge=pi["latest_charge"], payment_intent=pi)
     if status == "succeeded":
         sb.emit("payment_intent.succeeded", pi)
-        _payment_invoice(sb, session, customer, pi)
+        if customer is not None:
+            _payment_invoice(sb, session, customer, pi)
         session["payment_status"] = "paid"
     session.update(status="complete", url=None)
     sb.store.touch()
@@ -554,8 +586,9 @@ def _complete_subscription(
     )
     if data.get("description"):
         sub["description"] = data["description"]
-    sb.emit("customer.subscription.created", sub)
     invoice = subscriptions.first_invoice(sb, sub, customer)
+    sb.emit("customer.subscription.created", sub)
+    invoices.finalize(sb, invoice)
     pi = subscriptions._payment_intent_for(sb, invoice)
     invoice["attempt_count"] = 1
     invoice["attempted"] = True
@@ -588,16 +621,16 @@ def settle(sb: Any, pi: dict[str, Any], succeeded: bool) -> dict[str, Any]:
             subscriptions.paid(sb, invoice, pi)
         else:
             sb.emit("payment_intent.succeeded", pi)
-            if session is not None:
-                customer = sb.store.get("customer", session["customer"])
+            customer = sb.store.find("customer", (session or {}).get("customer"))
+            if session is not None and customer is not None:
                 _payment_invoice(sb, session, customer, pi)
         if session is not None:
             session["payment_status"] = "paid"
             sb.emit("checkout.session.async_payment_succeeded", session)
     else:
         if invoice is not None:
-            invoice["next_payment_attempt"] = None
-            sb.store.meta_of(invoice["id"]).setdefault("first_attempt_at", sb.clock.now())
+            first = sb.store.meta_of(invoice["id"]).setdefault("first_attempt_at", sb.clock.now())
+            invoice["next_payment_attempt"] = first + subscriptions.RETRY_DAYS[0] * subscriptions.DAY
             sb.emit("payment_intent.payment_failed", pi)
             sb.emit("invoice.payment_failed", invoice)
             sub = sb.store.find("subscription", subscriptions._sub_of(invoice))

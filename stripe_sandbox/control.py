@@ -132,7 +132,19 @@ def reset(sb: Sandbox, path: dict[str, str], body: dict[str, Any]) -> dict[str, 
 
 
 def settings(sb: Sandbox, path: dict[str, str], body: dict[str, Any]) -> dict[str, Any]:
-    """Extra: ``{"retries_exhausted": "canceled" | "unpaid" | "past_due"}``."""
+    """Extra: Stripe's Dashboard retry settings.
+
+    ``retries_exhausted``: the subscription after the last failed retry
+    (``canceled``, Stripe's default, ``unpaid`` or left ``past_due``);
+    ``invoice_after_retries``: its invoice (``open``, the default, or ``uncollectible``).
+    """
+    if "invoice_after_retries" in body:
+        if body["invoice_after_retries"] not in ("open", "uncollectible"):
+            raise invalid(
+                "invoice_after_retries must be open or uncollectible", param="invoice_after_retries"
+            )
+        sb.store.settings["invoice_after_retries"] = body["invoice_after_retries"]
+        sb.store.touch()
     if "retries_exhausted" in body:
         if body["retries_exhausted"] not in RETRIES_EXHAUSTED:
             raise invalid(
@@ -141,7 +153,10 @@ def settings(sb: Sandbox, path: dict[str, str], body: dict[str, Any]) -> dict[st
             )
         sb.store.settings["retries_exhausted"] = body["retries_exhausted"]
         sb.store.touch()
-    return {"retries_exhausted": sb.retries_exhausted}
+    return {
+        "retries_exhausted": sb.retries_exhausted,
+        "invoice_after_retries": sb.store.settings.get("invoice_after_retries", "open"),
+    }
 
 
 def confirm_invoice(sb: Sandbox, path: dict[str, str], body: dict[str, Any]) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from typing import Any
 
 from . import events, scheduler
 from .clock import Clock
+from .errors import invalid
 from .store import Store
 from .webhooks import Deliverer
 
@@ -26,6 +27,12 @@ DEFAULT_RETRY_DELAYS: tuple[float, ...] = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 15.0)
 RETRIES_EXHAUSTED = ("canceled", "unpaid", "past_due")
 
 Expander = Callable[["Sandbox", dict[str, Any]], Any]
+
+
+def _looks_like_id(value: str) -> bool:
+    """An id of an object the sandbox does not keep (``txn_…``) may stay unexpanded."""
+    prefix, _, rest = value.partition("_")
+    return bool(rest) and prefix.isalpha() and prefix.islower() and " " not in value
 
 
 class Sandbox:
@@ -78,24 +85,29 @@ class Sandbox:
             self._expand(out, path.split("."))
         return out
 
-    def _expand(self, obj: Any, parts: list[str]) -> None:
+    def _expand(self, obj: Any, parts: list[str], path: str = "") -> None:
         if not parts or not isinstance(obj, dict):
             return
         head, rest = parts[0], parts[1:]
+        here = f"{path}.{head}" if path else head
         if obj.get("object") == "list" and head == "data":
             for item in obj.get("data", []):
-                self._expand(item, rest)
+                self._expand(item, rest, here)
             return
         expander = self.expanders.get((obj.get("object", ""), head))
         if expander is not None and (head not in obj or isinstance(obj[head], str | None)):
             obj[head] = copy.deepcopy(expander(self, obj))
+        elif head not in obj:
+            raise invalid(f"This property cannot be expanded ({here}).", param="expand")
         value = obj.get(head)
         if isinstance(value, str):
             target = self.store.resolve(value)
             if target is not None:
                 obj[head] = value = copy.deepcopy(target)
+            elif not _looks_like_id(value):
+                raise invalid(f"This property cannot be expanded ({here}).", param="expand")
         if isinstance(value, dict):
-            self._expand(value, rest)
+            self._expand(value, rest, here)
 
     # -- time ----------------------------------------------------------------
     def tick(self) -> int:

@@ -313,6 +313,24 @@ async def invoice_pdf_route(request: Request) -> Response:
     )
 
 
+async def receipt_page(request: Request) -> Response:
+    """``charge.receipt_url``: a minimal receipt."""
+    sb = _sb(request)
+    charge = sb.store.find("charge", request.path_params["id"])
+    if charge is None:
+        return _not_found("receipt")
+    refunded = (
+        f"<p>Refunded: {format_amount(charge['amount_refunded'], charge['currency'])}</p>"
+        if charge["amount_refunded"]
+        else ""
+    )
+    return page(
+        "Receipt",
+        f"<h1>Receipt</h1><div class='amount'>{format_amount(charge['amount'], charge['currency'])}"
+        f"</div><p>Status: {html.escape(charge['status'])}</p>{refunded}",
+    )
+
+
 async def index(request: Request) -> Response:
     return page(
         "Stripe sandbox",
@@ -330,4 +348,5 @@ ROUTES = [
     Route("/invoices/{id}", invoice_page, methods=["GET"]),
     Route("/invoices/{id}/confirm", invoice_confirm, methods=["POST"]),
     Route("/invoices/{id}/pdf", invoice_pdf_route, methods=["GET"]),
+    Route("/receipts/{id}", receipt_page, methods=["GET"]),
 ]

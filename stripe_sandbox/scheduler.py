@@ -9,11 +9,14 @@ more work (a renewal schedules its invoice) is picked up in the same advance.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .core import Sandbox
+
+log = logging.getLogger("stripe_sandbox.scheduler")
 
 MAX_STEPS = 100_000
 
@@ -43,14 +46,24 @@ def _bind(func: Callable[[Any, Any], Any], sb: Any, obj: Any) -> Callable[[], No
 
 
 def run_until(sb: Sandbox, until: int) -> int:
-    """Run every job due at or before ``until``; return how many ran."""
+    """Run every job due at or before ``until``; return how many ran.
+
+    A job that raises is logged and skipped for the rest of this run (it would
+    otherwise be found due again at once), so one broken object cannot wedge
+    the clock.
+    """
     ran = 0
+    broken: set[tuple[str, int]] = set()
     for _ in range(MAX_STEPS):
-        jobs = due_jobs(sb, until)
+        jobs = [j for j in due_jobs(sb, until) if (j[2], j[0]) not in broken]
         if not jobs:
             return ran
-        when, _priority, _key, job = min(jobs, key=lambda j: (j[0], j[1], j[2]))
+        when, _priority, key, job = min(jobs, key=lambda j: (j[0], j[1], j[2]))
         with sb.clock.pinned(when):
-            job()
+            try:
+                job()
+            except Exception:
+                log.exception("scheduled work for %s failed", key)
+                broken.add((key, when))
         ran += 1
     raise RuntimeError("scheduler did not settle; a job keeps rescheduling itself")

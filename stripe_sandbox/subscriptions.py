@@ -185,7 +185,7 @@ def _invoice_items(sub: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def first_invoice(sb: Any, sub: dict[str, Any], customer: dict[str, Any]) -> dict[str, Any]:
-    """The ``subscription_create`` invoice, finalized (emits ``invoice.finalized``)."""
+    """The draft ``subscription_create`` invoice, set as the subscription's latest."""
     invoice = invoices.make_invoice(
         sb,
         customer=customer,
@@ -196,7 +196,6 @@ def first_invoice(sb: Any, sub: dict[str, Any], customer: dict[str, Any]) -> dic
         description=None,
     )
     sub["latest_invoice"] = invoice["id"]
-    invoices.finalize(sb, invoice)
     return invoice
 
 
@@ -359,7 +358,14 @@ def attempt(sb: Any, invoice: dict[str, Any], *, outcome: str | None = None) -> 
 
 
 def exhausted(sb: Any, sub: dict[str, Any]) -> None:
-    """All retries failed: apply the configured subscription outcome."""
+    """All retries failed: apply the configured invoice and subscription outcomes."""
+    invoice = sb.store.find("invoice", sub["latest_invoice"])
+    if (
+        invoice is not None
+        and invoice["status"] == "open"
+        and sb.store.settings.get("invoice_after_retries") == "uncollectible"
+    ):
+        invoices.mark_uncollectible(sb, invoice)
     behaviour = sb.retries_exhausted
     if behaviour == "canceled":
         end(sb, sub, reason="payment_failed")

@@ -42,6 +42,34 @@ async def test_unknown_ids_and_missing_params(client: stripe.StripeClient) -> No
     assert mode.value.param == "mode"
 
 
+async def test_automatic_tax_needs_an_address_or_customer_update(
+    client: stripe.StripeClient, catalog: Catalog
+) -> None:
+    customer = await client.v1.customers.create_async(params={"email": "noaddr@example.com"})
+    params = {
+        "mode": "subscription",
+        "customer": customer.id,
+        "line_items": [{"price": catalog.monthly_eur.id, "quantity": 1}],
+        "success_url": "https://app.example/ok",
+        "automatic_tax": {"enabled": True},
+    }
+    with pytest.raises(stripe.InvalidRequestError) as no_address:
+        await client.v1.checkout.sessions.create_async(params=params)
+    assert no_address.value.param == "customer_update[address]"
+    session = await client.v1.checkout.sessions.create_async(
+        params={**params, "customer_update": {"address": "auto"}}
+    )
+    assert session.automatic_tax.status == "requires_location_inputs"
+    assert session.customer_details is None
+
+
+async def test_bad_expand_is_rejected(client: stripe.StripeClient) -> None:
+    customer = await client.v1.customers.create_async(params={"email": "x@example.com"})
+    with pytest.raises(stripe.InvalidRequestError) as bad:
+        await client.v1.customers.retrieve_async(customer.id, params={"expand": ["email"]})
+    assert "cannot be expanded" in bad.value.user_message
+
+
 async def test_authentication_errors(sandbox: SandboxServer) -> None:
     for key in ("sk_live_123456789012", "pk_test_123456789012", "nonsense"):
         with pytest.raises(stripe.AuthenticationError) as bad:

@@ -53,6 +53,7 @@ async def test_checkout_in_a_browser_lands_on_success_url(
             "success_url": f"{sandbox.base_url}/?paid={{CHECKOUT_SESSION_ID}}",
             "cancel_url": f"{sandbox.base_url}/?cancelled=1",
             "automatic_tax": {"enabled": True},
+            "customer_update": {"address": "auto", "name": "auto"},
         }
     )
     async with playwright_api.async_playwright() as pw:

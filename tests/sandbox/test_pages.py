@@ -23,6 +23,7 @@ async def _session(client: stripe.StripeClient, catalog: Catalog, **extra: objec
             "success_url": "https://app.example/ok?session={CHECKOUT_SESSION_ID}",
             "cancel_url": "https://app.example/cancel",
             "automatic_tax": {"enabled": True},
+            "customer_update": {"address": "auto", "name": "auto"},
             **extra,
         }
     )

@@ -291,3 +291,40 @@ async def test_dispute_opened_and_closed(
     assert events[1]["data"]["object"]["status"] == "lost"
     for event in events:
         assert_shape(event)
+
+
+async def test_guest_payment_creates_no_customer(
+    client: stripe.StripeClient, sandbox: SandboxServer, catalog: Catalog
+) -> None:
+    session = await client.v1.checkout.sessions.create_async(
+        params={
+            "mode": "payment",
+            "line_items": [{"price": catalog.gift_jpy.id, "quantity": 2}],
+            "customer_email": "guest@example.com",
+            "success_url": "https://app.example/ok",
+        }
+    )
+    assert session.customer_creation == "if_required" and session.amount_total == 3000
+    done = await sandbox.acontrol(f"/_sandbox/checkout/sessions/{session.id}/complete", {"country": "JP"})
+    assert done["customer"] is None and done["invoice"] is None
+    assert done["customer_details"]["email"] == "guest@example.com"
+    pi = await client.v1.payment_intents.retrieve_async(done["payment_intent"])
+    assert pi.customer is None and pi.amount == 3000
+
+
+async def test_setup_with_a_declining_card_keeps_the_session_open(
+    client: stripe.StripeClient, sandbox: SandboxServer
+) -> None:
+    customer = await client.v1.customers.create_async(params={"email": "s@example.com"})
+    session = await client.v1.checkout.sessions.create_async(
+        params={
+            "mode": "setup",
+            "customer": customer.id,
+            "currency": "usd",
+            "success_url": "https://app.example/ok",
+        }
+    )
+    with pytest.raises(ControlError) as declined:
+        await sandbox.acontrol(f"/_sandbox/checkout/sessions/{session.id}/complete", {"outcome": "declined"})
+    assert declined.value.status == 402
+    assert (await client.v1.checkout.sessions.retrieve_async(session.id)).status == "open"

@@ -161,6 +161,24 @@ async def test_declined_renewal_can_end_unpaid_and_recover(
     assert sub.status == "active"
 
 
+async def test_exhausted_retries_can_mark_the_invoice_uncollectible(
+    client: stripe.StripeClient, sandbox: SandboxServer, receiver: Receiver, catalog: Catalog
+) -> None:
+    await sandbox.acontrol("/_sandbox/settings", {"invoice_after_retries": "uncollectible"})
+    try:
+        customer_id, sub_id = await _declining_renewal(client, sandbox, catalog)
+        await sandbox.acontrol("/_sandbox/clock/advance", {"seconds": 14 * DAY})
+    finally:
+        await sandbox.acontrol("/_sandbox/settings", {"invoice_after_retries": "open"})
+    sub = await client.v1.subscriptions.retrieve_async(sub_id, params={"expand": ["latest_invoice"]})
+    assert sub.status == "canceled" and sub.latest_invoice.status == "uncollectible"
+    await settle_webhooks(sandbox)
+    assert receiver.types_for(customer_id)[-2:] == [
+        "invoice.marked_uncollectible",
+        "customer.subscription.deleted",
+    ]
+
+
 async def test_retry_succeeds_after_card_fixed(
     client: stripe.StripeClient, sandbox: SandboxServer, catalog: Catalog
 ) -> None:
