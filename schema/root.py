@@ -206,9 +206,7 @@ def _should_mask(error: GraphQLError) -> bool:
 def extensions_for(options: SchemaOptions) -> Sequence[Callable[[], SchemaExtension]]:
     """Per-request extension factories (instances must not be shared between requests)."""
     return [
-        lambda: MaskErrors(
-            should_mask_error=lambda e: not is_expected_error(e), error_message=MASKED_MESSAGE
-        ),
+        lambda: MaskErrors(should_mask_error=_should_mask, error_message=MASKED_MESSAGE),
         lambda: MaxTokensLimiter(max_token_count=options.max_tokens),
         lambda: ParserCache(maxsize=options.parser_cache_size),
         *_validation_rule_extensions(options),

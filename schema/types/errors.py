@@ -50,15 +50,14 @@ def rate_limited(message: str = "Too many attempts; try again later.") -> ApiErr
 def is_expected_error(error: GraphQLError) -> bool:
     """True for errors the client may see as they are.
 
-    Parse/validation/variable errors have no `original_error` (or no path);
-    errors raised on purpose are `ApiError` or GraphQLError subclasses (such
-    as Strawberry's permission errors). Anything else raised while resolving
-    a field is a bug and gets masked.
+    Errors without a path come from parsing, validation or variable coercion:
+    the client's own mistakes. During execution only our deliberate `ApiError`s
+    pass; anything else (an exception, a null in a non-null field, a value the
+    scalar cannot represent) is a server bug and gets masked.
     """
-    original = error.original_error
-    if original is None or error.path is None:
+    if error.path is None:
         return True
-    return isinstance(original, GraphQLError)
+    return isinstance(error.original_error, ApiError)
 
 
 @strawberry.enum(name="ErrorCode")

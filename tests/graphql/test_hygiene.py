@@ -215,3 +215,23 @@ def test_lifespan_opens_and_closes_the_database(tmp_path):
         [sys.executable, "-c", script], cwd=root, capture_output=True, text=True, timeout=60
     )
     assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr
+
+
+async def test_unrepresentable_output_is_masked_too(gql, db, monkeypatch):
+    """graphql-core's own execution errors (here: an Int beyond 32 bits) are bugs, not client errors."""
+    import dataclasses
+
+    from billing import catalog
+
+    async def too_big(currency=None):
+        return [(dataclasses.replace(catalog.entries()[0], amount=2**40), None)]
+
+    monkeypatch.setattr(catalog, "list_prices", too_big)
+    result = await gql("{ prices { lookupKey money { amount } } }", user=None)
+    assert result["errors"] == [
+        {
+            "message": "Unexpected error.",
+            "locations": [{"line": 1, "column": 30}],
+            "path": ["prices", 0, "money", "amount"],
+        }
+    ]
