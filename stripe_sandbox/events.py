@@ -14,7 +14,7 @@ import contextvars
 import copy
 from typing import TYPE_CHECKING, Any
 
-from .store import new_id
+from .store import sortable_id
 
 if TYPE_CHECKING:
     from .core import Sandbox
@@ -38,8 +38,9 @@ def emit(
     data: dict[str, Any] = {"object": copy.deepcopy(obj)}
     if previous_attributes:
         data["previous_attributes"] = copy.deepcopy(previous_attributes)
+    seq = sb.next_seq()
     event = {
-        "id": new_id("evt"),
+        "id": sortable_id("evt", seq),
         "object": "event",
         "api_version": API_VERSION,
         "created": sb.clock.now(),
@@ -50,7 +51,7 @@ def emit(
         "type": event_type,
     }
     sb.store.add(event)
-    sb.store.meta_of(event["id"])["seq"] = sb.next_seq()
+    sb.store.meta_of(event["id"])["seq"] = seq
     for endpoint in sb.store.all("webhook_endpoint"):
         if endpoint["status"] != "enabled":
             continue

@@ -69,6 +69,22 @@ def new_id(prefix: str, length: int = 24) -> str:
     return f"{prefix}_" + "".join(chars)
 
 
+_SORTABLE = string.digits + string.ascii_uppercase + string.ascii_lowercase  # ASCII order
+
+
+def sortable_id(prefix: str, sequence: int, length: int = 24) -> str:
+    """An id whose text sorts like ``sequence`` (then random), as Stripe's roughly do.
+
+    Why: events emitted in the same second share ``created``; consumers that
+    order by ``(created, id)`` then still see emission order.
+    """
+    head = []
+    for _ in range(8):
+        sequence, digit = divmod(sequence, 62)
+        head.append(_SORTABLE[digit])
+    return f"{prefix}_1" + "".join(reversed(head)) + new_id("x", length - 9)[2:]
+
+
 def object_name_for(object_id: str) -> str | None:
     if object_id.startswith("cs_test_"):
         return "checkout.session"

@@ -79,3 +79,11 @@ def test_month_end_anchor_does_not_drift() -> None:
     assert add_interval(anchor, "month", 2) == _ts(2027, 3, 31, 12)
     assert next_period_end(anchor, _ts(2027, 2, 28, 12), "month", 1) == _ts(2027, 3, 31, 12)
     assert add_interval(_ts(2028, 2, 29), "year", 1) == _ts(2029, 2, 28)
+
+
+def test_event_ids_sort_in_emission_order() -> None:
+    from stripe_sandbox.store import sortable_id
+
+    ids = [sortable_id("evt", n) for n in (1, 2, 61, 62, 63, 3843, 3844, 10**9)]
+    assert ids == sorted(ids)
+    assert all(i.startswith("evt_1") and len(i) == 28 for i in ids)
