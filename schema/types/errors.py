@@ -88,3 +88,8 @@ class UserError:
     code: ErrorCode
     field: list[str] | None = None
     message: str = ""
+
+
+def user_error(code: ErrorCode, message: str, *field: str) -> UserError:
+    """A payload error; `field` is the path into the input, e.g. ``"input", "successUrl"``."""
+    return UserError(code=code, field=list(field) or None, message=message)
