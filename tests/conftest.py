@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import asyncpg
@@ -18,6 +18,7 @@ import pytest
 from tortoise import Tortoise, connections
 
 from gateway.db import apply_migrations, dialect_of, tortoise_config
+from stripe_sandbox.testing import SandboxServer
 
 _TMP = tempfile.mkdtemp(prefix="bg-tests-")
 DATABASE_URL = os.environ.get("TEST_DATABASE_URL") or f"sqlite://{Path(_TMP) / 'test.sqlite3'}"
@@ -83,3 +84,10 @@ async def db(migrated_db: str) -> AsyncIterator[str]:
     else:
         await conn.execute_script("".join(f"DELETE FROM {table};" for table in TABLES))
     yield migrated_db
+
+
+@pytest.fixture(scope="session")
+def sandbox() -> Iterator[SandboxServer]:
+    """One Stripe sandbox for the session, on a free loopback port (tests use distinct users)."""
+    with SandboxServer() as server:
+        yield server

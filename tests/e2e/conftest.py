@@ -1,0 +1,61 @@
+"""End-to-end set-up: the gateway as a server process, the sandbox delivering webhooks to it."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+
+import pytest
+from gateway_process import GatewayProcess
+
+from billing.catalog_sync import sync_catalog
+from stripe_sandbox.testing import SandboxServer
+from tests.stripe_world import StripeWorld
+
+
+@pytest.fixture(scope="session")
+def endpoint_and_gateway(migrated_db: str, sandbox: SandboxServer) -> Iterator[tuple[str, GatewayProcess]]:
+    gateway = GatewayProcess(
+        database_url=migrated_db, stripe_base=sandbox.base_url, stripe_key=sandbox.api_key, webhook_secret=""
+    )
+    client = sandbox.client()
+    endpoint = client.v1.webhook_endpoints.create(
+        params={"url": gateway.webhook_url, "enabled_events": ["*"]}
+    )
+    gateway.env["STRIPE_WEBHOOK_SECRET"] = endpoint.secret
+    gateway.start()
+    yield endpoint.id, gateway
+    gateway.stop()
+    client.v1.webhook_endpoints.delete(endpoint.id)
+
+
+@dataclass
+class E2E:
+    gateway: GatewayProcess
+    world: StripeWorld
+    endpoint_id: str
+
+    async def flush(self) -> None:
+        """Deliver every pending webhook now (returns when the gateway has answered them)."""
+        await self.world.control("/_sandbox/webhooks/flush", {})
+
+
+@pytest.fixture
+async def e2e(
+    db: str, sandbox: SandboxServer, endpoint_and_gateway: tuple[str, GatewayProcess]
+) -> AsyncIterator[E2E]:
+    """A clean database and catalog; the webhook endpoint enabled only while the test runs."""
+    endpoint_id, gateway = endpoint_and_gateway
+    world = StripeWorld.start(sandbox)
+    await world.services.clock.refresh()
+    await sync_catalog(world.services)
+    await world.new_events()
+    if gateway.proc is None:
+        gateway.start()
+    stripe = world.services.stripe.v1.webhook_endpoints
+    await stripe.update_async(endpoint_id, params={"disabled": False})
+    try:
+        yield E2E(gateway, world, endpoint_id)
+    finally:
+        await world.control("/_sandbox/webhooks/flush", {})
+        await stripe.update_async(endpoint_id, params={"disabled": True})
