@@ -149,6 +149,7 @@ async def record(
             next_attempt_at=now + grace,
         )
     except IntegrityError:
+        log.debug("webhook event %s inserted concurrently; using that row", event["id"])
         return await WebhookEvent.get(stripe_event_id=event["id"]), False
     return row, True
 
@@ -201,7 +202,7 @@ async def _finish(event_pk: int, token: datetime, **changes: Any) -> bool:
 
 def backoff(attempts: int, *, rng: random.Random | None = None) -> timedelta:
     """Delay before the next try after `attempts` tries: exponential, capped, jittered."""
-    exponent = max(0, attempts - 1)
+    exponent = min(max(0, attempts - 1), 32)  # past the cap anyway; avoids float overflow
     base = min(BACKOFF_CAP.total_seconds(), BACKOFF_BASE.total_seconds() * BACKOFF_FACTOR**exponent)
     jitter = (rng or random).uniform(1 - BACKOFF_JITTER, 1 + BACKOFF_JITTER)
     return timedelta(seconds=base * jitter)

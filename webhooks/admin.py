@@ -1,0 +1,121 @@
+"""What `billing-gateway webhooks list|retry|replay` does, as plain functions returning dicts.
+
+- `list_events`: FAILED first (they need attention), then the newest.
+- `retry`: run a FAILED or unfinished event now, ignoring its backoff and the
+  automatic attempt limit; refuses finished ones (that is `replay`).
+- `replay`: run the handler again even for a PROCESSED or IGNORED event, e.g.
+  after a fix, or once a handler exists for a previously ignored type.
+  Safe because handlers are idempotent and converge on Stripe's state.
+All of them go through `inbox.claim`, so they never race a running handler.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from billing.services import Services
+from models.enums import InboxStatus
+from models.inbox import WebhookEvent
+from webhooks import inbox
+
+DEFAULT_LIST_LIMIT = 50
+
+
+class EventNotFound(LookupError):
+    def __init__(self, event_id: str) -> None:
+        super().__init__(f"no webhook event {event_id} in the inbox")
+        self.event_id = event_id
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def describe(row: WebhookEvent) -> dict[str, Any]:
+    """A printable summary of an inbox row (no payload: it can be large and personal)."""
+    return {
+        "id": row.stripe_event_id,
+        "type": row.type,
+        "status": row.status.value,
+        "attempts": row.attempts,
+        "last_error": row.last_error,
+        "created": row.stripe_created,
+        "received_at": _iso(row.received_at),
+        "processed_at": _iso(row.processed_at),
+        "next_attempt_at": _iso(row.next_attempt_at),
+        "claimed_until": _iso(row.claimed_until),
+    }
+
+
+async def list_events(
+    status: InboxStatus | str | None = None, limit: int = DEFAULT_LIST_LIMIT
+) -> list[dict[str, Any]]:
+    """Up to `limit` events, FAILED first, then newest received first; optionally of one status."""
+    if limit < 1:
+        return []
+    if status is not None:
+        wanted = InboxStatus(status.upper() if isinstance(status, str) else status)
+        rows = await WebhookEvent.filter(status=wanted).order_by("-received_at", "-id").limit(limit)
+        return [describe(row) for row in rows]
+    failed = await WebhookEvent.filter(status=InboxStatus.FAILED).order_by("-received_at", "-id").limit(limit)
+    rest: list[WebhookEvent] = []
+    if len(failed) < limit:
+        rest = (
+            await WebhookEvent.exclude(status=InboxStatus.FAILED)
+            .order_by("-received_at", "-id")
+            .limit(limit - len(failed))
+        )
+    return [describe(row) for row in [*failed, *rest]]
+
+
+async def _get(event_id: str) -> WebhookEvent:
+    row = await WebhookEvent.get_or_none(stripe_event_id=event_id)
+    if row is None:
+        raise EventNotFound(event_id)
+    return row
+
+
+def _result(row: WebhookEvent, result: inbox.ProcessResult) -> dict[str, Any]:
+    return {
+        "id": row.stripe_event_id,
+        "type": row.type,
+        "outcome": result.outcome.value,
+        "status": result.status.value,
+        "error": result.error,
+    }
+
+
+async def retry(
+    services: Services, event_id: str | None = None, *, all_failed: bool = False
+) -> list[dict[str, Any]]:
+    """Run one unfinished event, or every FAILED one, now; one result dict per event."""
+    if (event_id is None) == (not all_failed):
+        raise ValueError("give an event id or all_failed=True, not both")
+    await services.clock.refresh()
+    if event_id is not None:
+        rows = [await _get(event_id)]
+    else:
+        rows = await WebhookEvent.filter(status=InboxStatus.FAILED).order_by("next_attempt_at", "id")
+    results = []
+    for row in rows:
+        if row.status in (InboxStatus.PROCESSED, InboxStatus.IGNORED):
+            results.append(
+                {
+                    "id": row.stripe_event_id,
+                    "type": row.type,
+                    "outcome": inbox.Outcome.ALREADY_DONE.value,
+                    "status": row.status.value,
+                    "error": "already finished; use replay to run it again",
+                }
+            )
+            continue
+        results.append(_result(row, await inbox.process(row, services)))
+    return results
+
+
+async def replay(services: Services, event_id: str) -> dict[str, Any]:
+    """Run the event's handler again whatever its status (not while another worker holds it)."""
+    await services.clock.refresh()
+    row = await _get(event_id)
+    return _result(row, await inbox.process(row, services, force=True))
