@@ -7,13 +7,16 @@ prices are immutable except ``active``/``metadata``/``lookup_key``/
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import params as p
 from .api import LIST_SPEC, Call, api_route, created_filter, created_param, paginate
 from .customers import merge_metadata
 from .errors import invalid
 from .store import new_id
+
+if TYPE_CHECKING:
+    from .core import Sandbox
 
 ZERO_DECIMAL = frozenset("bif clp djf gnf jpy kmf krw mga pyg rwf ugx vnd vuv xaf xof xpf".split())
 
@@ -61,7 +64,7 @@ PRICE_UPDATE: dict[str, Any] = {
 }
 
 
-def make_product(sb: Any, fields: dict[str, Any]) -> dict[str, Any]:
+def make_product(sb: Sandbox, fields: dict[str, Any]) -> dict[str, Any]:
     product_id = fields.get("id") or new_id("prod", 14)
     if sb.store.find("product", product_id):
         raise invalid("Product already exists.", param="id", code="resource_already_exists")
@@ -119,7 +122,7 @@ def list_products(call: Call) -> dict[str, Any]:
     return paginate(items, call.params, "/v1/products")
 
 
-def _take_lookup_key(sb: Any, key: str | None, transfer: bool | None, price_id: str) -> None:
+def _take_lookup_key(sb: Sandbox, key: str | None, transfer: bool | None, price_id: str) -> None:
     if not key:
         return
     for other in sb.store.all("price"):

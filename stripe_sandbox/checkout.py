@@ -13,7 +13,7 @@ session only collects a payment method (SetupIntent); it sets no default.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import invoices, payments, subscriptions, tax
 from . import params as p
@@ -21,6 +21,9 @@ from .api import LIST_SPEC, Call, api_route, created_filter, created_param, pagi
 from .customers import blank_address, make_customer
 from .errors import StripeError, card_declined, invalid, required
 from .store import new_id
+
+if TYPE_CHECKING:
+    from .core import Sandbox
 
 DEFAULT_TTL = 24 * 3600
 MIN_TTL = 30 * 60
@@ -82,7 +85,7 @@ def _fail(message: str, param: str) -> StripeError:
     return invalid(message, param=param)
 
 
-def _load_lines(sb: Any, prm: dict[str, Any], mode: str) -> list[tuple[dict[str, Any], int]]:
+def _load_lines(sb: Sandbox, prm: dict[str, Any], mode: str) -> list[tuple[dict[str, Any], int]]:
     lines = prm.get("line_items") or []
     if mode == "setup":
         if lines:
@@ -324,11 +327,11 @@ def create(call: Call) -> dict[str, Any]:
     return sb.store.add(session)
 
 
-def lines_of(sb: Any, session: dict[str, Any]) -> list[tuple[dict[str, Any], int]]:
+def lines_of(sb: Sandbox, session: dict[str, Any]) -> list[tuple[dict[str, Any], int]]:
     return [(sb.store.get("price", pid), qty) for pid, qty in sb.store.meta_of(session["id"])["lines"]]
 
 
-def _apply_amounts(sb: Any, session: dict[str, Any], country: str | None, state: str | None) -> None:
+def _apply_amounts(sb: Sandbox, session: dict[str, Any], country: str | None, state: str | None) -> None:
     if session["mode"] == "setup":
         return
     automatic = session["automatic_tax"]["enabled"]
@@ -340,7 +343,7 @@ def _apply_amounts(sb: Any, session: dict[str, Any], country: str | None, state:
         session["automatic_tax"]["status"] = "complete" if country else "requires_location_inputs"
 
 
-def line_items(sb: Any, session: dict[str, Any]) -> dict[str, Any]:
+def line_items(sb: Sandbox, session: dict[str, Any]) -> dict[str, Any]:
     """The session's ``item`` list (``expand[]=line_items`` / ``…/line_items``)."""
     country, state = _customer_location(sb, session)
     automatic = session["automatic_tax"]["enabled"]
@@ -380,7 +383,7 @@ def line_items(sb: Any, session: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _customer_location(sb: Any, session: dict[str, Any]) -> tuple[str | None, str | None]:
+def _customer_location(sb: Sandbox, session: dict[str, Any]) -> tuple[str | None, str | None]:
     """Where tax is computed: the collected address, else the customer's."""
     details = session.get("customer_details") or {}
     address = details.get("address") or {}
@@ -390,7 +393,7 @@ def _customer_location(sb: Any, session: dict[str, Any]) -> tuple[str | None, st
 
 
 # -- completion ---------------------------------------------------------------------
-def _ensure_open(sb: Any, session: dict[str, Any]) -> None:
+def _ensure_open(sb: Sandbox, session: dict[str, Any]) -> None:
     if session["status"] == "open" and session["expires_at"] <= sb.clock.now():
         expire(sb, session)
     if session["status"] != "open":
@@ -424,7 +427,9 @@ def _details(
     }
 
 
-def _buyer(sb: Any, session: dict[str, Any], country: str | None, state: str | None) -> dict[str, Any] | None:
+def _buyer(
+    sb: Sandbox, session: dict[str, Any], country: str | None, state: str | None
+) -> dict[str, Any] | None:
     """The session's customer, creating one as Checkout does, and record its details."""
     customer = sb.store.find("customer", session["customer"])
     update = sb.store.meta_of(session["id"]).get("customer_update", {})
@@ -463,7 +468,7 @@ def _buyer(sb: Any, session: dict[str, Any], country: str | None, state: str | N
 
 
 def complete(
-    sb: Any,
+    sb: Sandbox,
     session: dict[str, Any],
     method: str,
     *,
@@ -494,7 +499,7 @@ def complete(
 
 
 def _complete_setup(
-    sb: Any, session: dict[str, Any], customer: dict[str, Any], method: str, outcome: str
+    sb: Sandbox, session: dict[str, Any], customer: dict[str, Any], method: str, outcome: str
 ) -> dict[str, Any]:
     if outcome == "declined":
         raise card_declined()  # the card cannot be set up; the session stays open
@@ -508,7 +513,7 @@ def _complete_setup(
 
 
 def _complete_payment(
-    sb: Any, session: dict[str, Any], customer: dict[str, Any] | None, method: str, outcome: str
+    sb: Sandbox, session: dict[str, Any], customer: dict[str, Any] | None, method: str, outcome: str
 ) -> dict[str, Any]:
     data = sb.store.meta_of(session["id"])["payment_intent_data"]
     pi = sb.store.find("payment_intent", session["payment_intent"])
@@ -544,7 +549,7 @@ def _complete_payment(
     return session
 
 
-def _payment_invoice(sb: Any, session: dict[str, Any], customer: dict[str, Any], pi: dict) -> None:
+def _payment_invoice(sb: Sandbox, session: dict[str, Any], customer: dict[str, Any], pi: dict) -> None:
     """Post-payment invoice for ``invoice_creation[enabled]`` (finalized, paid)."""
     creation = session["invoice_creation"] or {}
     if not creation.get("enabled"):
@@ -569,7 +574,7 @@ def _payment_invoice(sb: Any, session: dict[str, Any], customer: dict[str, Any],
 
 
 def _complete_subscription(
-    sb: Any, session: dict[str, Any], customer: dict[str, Any], method: str, outcome: str
+    sb: Sandbox, session: dict[str, Any], customer: dict[str, Any], method: str, outcome: str
 ) -> dict[str, Any]:
     if outcome == "declined":
         # basil+: a failed attempt creates no subscription and no invoice.
@@ -606,7 +611,7 @@ def _complete_subscription(
     return session
 
 
-def settle(sb: Any, pi: dict[str, Any], succeeded: bool) -> dict[str, Any]:
+def settle(sb: Sandbox, pi: dict[str, Any], succeeded: bool) -> dict[str, Any]:
     """Finish a delayed payment; emits the payment, invoice and async session events."""
     if pi["status"] != "processing":
         raise invalid(
@@ -644,7 +649,7 @@ def settle(sb: Any, pi: dict[str, Any], succeeded: bool) -> dict[str, Any]:
     return pi
 
 
-def expire(sb: Any, session: dict[str, Any]) -> dict[str, Any]:
+def expire(sb: Sandbox, session: dict[str, Any]) -> dict[str, Any]:
     if session["status"] != "open":
         raise invalid(
             'Only Checkout Sessions with a status in ["open"] can be expired. This Checkout '
@@ -689,7 +694,7 @@ def list_line_items(call: Call) -> dict[str, Any]:
     )
 
 
-def install(sb: Any) -> None:
+def install(sb: Sandbox) -> None:
     sb.expanders[("checkout.session", "line_items")] = line_items
 
 

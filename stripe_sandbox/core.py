@@ -10,6 +10,7 @@ order, both as real time passes (:meth:`tick`) and on a clock advance.
 from __future__ import annotations
 
 import copy
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -53,6 +54,7 @@ class Sandbox:
         self.clock = Clock(self.store.clock_offset)
         self.webhooks = Deliverer(self, webhook_retry_delays, max_attempts=webhook_max_attempts)
         self.expanders: dict[tuple[str, str], Expander] = {}
+        self._last_tick = 0.0
         self.base_url = self.store.settings.get("base_url", "http://127.0.0.1:12111")
 
     # -- settings ------------------------------------------------------------
@@ -110,8 +112,16 @@ class Sandbox:
             self._expand(value, rest, here)
 
     # -- time ----------------------------------------------------------------
-    def tick(self) -> int:
-        """Run work that is due by the current sandbox time (real time passing)."""
+    def tick(self, *, force: bool = False) -> int:
+        """Run work that is due by the current sandbox time (real time passing).
+
+        Scanning for due work touches every session, subscription and invoice,
+        so unless ``force``d it runs at most once per second of real time.
+        """
+        moment = time.monotonic()
+        if not force and moment - self._last_tick < 1.0:
+            return 0
+        self._last_tick = moment
         ran = scheduler.run_until(self, self.clock.now())
         if ran:
             self.after_request()

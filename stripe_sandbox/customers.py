@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import params as p
 from .api import LIST_SPEC, Call, api_route, created_filter, created_param, paginate
 from .errors import invalid
 from .store import new_id
+
+if TYPE_CHECKING:
+    from .core import Sandbox
 
 ADDRESS: dict[str, Any] = {k: p.STR for k in ("city", "country", "line1", "line2", "postal_code", "state")}
 
@@ -31,7 +34,7 @@ def blank_address(values: dict[str, Any] | None = None) -> dict[str, Any]:
     return address
 
 
-def make_customer(sb: Any, fields: dict[str, Any]) -> dict[str, Any]:
+def make_customer(sb: Sandbox, fields: dict[str, Any]) -> dict[str, Any]:
     customer_id = new_id("cus", 14)
     address = fields.get("address")
     customer = {
@@ -70,7 +73,7 @@ def make_customer(sb: Any, fields: dict[str, Any]) -> dict[str, Any]:
     return customer
 
 
-def _set_default_pm(sb: Any, customer: dict[str, Any], pm_id: str | None) -> None:
+def _set_default_pm(sb: Sandbox, customer: dict[str, Any], pm_id: str | None) -> None:
     param = "invoice_settings[default_payment_method]"
     if pm_id:
         pm = sb.store.get("payment_method", pm_id, param)

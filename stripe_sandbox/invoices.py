@@ -11,7 +11,7 @@ decide when (checkout, renewals, retries) live in :mod:`.subscriptions` and
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import params as p
 from . import tax
@@ -19,9 +19,12 @@ from .api import LIST_SPEC, Call, api_route, created_filter, created_param, pagi
 from .errors import invalid
 from .store import new_id
 
+if TYPE_CHECKING:
+    from .core import Sandbox
+
 
 def _line(
-    sb: Any,
+    sb: Sandbox,
     invoice_id: str,
     price: dict[str, Any],
     quantity: int,
@@ -84,7 +87,7 @@ def _line(
 
 
 def make_invoice(
-    sb: Any,
+    sb: Sandbox,
     *,
     customer: dict[str, Any],
     items: list[dict[str, Any]],
@@ -243,7 +246,7 @@ def make_invoice(
     return invoice
 
 
-def finalize(sb: Any, invoice: dict[str, Any]) -> None:
+def finalize(sb: Sandbox, invoice: dict[str, Any]) -> None:
     """draft -> open: number, hosted page and PDF links; emits ``invoice.finalized``."""
     customer = sb.store.get("customer", invoice["customer"])
     sequence = customer["next_invoice_sequence"]
@@ -263,7 +266,7 @@ def finalize(sb: Any, invoice: dict[str, Any]) -> None:
     sb.emit("invoice.finalized", invoice)
 
 
-def payment_for(sb: Any, invoice: dict[str, Any], pi: dict[str, Any]) -> dict[str, Any]:
+def payment_for(sb: Sandbox, invoice: dict[str, Any], pi: dict[str, Any]) -> dict[str, Any]:
     """The invoice_payment linking ``invoice`` to ``pi`` (created on first use)."""
     meta = sb.store.meta_of(invoice["id"])
     existing = meta.get("payments", [])
@@ -290,7 +293,7 @@ def payment_for(sb: Any, invoice: dict[str, Any], pi: dict[str, Any]) -> dict[st
     return payment
 
 
-def mark_paid(sb: Any, invoice: dict[str, Any], pi: dict[str, Any]) -> None:
+def mark_paid(sb: Sandbox, invoice: dict[str, Any], pi: dict[str, Any]) -> None:
     """Record a successful payment (no events; callers emit in Stripe's order)."""
     now = sb.clock.now()
     payment = payment_for(sb, invoice, pi)
@@ -308,7 +311,7 @@ def mark_paid(sb: Any, invoice: dict[str, Any], pi: dict[str, Any]) -> None:
     sb.store.touch()
 
 
-def void(sb: Any, invoice: dict[str, Any]) -> None:
+def void(sb: Sandbox, invoice: dict[str, Any]) -> None:
     if invoice["status"] not in ("draft", "open"):
         raise invalid(f"You can only void an open invoice (status {invoice['status']}).")
     invoice["status"] = "void"
@@ -318,7 +321,7 @@ def void(sb: Any, invoice: dict[str, Any]) -> None:
     sb.emit("invoice.voided", invoice)
 
 
-def mark_uncollectible(sb: Any, invoice: dict[str, Any]) -> None:
+def mark_uncollectible(sb: Sandbox, invoice: dict[str, Any]) -> None:
     invoice["status"] = "uncollectible"
     invoice["next_payment_attempt"] = None
     invoice["status_transitions"]["marked_uncollectible_at"] = sb.clock.now()
@@ -326,7 +329,7 @@ def mark_uncollectible(sb: Any, invoice: dict[str, Any]) -> None:
     sb.emit("invoice.marked_uncollectible", invoice)
 
 
-def payments_list(sb: Any, invoice: dict[str, Any]) -> dict[str, Any]:
+def payments_list(sb: Sandbox, invoice: dict[str, Any]) -> dict[str, Any]:
     """``invoice.payments`` (only present when expanded, as on Stripe)."""
     ids = sb.store.meta_of(invoice["id"]).get("payments", [])
     data = [sb.store.get("invoice_payment", i) for i in reversed(ids)]
@@ -396,7 +399,7 @@ def mark_uncollectible_route(call: Call) -> dict[str, Any]:
     return invoice
 
 
-def install(sb: Any) -> None:
+def install(sb: Sandbox) -> None:
     sb.expanders[("invoice", "payments")] = payments_list
 
 

@@ -134,7 +134,7 @@ async def checkout_page(request: Request) -> Response:
     session = sb.store.find("checkout.session", request.path_params["id"])
     if session is None:
         return _not_found("checkout session")
-    sb.tick()
+    sb.tick(force=True)
     if session["status"] == "complete":
         return _success_redirect(session)
     if session["status"] != "open":

@@ -9,11 +9,14 @@ produces the payment intent and charge Stripe would, in their current shape
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import params as p
 from .api import LIST_SPEC, Call, api_route, paginate
 from .store import new_id
+
+if TYPE_CHECKING:
+    from .core import Sandbox
 
 #: Test payment methods the hosted pages offer: method -> (type, outcome, card last4).
 TEST_METHODS: dict[str, tuple[str, str, str]] = {
@@ -42,7 +45,7 @@ def _billing_details(customer: dict[str, Any] | None, country: str | None) -> di
 
 
 def make_payment_method(
-    sb: Any,
+    sb: Sandbox,
     method: str,
     *,
     customer: dict[str, Any] | None,
@@ -99,7 +102,7 @@ def make_payment_method(
     return pm
 
 
-def customer_outcome(sb: Any, customer_id: str | None, pm_id: str | None) -> str:
+def customer_outcome(sb: Sandbox, customer_id: str | None, pm_id: str | None) -> str:
     """How an off-session charge goes: the customer's control setting, else the card's."""
     if customer_id:
         configured = sb.store.meta_of(customer_id).get("card_outcome")
@@ -135,7 +138,7 @@ def _payment_method_details(pm: dict[str, Any]) -> dict[str, Any]:
 
 
 def make_charge(
-    sb: Any, pi: dict[str, Any], pm: dict[str, Any], status: str, failure: str | None = None
+    sb: Sandbox, pi: dict[str, Any], pm: dict[str, Any], status: str, failure: str | None = None
 ) -> dict[str, Any]:
     charge_id = new_id("ch" if pm["type"] == "card" else "py", 24)
     paid = status == "succeeded"
@@ -199,7 +202,7 @@ def make_charge(
 
 
 def make_payment_intent(
-    sb: Any,
+    sb: Sandbox,
     *,
     amount: int,
     currency: str,
@@ -256,7 +259,7 @@ def make_payment_intent(
     return sb.store.add(pi)
 
 
-def confirm(sb: Any, pi: dict[str, Any], pm: dict[str, Any], outcome: str) -> str:
+def confirm(sb: Sandbox, pi: dict[str, Any], pm: dict[str, Any], outcome: str) -> str:
     """Run one confirmation of ``pi`` with ``pm``; return the resulting status.
 
     ``outcome`` is ``ok``, ``declined``, ``authentication_required`` or
@@ -313,7 +316,7 @@ def confirm(sb: Any, pi: dict[str, Any], pm: dict[str, Any], outcome: str) -> st
     return pi["status"]
 
 
-def settle(sb: Any, pi: dict[str, Any], succeeded: bool) -> None:
+def settle(sb: Sandbox, pi: dict[str, Any], succeeded: bool) -> None:
     """Finish a ``processing`` payment (delayed bank debit)."""
     charge = sb.store.get("charge", pi["latest_charge"])
     if succeeded:
@@ -347,7 +350,7 @@ def settle(sb: Any, pi: dict[str, Any], succeeded: bool) -> None:
 
 
 def make_setup_intent(
-    sb: Any, *, customer: str | None, pm: dict[str, Any], metadata: dict[str, str] | None
+    sb: Sandbox, *, customer: str | None, pm: dict[str, Any], metadata: dict[str, str] | None
 ) -> dict[str, Any]:
     seti_id = new_id("seti", 24)
     seti = {

@@ -11,13 +11,16 @@ may fail it later (``/_sandbox/refunds/{id}/fail``).
 from __future__ import annotations
 
 import copy
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import params as p
 from .api import LIST_SPEC, Call, api_route, list_object, paginate
 from .customers import merge_metadata
 from .errors import invalid
 from .store import new_id
+
+if TYPE_CHECKING:
+    from .core import Sandbox
 
 CREATE_SPEC: dict[str, Any] = {
     "payment_intent": p.STR,
@@ -102,7 +105,7 @@ def create(call: Call) -> dict[str, Any]:
     return refund
 
 
-def fail(sb: Any, refund: dict[str, Any]) -> dict[str, Any]:
+def fail(sb: Sandbox, refund: dict[str, Any]) -> dict[str, Any]:
     """The bank rejects a refund later: amounts go back onto the charge."""
     if refund["status"] not in ("pending", "succeeded"):
         raise invalid(f"Refund {refund['id']} cannot fail from status {refund['status']}.")
@@ -141,7 +144,7 @@ def list_(call: Call) -> dict[str, Any]:
     return paginate(items, call.params, "/v1/refunds")
 
 
-def charge_refunds(sb: Any, charge: dict[str, Any]) -> dict[str, Any]:
+def charge_refunds(sb: Sandbox, charge: dict[str, Any]) -> dict[str, Any]:
     ids = sb.store.meta_of(charge["id"]).get("refunds", [])
     return list_object(
         [sb.store.get("refund", i) for i in reversed(ids)], f"/v1/charges/{charge['id']}/refunds"
@@ -149,7 +152,7 @@ def charge_refunds(sb: Any, charge: dict[str, Any]) -> dict[str, Any]:
 
 
 # -- disputes ---------------------------------------------------------------------
-def open_dispute(sb: Any, charge: dict[str, Any], reason: str = "fraudulent") -> dict[str, Any]:
+def open_dispute(sb: Sandbox, charge: dict[str, Any], reason: str = "fraudulent") -> dict[str, Any]:
     if charge["status"] != "succeeded":
         raise invalid("Only a succeeded charge can be disputed.", param="charge")
     if charge["disputed"]:
@@ -221,7 +224,7 @@ def open_dispute(sb: Any, charge: dict[str, Any], reason: str = "fraudulent") ->
     return dispute
 
 
-def close_dispute(sb: Any, dispute: dict[str, Any], status: str) -> dict[str, Any]:
+def close_dispute(sb: Sandbox, dispute: dict[str, Any], status: str) -> dict[str, Any]:
     if status not in ("won", "lost"):
         raise invalid("status must be 'won' or 'lost'", param="status")
     if dispute["status"] in ("won", "lost"):
@@ -237,7 +240,7 @@ def retrieve_dispute(call: Call) -> dict[str, Any]:
     return call.sb.store.get("dispute", call.path["id"])
 
 
-def install(sb: Any) -> None:
+def install(sb: Sandbox) -> None:
     sb.expanders[("charge", "refunds")] = charge_refunds
 
 

@@ -18,7 +18,7 @@ makes them and emit the events Stripe emits:
 from __future__ import annotations
 
 import copy
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import invoices, payments
 from . import params as p
@@ -28,6 +28,9 @@ from .errors import StripeError, card_declined, invalid
 from .events import changed
 from .periods import add_interval, next_period_end
 from .store import new_id
+
+if TYPE_CHECKING:
+    from .core import Sandbox
 
 #: Renewal invoices stay draft this long before finalization and payment.
 DRAFT_SECONDS = 3600
@@ -63,7 +66,7 @@ def plan_of(price: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _item(sb: Any, sub_id: str, price: dict[str, Any], quantity: int, period: tuple[int, int]) -> dict:
+def _item(sb: Sandbox, sub_id: str, price: dict[str, Any], quantity: int, period: tuple[int, int]) -> dict:
     return {
         "id": new_id("si", 14),
         "object": "subscription_item",
@@ -90,7 +93,7 @@ def period_start_of(sub: dict[str, Any]) -> int:
 
 
 def make_subscription(
-    sb: Any,
+    sb: Sandbox,
     *,
     customer: dict[str, Any],
     prices: list[tuple[dict[str, Any], int]],
@@ -184,7 +187,7 @@ def _invoice_items(sub: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
-def first_invoice(sb: Any, sub: dict[str, Any], customer: dict[str, Any]) -> dict[str, Any]:
+def first_invoice(sb: Sandbox, sub: dict[str, Any], customer: dict[str, Any]) -> dict[str, Any]:
     """The draft ``subscription_create`` invoice, set as the subscription's latest."""
     invoice = invoices.make_invoice(
         sb,
@@ -199,7 +202,7 @@ def first_invoice(sb: Any, sub: dict[str, Any], customer: dict[str, Any]) -> dic
     return invoice
 
 
-def set_status(sb: Any, sub: dict[str, Any], status: str, **fields: Any) -> None:
+def set_status(sb: Sandbox, sub: dict[str, Any], status: str, **fields: Any) -> None:
     """Change status (and fields) and emit ``customer.subscription.updated``."""
     before = copy.deepcopy(sub)
     sub["status"] = status
@@ -210,7 +213,7 @@ def set_status(sb: Any, sub: dict[str, Any], status: str, **fields: Any) -> None
         sb.emit("customer.subscription.updated", sub, previous)
 
 
-def end(sb: Any, sub: dict[str, Any], *, reason: str | None = None) -> None:
+def end(sb: Sandbox, sub: dict[str, Any], *, reason: str | None = None) -> None:
     """Cancel now: status ``canceled``; emits ``customer.subscription.deleted``."""
     now = sb.clock.now()
     sub["status"] = "canceled"
@@ -242,7 +245,7 @@ def due_at(sub: dict[str, Any]) -> int | None:
     return period_end_of(sub)
 
 
-def on_period_end(sb: Any, sub: dict[str, Any]) -> None:
+def on_period_end(sb: Sandbox, sub: dict[str, Any]) -> None:
     """Renew, or end it if it is set to cancel by now."""
     now = sb.clock.now()
     if sub["cancel_at"] is not None and sub["cancel_at"] <= now:
@@ -276,7 +279,7 @@ def on_period_end(sb: Any, sub: dict[str, Any]) -> None:
     sb.emit("customer.subscription.updated", sub, changed(before, sub))
 
 
-def invoice_due_at(sb: Any, invoice: dict[str, Any]) -> int | None:
+def invoice_due_at(sb: Sandbox, invoice: dict[str, Any]) -> int | None:
     if invoice["status"] == "draft":
         return sb.store.meta_of(invoice["id"]).get("finalize_at")
     if invoice["status"] == "open" and invoice["next_payment_attempt"] is not None:
@@ -284,7 +287,7 @@ def invoice_due_at(sb: Any, invoice: dict[str, Any]) -> int | None:
     return None
 
 
-def on_invoice_due(sb: Any, invoice: dict[str, Any]) -> None:
+def on_invoice_due(sb: Sandbox, invoice: dict[str, Any]) -> None:
     if invoice["status"] == "draft":
         sb.store.meta_of(invoice["id"]).pop("finalize_at", None)
         invoice["automatically_finalizes_at"] = None
@@ -292,7 +295,7 @@ def on_invoice_due(sb: Any, invoice: dict[str, Any]) -> None:
     attempt(sb, invoice)
 
 
-def _payment_method_for(sb: Any, invoice: dict[str, Any]) -> dict[str, Any] | None:
+def _payment_method_for(sb: Sandbox, invoice: dict[str, Any]) -> dict[str, Any] | None:
     sub = sb.store.find("subscription", _sub_of(invoice))
     customer = sb.store.get("customer", invoice["customer"])
     pm_id = (
@@ -303,7 +306,7 @@ def _payment_method_for(sb: Any, invoice: dict[str, Any]) -> dict[str, Any] | No
     return sb.store.find("payment_method", pm_id)
 
 
-def _payment_intent_for(sb: Any, invoice: dict[str, Any]) -> dict[str, Any]:
+def _payment_intent_for(sb: Sandbox, invoice: dict[str, Any]) -> dict[str, Any]:
     meta = sb.store.meta_of(invoice["id"])
     pi = sb.store.find("payment_intent", meta.get("payment_intent"))
     if pi is None:
@@ -320,7 +323,7 @@ def _payment_intent_for(sb: Any, invoice: dict[str, Any]) -> dict[str, Any]:
     return pi
 
 
-def attempt(sb: Any, invoice: dict[str, Any], *, outcome: str | None = None) -> str:
+def attempt(sb: Sandbox, invoice: dict[str, Any], *, outcome: str | None = None) -> str:
     """Try to collect an open invoice off-session; emit what Stripe emits."""
     sub = sb.store.find("subscription", _sub_of(invoice))
     pm = _payment_method_for(sb, invoice)
@@ -357,7 +360,7 @@ def attempt(sb: Any, invoice: dict[str, Any], *, outcome: str | None = None) -> 
     return status
 
 
-def exhausted(sb: Any, sub: dict[str, Any]) -> None:
+def exhausted(sb: Sandbox, sub: dict[str, Any]) -> None:
     """All retries failed: apply the configured invoice and subscription outcomes."""
     invoice = sb.store.find("invoice", sub["latest_invoice"])
     if (
@@ -373,7 +376,7 @@ def exhausted(sb: Any, sub: dict[str, Any]) -> None:
         set_status(sb, sub, "unpaid")
 
 
-def paid(sb: Any, invoice: dict[str, Any], pi: dict[str, Any]) -> None:
+def paid(sb: Sandbox, invoice: dict[str, Any], pi: dict[str, Any]) -> None:
     """Record payment; emit ``invoice.paid`` and ``payment_intent.succeeded``."""
     invoices.mark_paid(sb, invoice, pi)
     sb.emit("invoice.paid", invoice)
@@ -516,7 +519,7 @@ def update(call: Call) -> dict[str, Any]:
     return sub
 
 
-def _update_item(sb: Any, sub: dict[str, Any], change: dict[str, Any], index: int) -> None:
+def _update_item(sb: Sandbox, sub: dict[str, Any], change: dict[str, Any], index: int) -> None:
     items = {item["id"]: item for item in sub["items"]["data"]}
     item_id = change.get("id")
     if item_id is None:
