@@ -47,7 +47,7 @@ from webhooks import registry
 log = logging.getLogger(__name__)
 
 DEFAULT_LEASE = timedelta(minutes=2)
-DEFAULT_HANDLER_TIMEOUT = 30.0  # seconds; well inside the lease, so a slow handler is not run twice
+DEFAULT_HANDLER_TIMEOUT = 60.0  # seconds; well inside the lease, so a slow handler is not run twice
 DEFAULT_GRACE = timedelta(minutes=2)  # an unclaimed RECEIVED row becomes the retry loop's after this
 MAX_EVENT_BYTES = 1_048_576
 MAX_ERROR_CHARS = 2000
@@ -247,12 +247,16 @@ async def process(
         log.info("webhook event ignored", extra={"event_id": row.stripe_event_id, "event_type": row.type})
         return ProcessResult(Outcome.IGNORED, InboxStatus.IGNORED)
 
+    deadline = asyncio.timeout(handler_timeout)
     try:
         event = registry.StripeEvent.from_payload(orjson.loads(row.payload))
-        async with asyncio.timeout(handler_timeout):
+        async with deadline:
             await handler(event, services)
     except Exception as exc:
-        return await _record_failure(row, services, token, exc)
+        failure: Exception = exc
+        if deadline.expired():  # our deadline, not a TimeoutError the handler raised itself
+            failure = TimeoutError(f"handler did not finish within {handler_timeout:g} s")
+        return await _record_failure(row, services, token, failure)
 
     done = await _finish(
         row.pk,
@@ -271,23 +275,24 @@ async def _record_failure(
     row: WebhookEvent, services: Services, token: datetime, exc: Exception
 ) -> ProcessResult:
     """FAILED, with the error and the next try; logged with the event id and type (never the body)."""
-    if isinstance(exc, TimeoutError):
-        exc = TimeoutError("handler did not finish in time")
     error = describe_error(exc)
     current = await WebhookEvent.get(pk=row.pk)  # `attempts` as the claim left it
     retry_in = backoff(current.attempts)
+    log.error(
+        "webhook handler failed for %s %s (attempt %d); retry in %d s",
+        row.type,
+        row.stripe_event_id,
+        current.attempts,
+        retry_in.total_seconds(),
+        exc_info=exc,
+        extra={"event_id": row.stripe_event_id, "event_type": row.type, "attempts": current.attempts},
+    )
     done = await _finish(
         row.pk,
         token,
         status=InboxStatus.FAILED,
         last_error=error,
         next_attempt_at=services.clock.now() + retry_in,
-    )
-    log.error(
-        "webhook handler failed; retrying in %d s",
-        retry_in.total_seconds(),
-        exc_info=exc,
-        extra={"event_id": row.stripe_event_id, "event_type": row.type, "attempts": current.attempts},
     )
     if not done:
         return _lost_claim(row)

@@ -10,11 +10,18 @@ Status codes are what Stripe acts on, so each one is chosen for its effect:
   already finished (duplicate), in flight elsewhere, or failed and queued for
   the gateway's own retry. `{"received": true, "status": …}`.
 
+Answering fast: the handler runs inline, but if it has not finished within
+`respond_within` seconds the route answers 200 (`"in_progress": true`) and the
+handler carries on in the background under its claim (bounded by
+`handler_timeout`, inside the lease). Stripe times out slow endpoints (the
+sandbox after 5 s) and would only redeliver what is already recorded.
+
 The body is never logged; the event id and type are.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Callable, Sequence
@@ -31,6 +38,10 @@ from webhooks.signature import DEFAULT_TOLERANCE_SECONDS, SignatureError, verify
 log = logging.getLogger(__name__)
 
 WEBHOOK_PATH = "/webhooks/stripe"
+DEFAULT_RESPOND_WITHIN = 4.0  # seconds; under the sandbox's 5 s delivery timeout
+
+# Handlers still running after their response was sent: kept referenced until done.
+_background: set[asyncio.Task[inbox.ProcessResult]] = set()
 
 Secrets = Sequence[str] | Callable[[], Sequence[str]]
 
@@ -68,6 +79,7 @@ def make_webhook_route(
     lease: timedelta = inbox.DEFAULT_LEASE,
     handler_timeout: float = inbox.DEFAULT_HANDLER_TIMEOUT,
     grace: timedelta = inbox.DEFAULT_GRACE,
+    respond_within: float = DEFAULT_RESPOND_WITHIN,
 ) -> Route:
     """The Starlette route for Stripe's deliveries.
 
@@ -111,7 +123,14 @@ def make_webhook_route(
         ids = {"event_id": row.stripe_event_id, "event_type": row.type}
         try:
             await services.clock.refresh()
-            result = await inbox.process(row, services, lease=lease, handler_timeout=handler_timeout)
+            task = asyncio.create_task(
+                inbox.process(row, services, lease=lease, handler_timeout=handler_timeout)
+            )
+            try:
+                result = await asyncio.wait_for(asyncio.shield(task), timeout=respond_within)
+            except TimeoutError:
+                _keep_running(task, ids)
+                result = inbox.ProcessResult(inbox.Outcome.IN_PROGRESS, row.status)
         except Exception:
             # Recorded but not processed: the retry loop will pick it up after the lease/grace,
             # and a 5xx makes Stripe deliver it again too.
@@ -138,3 +157,19 @@ def make_webhook_route(
         return JSONResponse(payload)
 
     return Route(path, stripe_webhook, methods=["POST"], name="stripe_webhook")
+
+
+def _keep_running(task: asyncio.Task[inbox.ProcessResult], ids: dict[str, str]) -> None:
+    """Let a slow handler finish after the response; log if its bookkeeping breaks down."""
+    _background.add(task)
+
+    def done(finished: asyncio.Task[inbox.ProcessResult]) -> None:
+        _background.discard(finished)
+        if not finished.cancelled() and finished.exception() is not None:
+            log.error(
+                "webhook processing broke down after the response; the retry loop takes it over",
+                exc_info=finished.exception(),
+                extra=ids,
+            )
+
+    task.add_done_callback(done)

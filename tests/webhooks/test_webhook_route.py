@@ -218,7 +218,7 @@ async def test_handler_timeout_is_a_failure(
         response = await http.post("/webhooks/stripe", content=payload, headers={"Stripe-Signature": header})
     assert response.json() == {"received": True, "status": "FAILED"}
     row = await WebhookEvent.get(stripe_event_id=event_id_of(payload))
-    assert row.last_error == "TimeoutError: handler did not finish in time"
+    assert row.last_error == "TimeoutError: handler did not finish within 0.05 s"
 
 
 BAD_BODIES = {
@@ -307,3 +307,31 @@ async def test_processing_breakdown_is_503_and_the_event_stays_for_retry(db: str
     assert response.status_code == 503
     row = await WebhookEvent.get(stripe_event_id=event_id_of(payload))
     assert row.status is InboxStatus.RECEIVED and row.attempts == 0 and len(calls) == 0
+
+
+async def test_a_slow_handler_is_acknowledged_in_time_and_finishes_in_the_background(
+    db: str, services: Services, handlers: dict[str, Handler]
+) -> None:
+    finished = asyncio.Event()
+
+    async def slow(event: StripeEvent, services: Services) -> None:
+        await asyncio.sleep(0.3)
+        finished.set()
+
+    handlers[HANDLED] = slow
+    payload = event_payload()
+    async with http_client(make_app(services, respond_within=0.05)) as http:
+        started = time.perf_counter()
+        response = await http.post("/webhooks/stripe", content=payload, headers=_sign(payload))
+        elapsed = time.perf_counter() - started
+        busy = await http.post("/webhooks/stripe", content=payload, headers=_sign(payload))
+    assert response.status_code == 200 and elapsed < 0.25
+    assert response.json() == {"received": True, "status": "RECEIVED", "in_progress": True}
+    assert busy.json() == {"received": True, "status": "RECEIVED", "duplicate": True, "in_progress": True}
+    await asyncio.wait_for(finished.wait(), timeout=2)
+    for _ in range(100):
+        row = await WebhookEvent.get(stripe_event_id=event_id_of(payload))
+        if row.status is InboxStatus.PROCESSED:
+            break
+        await asyncio.sleep(0.01)
+    assert row.status is InboxStatus.PROCESSED and row.attempts == 1
