@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -28,6 +29,8 @@ from .store import new_id
 
 if TYPE_CHECKING:
     from .core import Sandbox
+
+log = logging.getLogger("stripe_sandbox.api")
 
 #: Idempotency keys kept (Stripe keeps them 24 h; we keep the newest N).
 IDEMPOTENCY_LIMIT = 20_000
@@ -115,9 +118,12 @@ def api_route(
             if exc.type == "idempotency_error":
                 return json_response(exc.body(), exc.status, headers)
             body, status = exc.body(), exc.status
-            body["error"]["request_log_url"] = f"{base_url_of(request)}/_sandbox/requests/{request_id}"
             if exc.status == 401:
                 return json_response(body, status, headers)
+        except Exception:  # a sandbox bug: answer like Stripe's 500 so the SDK raises APIError
+            log.exception("unhandled error in %s %s", method, path)
+            error = StripeError("An unknown error occurred", status=500, type="api_error")
+            return json_response(error.body(), 500, headers)
         encoded = orjson.dumps(body)
         if idem_key:
             _remember(sb, idem_key, fingerprint, status, encoded)

@@ -59,7 +59,10 @@ def _listify(node: Any) -> Any:
 
 def parse_body(body: bytes) -> Params:
     """Parse a form-encoded request body."""
-    text = body.decode("utf-8", errors="strict") if body else ""
+    try:
+        text = body.decode("utf-8") if body else ""
+    except UnicodeDecodeError:
+        raise invalid("The request body is not valid UTF-8 form data.") from None
     return parse_pairs(parse_qsl(text, keep_blank_values=True))
 
 
