@@ -32,6 +32,7 @@ SERVED = (
     "line_item",
     "payment_intent",
     "payment_method",
+    "plan",
     "price",
     "product",
     "refund",

@@ -24,6 +24,7 @@ ID_PREFIXES = {
     "charge": ("ch_", "py_"),
     "refund": ("re_",),
     "payment_method": ("pm_",),
+    "plan": ("price_",),
     "dispute": ("dp_", "du_"),
     "event": ("evt_",),
     "webhook_endpoint": ("we_",),
