@@ -22,6 +22,7 @@ from billing.customers import ensure_customer
 from billing.errors import BillingError, ErrorCode, PaymentProviderError
 from billing.gift_codes import new_code, normalise
 from billing.premium import PremiumState, record_access
+from billing.read_queries import gift_code_status
 from billing.services import Services
 from billing.stripe_calls import call
 from models import Customer, GiftCode, Payment, StaleVersionError, Subscription
@@ -72,13 +73,6 @@ class Redemption:
     premium: PremiumState
 
 
-def status_at(code: GiftCode, now: datetime) -> GiftCodeStatus:
-    """Stored status, with an unredeemed code past its expiry reported as EXPIRED."""
-    if code.status == GiftCodeStatus.AVAILABLE and code.expires_at <= now:
-        return GiftCodeStatus.EXPIRED
-    return GiftCodeStatus(code.status)
-
-
 async def _fail(services: Services, user_id: str, code: ErrorCode, message: str) -> BillingError:
     """Count a failed attempt toward the user's guessing allowance, and build the error."""
     await rate_limit.record(
@@ -96,7 +90,7 @@ async def redeem(services: Services, user_id: str, text: str) -> Redemption:
     code = await GiftCode.get_or_none(code=normalised) if normalised else None
     if code is None:
         raise await _fail(services, user_id, ErrorCode.GIFT_CODE_NOT_FOUND, "No gift code matches.")
-    status = status_at(code, now)
+    status = gift_code_status({"status": code.status, "expires_at": code.expires_at}, now)
     if status == GiftCodeStatus.REVOKED:
         raise await _fail(services, user_id, ErrorCode.GIFT_CODE_REVOKED, "This gift code was revoked.")
     if status == GiftCodeStatus.REDEEMED:

@@ -33,11 +33,12 @@ from billing.services import Services
 from gateway.auth import Authenticator, AuthError
 from gateway.clock import make_clock
 from gateway.db import tortoise_config
-from gateway.services import billing_config
+from gateway.services import billing_config, build_services
 from gateway.settings import Settings
-from gateway.stripe_client import make_stripe_client
 from schema.root import GatewaySchema, SchemaOptions, build_schema
 from schema.types.context import GatewayContext
+from webhooks.retry import run_retry_loop
+from webhooks.route import make_webhook_route
 
 log = logging.getLogger("gateway.app")
 
@@ -228,12 +229,31 @@ async def readyz(request: Request) -> Response:
     return ORJSONResponse({"status": "ok", "database": "ok"})
 
 
-def extra_routes(settings: Settings, clock: Clock) -> list[BaseRoute]:
-    """Routes owned by other parts of the gateway: add the webhook, invoice-PDF and metrics routes here.
+def extra_routes(settings: Settings, services: Services | None) -> list[BaseRoute]:
+    """Routes beside GraphQL: Stripe's webhook (when Stripe is configured), invoice PDFs, metrics.
 
     They can reach the settings, clock and services through ``request.app.state``.
     """
-    return []
+    routes: list[BaseRoute] = []
+    if services is not None:
+        secrets = [secret.get_secret_value() for secret in settings.stripe_webhook_secret]
+        routes.append(make_webhook_route(lambda: services, secrets, settings.max_request_bytes))
+    return routes
+
+
+@asynccontextmanager
+async def background_jobs(services: Services | None) -> AsyncIterator[None]:
+    """The gateway's own retry of failed webhook events, for as long as the app runs."""
+    if services is None:
+        yield
+        return
+    stop = asyncio.Event()
+    task = asyncio.create_task(run_retry_loop(services, stop_event=stop), name="webhook-retry-loop")
+    try:
+        yield
+    finally:
+        stop.set()
+        await task
 
 
 # --- the factory ------------------------------------------------------------------------------
@@ -256,7 +276,7 @@ def create_app(
     owns_clock = clock is None and services is None
     clock = clock or (services.clock if services else make_clock(settings.clock, settings.stripe_api_base))
     if services is None and settings.stripe_api_key is not None:
-        services = Services(clock=clock, stripe=make_stripe_client(settings), config=billing_config(settings))
+        services = build_services(settings, clock=clock)
     schema = build_schema(schema_options(settings))
     link_key = link_signing_key(settings)
     graphql = GatewayGraphQL(schema, settings=settings, clock=clock, services=services, link_key=link_key)
@@ -266,7 +286,7 @@ def create_app(
         try:
             if manage_db:
                 config = tortoise_config(settings.database_url, pool_max=settings.db_pool_max)
-                async with RegisterTortoise(app, config=config):
+                async with RegisterTortoise(app, config=config), background_jobs(services):
                     yield
             else:
                 yield
@@ -280,7 +300,7 @@ def create_app(
             Route("/graphql", graphql, methods=["GET", "POST"]),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
-            *extra_routes(settings, clock),
+            *extra_routes(settings, services),
             *routes,
         ],
         middleware=[

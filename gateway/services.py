@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from billing.clock import Clock
 from billing.deps import BillingConfig, RateLimitRule
 from billing.services import Services
 from gateway.clock import make_clock
@@ -24,10 +25,10 @@ def billing_config(settings: Settings) -> BillingConfig:
     )
 
 
-def build_services(settings: Settings) -> Services:
+def build_services(settings: Settings, *, clock: Clock | None = None) -> Services:
     """Everything a billing operation needs, built once per process."""
     return Services(
-        clock=make_clock(settings.clock, settings.stripe_api_base),
+        clock=clock or make_clock(settings.clock, settings.stripe_api_base),
         stripe=make_stripe_client(settings),
         config=billing_config(settings),
     )

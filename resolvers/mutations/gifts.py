@@ -4,16 +4,32 @@ from __future__ import annotations
 
 from strawberry.types import Info
 
+from billing.errors import BillingError
+from billing.gifts import redeem
+from resolvers.mutations.services import services_of
+from schema.types.errors import user_errors_from
+from schema.types.gift_code import gift_code_from_row
 from schema.types.mutation_io import (
     RedeemGiftInput,
     RedeemGiftPayload,
     RevokeGiftCodeInput,
     RevokeGiftCodePayload,
 )
+from schema.types.premium import premium_from_state
 
 
 async def redeem_gift(info: Info, input: RedeemGiftInput) -> RedeemGiftPayload:
-    raise NotImplementedError("redeemGift is not implemented yet")
+    """Redeem a code for the viewer. Failed attempts count toward the guessing rate limit."""
+    context = info.context
+    viewer = context.require_viewer()
+    try:
+        redemption = await redeem(services_of(context), viewer.user_id, input.code)
+    except BillingError as error:
+        return RedeemGiftPayload(user_errors=user_errors_from(error))
+    return RedeemGiftPayload(
+        gift_code=gift_code_from_row(redemption.gift_code, viewer_id=viewer.user_id, now=context.now()),
+        premium=premium_from_state(redemption.premium),
+    )
 
 
 async def revoke_gift_code(info: Info, input: RevokeGiftCodeInput) -> RevokeGiftCodePayload:

@@ -14,6 +14,9 @@ from enum import StrEnum
 import strawberry
 from graphql import GraphQLError
 
+from billing.errors import BillingError
+from billing.errors import ErrorCode as BillingErrorCode
+
 
 class TopLevelCode(StrEnum):
     UNAUTHENTICATED = "UNAUTHENTICATED"
@@ -60,27 +63,8 @@ def is_expected_error(error: GraphQLError) -> bool:
     return isinstance(error.original_error, ApiError)
 
 
-@strawberry.enum(name="ErrorCode")
-class ErrorCode(StrEnum):
-    INVALID_INPUT = "INVALID_INPUT"
-    UNSUPPORTED_CURRENCY = "UNSUPPORTED_CURRENCY"
-    REDIRECT_URL_NOT_ALLOWED = "REDIRECT_URL_NOT_ALLOWED"
-    ALREADY_SUBSCRIBED = "ALREADY_SUBSCRIBED"
-    PURCHASE_BLOCKED = "PURCHASE_BLOCKED"
-    NO_ACTIVE_SUBSCRIPTION = "NO_ACTIVE_SUBSCRIPTION"
-    SUBSCRIPTION_ALREADY_CANCELING = "SUBSCRIPTION_ALREADY_CANCELING"
-    SUBSCRIPTION_NOT_CANCELING = "SUBSCRIPTION_NOT_CANCELING"
-    SUBSCRIPTION_NOT_REACTIVATABLE = "SUBSCRIPTION_NOT_REACTIVATABLE"
-    GIFT_CODE_NOT_FOUND = "GIFT_CODE_NOT_FOUND"
-    GIFT_CODE_ALREADY_REDEEMED = "GIFT_CODE_ALREADY_REDEEMED"
-    GIFT_CODE_EXPIRED = "GIFT_CODE_EXPIRED"
-    GIFT_CODE_REVOKED = "GIFT_CODE_REVOKED"
-    IDEMPOTENCY_KEY_REUSED = "IDEMPOTENCY_KEY_REUSED"
-    RATE_LIMITED = "RATE_LIMITED"
-    NOT_FOUND = "NOT_FOUND"
-    REFUND_WINDOW_EXPIRED = "REFUND_WINDOW_EXPIRED"
-    NOT_REFUNDABLE = "NOT_REFUNDABLE"
-    PAYMENT_PROVIDER_ERROR = "PAYMENT_PROVIDER_ERROR"
+# The contract's ErrorCode is billing's, exposed as is: one list of codes, not two to keep in step.
+ErrorCode = strawberry.enum(BillingErrorCode, name="ErrorCode")
 
 
 @strawberry.type
@@ -93,3 +77,8 @@ class UserError:
 def user_error(code: ErrorCode, message: str, *field: str) -> UserError:
     """A payload error; `field` is the path into the input, e.g. ``"input", "successUrl"``."""
     return UserError(code=code, field=list(field) or None, message=message)
+
+
+def user_errors_from(error: BillingError) -> list[UserError]:
+    """A billing failure as the payload's `userErrors`."""
+    return [UserError(code=error.code, field=error.field, message=error.message)]

@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 
 import pytest
+import stripe
 from gateway_process import GatewayProcess
 
 from billing.catalog_sync import sync_catalog
@@ -18,7 +19,7 @@ def endpoint_and_gateway(migrated_db: str, sandbox: SandboxServer) -> Iterator[t
     gateway = GatewayProcess(
         database_url=migrated_db, stripe_base=sandbox.base_url, stripe_key=sandbox.api_key, webhook_secret=""
     )
-    client = sandbox.client()
+    client = sandbox.client(http_client=stripe.HTTPXClient(allow_sync_methods=True))
     endpoint = client.v1.webhook_endpoints.create(
         params={"url": gateway.webhook_url, "enabled_events": ["*"]}
     )
