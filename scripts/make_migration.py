@@ -28,9 +28,7 @@ PG_ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres"
 
 async def _generate(database_url: str, name: str) -> None:
     location = migrations_location(database_url)
-    command = Command(
-        tortoise_config(database_url, pool_max=2), app="models", location=str(location)
-    )
+    command = Command(tortoise_config(database_url, pool_max=2), app="models", location=str(location))
     if not (location / "models").exists() or not any((location / "models").glob("*.py")):
         await command.init_db(safe=True)
         print(f"{location}: initial migration written")

@@ -32,9 +32,7 @@ async def test_models_have_no_unmigrated_change(db: str, dialect: str) -> None:
     # The recorded state went through JSON (tuples became lists): compare like with like.
     current = json.loads(json.dumps(get_models_describe("models"), default=str))
     recorded = _last_state(dialect)
-    changed = sorted(
-        name for name in set(current) | set(recorded) if current.get(name) != recorded.get(name)
-    )
+    changed = sorted(name for name in set(current) | set(recorded) if current.get(name) != recorded.get(name))
     assert not changed, (
         f"models changed without a {dialect} migration: {changed}; "
         "run .venv/bin/python scripts/make_migration.py NAME"
