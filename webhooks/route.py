@@ -5,7 +5,7 @@ Status codes are what Stripe acts on, so each one is chosen for its effect:
   stored. Stripe retries it, which only helps after a secret is fixed.
 - 413: body larger than the configured limit (read no further than the limit).
 - 503: the event could not be stored, or processing broke down outside the
-  handler (database or clock unreachable); Stripe delivers it again later.
+  handler (the database went away); Stripe delivers it again later.
 - 200: the event is durably recorded and processed, ignored (unknown type),
   already finished (duplicate), in flight elsewhere, or failed and queued for
   the gateway's own retry. `{"received": true, "status": …}`.
@@ -80,6 +80,7 @@ def make_webhook_route(
     handler_timeout: float = inbox.DEFAULT_HANDLER_TIMEOUT,
     grace: timedelta = inbox.DEFAULT_GRACE,
     respond_within: float = DEFAULT_RESPOND_WITHIN,
+    refresh_clock: bool = True,
 ) -> Route:
     """The Starlette route for Stripe's deliveries.
 
@@ -87,6 +88,7 @@ def make_webhook_route(
     or a callable returning it, for set-ups that learn the secret after the app
     is built (`dev` registers its endpoint with the sandbox at start-up).
     `get_services` is called per request, so the app can build them lazily.
+    `refresh_clock=False` when a middleware already refreshes the clock per request.
     """
 
     def current_secrets() -> Sequence[str]:
@@ -121,8 +123,9 @@ def make_webhook_route(
             return _error(503, "inbox unavailable, retry later")
 
         ids = {"event_id": row.stripe_event_id, "event_type": row.type}
+        if refresh_clock:
+            await _refresh(services)
         try:
-            await services.clock.refresh()
             task = asyncio.create_task(
                 inbox.process(row, services, lease=lease, handler_timeout=handler_timeout)
             )
@@ -157,6 +160,18 @@ def make_webhook_route(
         return JSONResponse(payload)
 
     return Route(path, stripe_webhook, methods=["POST"], name="stripe_webhook")
+
+
+async def _refresh(services: Services) -> None:
+    """Re-read the clock source; on failure keep the previous reading (as the app's middleware does).
+
+    Refusing the delivery would not help: the event is already recorded, and a
+    handler that needs Stripe fails (and is retried) by itself if Stripe is down.
+    """
+    try:
+        await services.clock.refresh()
+    except Exception:
+        log.warning("clock refresh failed; using the previous reading", exc_info=True)
 
 
 def _keep_running(task: asyncio.Task[inbox.ProcessResult], ids: dict[str, str]) -> None:

@@ -29,6 +29,7 @@ from billing.clock import FixedClock
 from billing.services import Services
 from models.enums import InboxStatus
 from models.inbox import WebhookEvent
+from webhooks import inbox, retry
 from webhooks.registry import Handler, StripeEvent
 from webhooks.signature import sign_header
 
@@ -299,14 +300,43 @@ class BrokenClock(FixedClock):
         raise ConnectionError("sandbox clock unreachable")
 
 
-async def test_processing_breakdown_is_503_and_the_event_stays_for_retry(db: str, calls: Calls) -> None:
+async def test_an_unreachable_clock_source_does_not_refuse_the_event(db: str, calls: Calls) -> None:
     services = Services(clock=BrokenClock(T0), stripe=stripe.StripeClient("sk_test_x"))
     payload = event_payload()
     async with http_client(make_app(services)) as http:
         response = await http.post("/webhooks/stripe", content=payload, headers=_sign(payload))
+    assert response.json() == {"received": True, "status": "PROCESSED"}
+    assert len(calls) == 1
+
+
+async def test_database_lost_during_processing_is_503_and_the_event_is_retried_later(
+    deliver: Deliver, services: Services, clock: FixedClock, handlers: dict[str, Handler]
+) -> None:
+    """The inbox table disappears while the handler runs, so the bookkeeping fails."""
+    conn = connections.get("default")
+    runs: list[str] = []
+
+    async def database_goes_away(event: StripeEvent, services: Services) -> None:
+        runs.append(event.id)
+        if len(runs) == 1:
+            await conn.execute_script("ALTER TABLE webhook_events RENAME TO webhook_events_away")
+
+    handlers[HANDLED] = database_goes_away
+    payload = event_payload()
+    try:
+        response = await deliver(payload)
+    finally:
+        if len(runs) == 1:
+            await conn.execute_script("ALTER TABLE webhook_events_away RENAME TO webhook_events")
     assert response.status_code == 503
+    assert response.json() == {"error": "event recorded, processing interrupted; retry later"}
     row = await WebhookEvent.get(stripe_event_id=event_id_of(payload))
-    assert row.status is InboxStatus.RECEIVED and row.attempts == 0 and len(calls) == 0
+    assert row.status is InboxStatus.RECEIVED and row.claimed_until is not None  # the claim outlives us
+
+    clock.set(T0 + inbox.DEFAULT_LEASE + timedelta(seconds=1))
+    assert await retry.retry_due(services) == 1
+    row = await WebhookEvent.get(pk=row.pk)
+    assert (row.status, row.attempts, len(runs)) == (InboxStatus.PROCESSED, 2, 2)
 
 
 async def test_a_slow_handler_is_acknowledged_in_time_and_finishes_in_the_background(
