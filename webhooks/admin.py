@@ -11,6 +11,7 @@ All of them go through `inbox.claim`, so they never race a running handler.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -20,6 +21,8 @@ from models.inbox import WebhookEvent
 from webhooks import inbox
 
 DEFAULT_LIST_LIMIT = 50
+_TABLE_COLUMNS = ("id", "type", "status", "attempts", "received_at", "next_attempt_at", "last_error")
+_MAX_CELL = 60
 
 
 class EventNotFound(LookupError):
@@ -119,3 +122,20 @@ async def replay(services: Services, event_id: str) -> dict[str, Any]:
     await services.clock.refresh()
     row = await _get(event_id)
     return _result(row, await inbox.process(row, services, force=True))
+
+
+def render(rows: Sequence[dict[str, Any]], columns: Sequence[str] = _TABLE_COLUMNS) -> str:
+    """A plain-text table of `list_events`/`retry` results for the terminal (long cells cut short)."""
+    if not rows:
+        return "(no webhook events)"
+    shown = [c for c in columns if any(c in row for row in rows)]
+
+    def cell(value: Any) -> str:
+        text = "" if value is None else str(value).replace("\n", " ")
+        return text if len(text) <= _MAX_CELL else text[: _MAX_CELL - 1] + "…"
+
+    cells = [[cell(row.get(c)) for c in shown] for row in rows]
+    widths = [max(len(c), *(len(line[i]) for line in cells)) for i, c in enumerate(shown)]
+    lines = ["  ".join(c.upper().ljust(w) for c, w in zip(shown, widths, strict=True))]
+    lines += ["  ".join(v.ljust(w) for v, w in zip(line, widths, strict=True)).rstrip() for line in cells]
+    return "\n".join(lines)

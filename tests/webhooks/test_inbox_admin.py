@@ -104,3 +104,23 @@ async def test_replay_does_not_race_a_running_handler(db: str, services: Service
     assert len(calls) == 0
     with pytest.raises(admin.EventNotFound):
         await admin.replay(services, "evt_missing")
+
+
+async def test_render_prints_a_table(db: str, services: Services, calls: Calls) -> None:
+    assert admin.render([]) == "(no webhook events)"
+    failed = await _row(InboxStatus.FAILED, 1)
+    await WebhookEvent.filter(stripe_event_id=failed).update(last_error="RuntimeError: " + "x" * 200)
+    table = admin.render(await admin.list_events())
+    header, line = table.splitlines()
+    assert header.split() == [
+        "ID",
+        "TYPE",
+        "STATUS",
+        "ATTEMPTS",
+        "RECEIVED_AT",
+        "NEXT_ATTEMPT_AT",
+        "LAST_ERROR",
+    ]
+    assert failed in line and "FAILED" in line and line.endswith("…") and len(line) < 250
+    results = admin.render(await admin.retry(services, failed))
+    assert "PROCESSED" in results and failed in results
