@@ -16,10 +16,12 @@ tests and benchmarks rely on.
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 import socket
 import threading
 import time
+import weakref
 from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
@@ -53,6 +55,10 @@ class SandboxServer:
         self._host, self._port = host, port
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
+        self._sync_http: httpx.Client | None = None
+        self._async_http: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, httpx.AsyncClient] = (
+            weakref.WeakKeyDictionary()
+        )
         self.base_url = ""
 
     # -- lifecycle -------------------------------------------------------------
@@ -79,6 +85,10 @@ class SandboxServer:
 
     def stop(self) -> None:
         """Stop serving (state is saved to ``state_path`` on the way out)."""
+        if self._sync_http is not None:
+            self._sync_http.close()
+            self._sync_http = None
+        self._async_http.clear()  # pooled async clients go with their event loops
         if self._server is not None:
             self._server.should_exit = True
         if self._thread is not None:
@@ -109,16 +119,29 @@ class SandboxServer:
 
     def control(self, path: str, json: dict[str, Any] | None = None, method: str | None = None) -> Any:
         """Call the control API synchronously; POST when ``json`` is given, else GET."""
-        verb = method or ("POST" if json is not None or not path.endswith(("/clock", "/events")) else "GET")
-        response = httpx.request(verb, self.base_url + path, json=json, timeout=60)
+        if self._sync_http is None:
+            # Plain HTTP on loopback: skip loading a TLS context (slow) for every client.
+            self._sync_http = httpx.Client(timeout=60, verify=False)  # noqa: S501
+        response = self._sync_http.request(_verb(path, json, method), self.base_url + path, json=json)
         return _decode(response)
 
     async def acontrol(self, path: str, json: dict[str, Any] | None = None, method: str | None = None) -> Any:
-        """Async :meth:`control`."""
-        verb = method or ("POST" if json is not None or not path.endswith(("/clock", "/events")) else "GET")
-        async with httpx.AsyncClient(timeout=60) as http:
-            response = await http.request(verb, self.base_url + path, json=json)
+        """Async :meth:`control` (one pooled client per event loop)."""
+        loop = asyncio.get_running_loop()
+        http = self._async_http.get(loop)
+        if http is None:
+            http = httpx.AsyncClient(timeout=60, verify=False)  # noqa: S501 - loopback HTTP
+            self._async_http[loop] = http
+        response = await http.request(_verb(path, json, method), self.base_url + path, json=json)
         return _decode(response)
+
+
+def _verb(path: str, json: dict[str, Any] | None, method: str | None) -> str:
+    if method:
+        return method
+    if json is None and path.rstrip("/").endswith(("/clock", "/events", "/settings")):
+        return "GET"
+    return "POST"
 
 
 class ControlError(Exception):
