@@ -22,6 +22,7 @@ The body is never logged; the event id and type are.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
 from collections.abc import Callable, Sequence
@@ -129,10 +130,12 @@ def make_webhook_route(
             task = asyncio.create_task(
                 inbox.process(row, services, lease=lease, handler_timeout=handler_timeout)
             )
+            _background.add(task)  # referenced until done, even if this request is cancelled
+            task.add_done_callback(_background.discard)
             try:
                 result = await asyncio.wait_for(asyncio.shield(task), timeout=respond_within)
             except TimeoutError:
-                _keep_running(task, ids)
+                task.add_done_callback(functools.partial(_log_late_failure, ids))
                 result = inbox.ProcessResult(inbox.Outcome.IN_PROGRESS, row.status)
         except Exception:
             # Recorded but not processed: the retry loop will pick it up after the lease/grace,
@@ -174,17 +177,11 @@ async def _refresh(services: Services) -> None:
         log.warning("clock refresh failed; using the previous reading", exc_info=True)
 
 
-def _keep_running(task: asyncio.Task[inbox.ProcessResult], ids: dict[str, str]) -> None:
-    """Let a slow handler finish after the response; log if its bookkeeping breaks down."""
-    _background.add(task)
-
-    def done(finished: asyncio.Task[inbox.ProcessResult]) -> None:
-        _background.discard(finished)
-        if not finished.cancelled() and finished.exception() is not None:
-            log.error(
-                "webhook processing broke down after the response; the retry loop takes it over",
-                exc_info=finished.exception(),
-                extra=ids,
-            )
-
-    task.add_done_callback(done)
+def _log_late_failure(ids: dict[str, str], task: asyncio.Task[inbox.ProcessResult]) -> None:
+    """A handler that outlived its response: nobody awaits it, so report a breakdown here."""
+    if not task.cancelled() and task.exception() is not None:
+        log.error(
+            "webhook processing broke down after the response; the retry loop takes it over",
+            exc_info=task.exception(),
+            extra=ids,
+        )

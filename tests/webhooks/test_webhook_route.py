@@ -365,3 +365,33 @@ async def test_a_slow_handler_is_acknowledged_in_time_and_finishes_in_the_backgr
             break
         await asyncio.sleep(0.01)
     assert row.status is InboxStatus.PROCESSED and row.attempts == 1
+
+
+async def test_a_breakdown_after_the_response_is_logged_and_left_to_the_retry_loop(
+    db: str, services: Services, handlers: dict[str, Handler], caplog: pytest.LogCaptureFixture
+) -> None:
+    conn = connections.get("default")
+    gone = asyncio.Event()
+
+    async def slow_and_then_the_database_goes(event: StripeEvent, services: Services) -> None:
+        await asyncio.sleep(0.1)
+        await conn.execute_script("ALTER TABLE webhook_events RENAME TO webhook_events_away")
+        gone.set()
+
+    handlers[HANDLED] = slow_and_then_the_database_goes
+    payload = event_payload()
+    try:
+        async with http_client(make_app(services, respond_within=0.02)) as http:
+            response = await http.post("/webhooks/stripe", content=payload, headers=_sign(payload))
+        assert response.json()["in_progress"] is True
+        await asyncio.wait_for(gone.wait(), timeout=2)
+        for _ in range(100):
+            if any("after the response" in m for m in caplog.messages):
+                break
+            await asyncio.sleep(0.01)
+    finally:
+        await asyncio.sleep(0.05)
+        await conn.execute_script("ALTER TABLE webhook_events_away RENAME TO webhook_events")
+    assert any("after the response" in m for m in caplog.messages)
+    row = await WebhookEvent.get(stripe_event_id=event_id_of(payload))
+    assert row.status is InboxStatus.RECEIVED and row.claimed_until is not None
