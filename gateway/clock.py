@@ -31,9 +31,7 @@ class SandboxClock:
         sandbox_now = datetime.fromtimestamp(response.json()["now"], UTC)
         offset = sandbox_now - datetime.now(UTC)
         # The sandbox reports whole seconds: keep sub-second real time, never go backwards.
-        if offset > self._offset + timedelta(seconds=1) or offset < self._offset - timedelta(
-            seconds=1
-        ):
+        if offset > self._offset + timedelta(seconds=1) or offset < self._offset - timedelta(seconds=1):
             self._offset = timedelta(seconds=round(offset.total_seconds()))
 
     async def aclose(self) -> None:

@@ -162,9 +162,7 @@ class Settings(BaseSettings):
             raise SettingsError("missing required setting(s): " + ", ".join(missing))
         key = self.stripe_api_key.get_secret_value() if self.stripe_api_key else ""
         if not key.startswith(("sk_", "rk_")):
-            raise SettingsError(
-                "STRIPE_API_KEY must be a secret key (sk_…) or restricted key (rk_…)"
-            )
+            raise SettingsError("STRIPE_API_KEY must be a secret key (sk_…) or restricted key (rk_…)")
         for secret in self.stripe_webhook_secret:
             if not secret.get_secret_value().startswith("whsec_"):
                 raise SettingsError("STRIPE_WEBHOOK_SECRET entries must start with whsec_")

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from billing.fulfilment import settle_session
-from billing.stripe_objects import ts
 from billing.services import Services
+from billing.stripe_objects import ts
 from webhooks.registry import Handler, StripeEvent
 
 
