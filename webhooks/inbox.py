@@ -30,6 +30,7 @@ import asyncio
 import logging
 import random
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -152,6 +153,22 @@ async def record(
         log.debug("webhook event %s inserted concurrently; using that row", event["id"])
         return await WebhookEvent.get(stripe_event_id=event["id"]), False
     return row, True
+
+
+async def record_event(
+    event: Mapping[str, Any], *, now: datetime, grace: timedelta = DEFAULT_GRACE
+) -> tuple[WebhookEvent, bool]:
+    """`record` for an event fetched from Stripe's API (reconciliation), not received as a webhook.
+
+    Pass a plain mapping (`stripe.Event.to_dict()`). It goes through the same
+    checks and the same unique insert, so a webhook and a reconcile run that
+    meet the same event store it once.
+    """
+    try:
+        payload = orjson.dumps(event)
+    except TypeError as exc:
+        raise InvalidEvent(f"event is not JSON-serialisable ({exc})") from None
+    return await record(payload, now=now, grace=grace, max_bytes=max(MAX_EVENT_BYTES, len(payload)))
 
 
 # -- claiming ----------------------------------------------------------------------------------

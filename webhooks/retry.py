@@ -43,7 +43,7 @@ async def due_events(
     return (
         await WebhookEvent.filter(
             Q(status__in=[InboxStatus.RECEIVED, InboxStatus.FAILED]),
-            Q(next_attempt_at__lte=now),
+            Q(next_attempt_at__lte=now) | Q(next_attempt_at__isnull=True),  # unscheduled: due now
             Q(attempts__lt=max_attempts),
             inbox.lease_free(now, lease),
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 from datetime import timedelta
 
+import orjson
 import pytest
 from inbox_testkit import HANDLED, T0, Calls, event_id_of, event_payload
 
@@ -167,3 +168,15 @@ def test_error_descriptions_are_truncated_and_redact_keys() -> None:
     assert "sk_live_abc123XYZ" not in text and "whsec_s3cr3t" not in text and "eyJ.x.y" not in text
     assert text.startswith("RuntimeError: key [redacted]") and len(text) == inbox.MAX_ERROR_CHARS
     assert inbox.describe_error(KeyError()) == "KeyError"
+
+
+async def test_record_event_stores_an_api_fetched_event_once_with_its_webhook_twin(db: str) -> None:
+    payload = event_payload()
+    fetched = orjson.loads(payload)  # what stripe.Event.to_dict() gives for the same event
+    row, created = await inbox.record_event(fetched, now=T0)
+    twin, twin_created = await inbox.record(payload, now=T0)
+    assert (created, twin_created, twin.pk) == (True, False, row.pk)
+    with pytest.raises(inbox.InvalidEvent):
+        await inbox.record_event({"id": "not_an_event"}, now=T0)
+    with pytest.raises(inbox.InvalidEvent):
+        await inbox.record_event({"id": "evt_x", "when": object()}, now=T0)

@@ -112,3 +112,9 @@ async def test_the_loop_retries_until_stopped_and_survives_errors(
     await asyncio.wait_for(loop, timeout=2)
     assert (await WebhookEvent.get(pk=row.pk)).status is InboxStatus.PROCESSED
     assert FlakyClock.refreshes >= 2 and len(calls) == 1
+
+
+async def test_an_unscheduled_row_is_due_now(db: str, services: Services, calls: Calls) -> None:
+    row = await _row(InboxStatus.RECEIVED, next_attempt_at=None)
+    assert await retry.retry_due(services) == 1
+    assert (await WebhookEvent.get(pk=row.pk)).status is InboxStatus.PROCESSED
