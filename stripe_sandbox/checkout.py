@@ -451,7 +451,8 @@ def _buyer(
         session["customer"] = customer["id"]
     else:
         current_country, current_state = _location(customer)
-        country = country or current_country or "US"
+        if country is None:  # nothing entered on the page: the address on file
+            country, state = current_country or "US", state or current_state
         if update.get("address") == "auto" and (country, state) != (current_country, current_state):
             customer["address"] = blank_address({"country": country, "state": state})
         if update.get("name") == "auto" and not customer["name"]:
