@@ -12,7 +12,6 @@ import asyncio
 import pytest
 
 from billing.checkout import create_checkout
-from billing.customers import ensure_customer, ensure_stripe_customer
 from billing.errors import BillingError, ErrorCode
 from billing.gifts import redeem
 from models import Customer, GiftCode, Payment
@@ -45,12 +44,19 @@ async def test_fifty_concurrent_redemptions_of_one_code_have_one_winner(world: S
 
 
 async def test_concurrent_first_purchases_make_one_stripe_customer(world: StripeWorld) -> None:
-    now = world.services.clock.now()
-    rows = await asyncio.gather(*(ensure_customer("newbie", now) for _ in range(10)))
-    assert len({row.id for row in rows}) == 1
-    ids = await asyncio.gather(*(ensure_stripe_customer(world.services, row) for row in rows))
-    assert len(set(ids)) == 1
-    assert (await Customer.get(user_id="newbie")).stripe_customer_id == ids[0]
+    """Ten gift checkouts at once by a user Stripe has never seen: one customer for all."""
+    results = await asyncio.gather(
+        *(
+            create_checkout(world.services, "newbie", request(ProductType.PREMIUM_MONTHLY, gift=True))
+            for _ in range(10)
+        )
+    )
+    customers = {r.payment.stripe_customer_id for r in results}
+    assert len(customers) == 1 and None not in customers
+    assert await Customer.filter(user_id="newbie").count() == 1
+    assert (await Customer.get(user_id="newbie")).stripe_customer_id == customers.pop()
+    listed = await world.services.stripe.v1.customers.list_async(params={"limit": 100})
+    assert sum(1 for c in listed.data if c.to_dict().get("metadata", {}).get("user_id") == "newbie") == 1
 
 
 async def test_concurrent_checkouts_with_one_idempotency_key_make_one_session(world: StripeWorld) -> None:
