@@ -17,6 +17,7 @@ from . import params as p
 from .api import LIST_SPEC, Call, api_route, list_object, paginate
 from .customers import merge_metadata
 from .errors import invalid
+from .events import changed
 from .store import new_id
 
 if TYPE_CHECKING:
@@ -94,13 +95,12 @@ def create(call: Call) -> dict[str, Any]:
     sb.store.meta_of(charge["id"]).setdefault("refunds", []).append(refund["id"])
     sb.emit("refund.created", refund)
     before = copy.deepcopy(refund)
+    charge_before = copy.deepcopy(charge)
     charge["amount_refunded"] += amount
     charge["refunded"] = charge["amount_refunded"] >= charge["amount"]
     refund["status"] = "succeeded"
     sb.store.touch()
-    sb.emit(
-        "charge.refunded", charge, {"amount_refunded": charge["amount_refunded"] - amount, "refunded": False}
-    )
+    sb.emit("charge.refunded", charge, changed(charge_before, charge))
     sb.emit("refund.updated", refund, {"status": before["status"]})
     return refund
 
