@@ -155,7 +155,7 @@ class Sandbox:
         """Forget everything but webhook endpoints (and their secrets) and the clock."""
         endpoints = self.store.table("webhook_endpoint")
         secrets = {eid: self.store.meta.get(eid, {}) for eid in endpoints}
-        settings = {k: v for k, v in self.store.settings.items() if k in ("base_url",)}
+        settings = {k: v for k, v in self.store.settings.items() if k in ("base_url", "seq")}
         offset = self.clock.offset
         self.store = Store()
         self.store.tables["webhook_endpoint"] = endpoints
