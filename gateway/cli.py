@@ -8,13 +8,18 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
 from gateway.settings import Settings, SettingsError, load_settings
+
+if TYPE_CHECKING:
+    from billing.services import Services
 
 app = typer.Typer(
     help="GraphQL billing gateway: sells Premium through Stripe.",
@@ -86,7 +91,104 @@ def schema() -> None:
     """Print the GraphQL SDL (with its explicit `schema { … }` block)."""
     from schema.root import print_sdl
 
-    typer.echo(print_sdl())
+    typer.echo(print_sdl(), nl=False)
+
+
+@asynccontextmanager
+async def runtime(settings: Settings) -> AsyncIterator[Services]:
+    """Database and billing services for one command (what `serve` has per process)."""
+    from tortoise import Tortoise
+
+    from gateway.db import tortoise_config
+    from gateway.services import build_services
+
+    if settings.stripe_api_key is None:
+        fail("STRIPE_API_KEY is not set")
+    services = build_services(settings)
+    await Tortoise.init(config=tortoise_config(settings.database_url, pool_max=4))
+    try:
+        await services.clock.refresh()
+        yield services
+    finally:
+        await Tortoise.close_connections()
+
+
+@catalog_app.command("sync")
+def catalog_sync(
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show what would change; change nothing.")
+    ] = False,
+) -> None:
+    """Make Stripe's products and prices match the catalog (idempotent)."""
+    from billing.catalog_sync import sync_catalog
+
+    async def run() -> list[str]:
+        async with runtime(settings_or_exit()) as services:
+            return [str(change) for change in await sync_catalog(services, dry_run=dry_run)]
+
+    changes = asyncio.run(run())
+    for line in changes:
+        typer.echo(line)
+    typer.echo(f"{len(changes)} change(s)" if changes else "catalog already in sync: nothing changed")
+
+
+@webhooks_app.command("list")
+def webhooks_list(
+    status: Annotated[
+        str | None, typer.Option(help="RECEIVED, PROCESSED, FAILED or IGNORED (default: all, failed first).")
+    ] = None,
+    limit: Annotated[int, typer.Option(min=1, max=10_000)] = 50,
+) -> None:
+    """Show the webhook inbox, failed events first."""
+    from models.enums import InboxStatus
+    from webhooks import admin
+
+    if status is not None and status.upper() not in InboxStatus.__members__:
+        fail(f"--status must be one of {', '.join(InboxStatus.__members__)}")
+
+    async def run() -> str:
+        async with runtime(settings_or_exit()):
+            return admin.render(await admin.list_events(status.upper() if status else None, limit))
+
+    typer.echo(asyncio.run(run()))
+
+
+@webhooks_app.command("retry")
+def webhooks_retry(
+    event_id: Annotated[str | None, typer.Argument(help="evt_… to run now.")] = None,
+    all_failed: Annotated[bool, typer.Option("--all-failed", help="Run every FAILED event now.")] = False,
+) -> None:
+    """Run a failed or unfinished event now (or all failed ones)."""
+    from webhooks import admin
+
+    if (event_id is None) == (not all_failed):
+        fail("give an EVENT_ID or --all-failed (one of the two)")
+
+    async def run() -> str:
+        async with runtime(settings_or_exit()) as services:
+            try:
+                rows = await admin.retry(services, event_id, all_failed=all_failed)
+            except admin.EventNotFound as exc:
+                fail(str(exc), code=1)
+            return admin.render(rows, ("id", "type", "outcome", "status", "error"))
+
+    typer.echo(asyncio.run(run()))
+
+
+@webhooks_app.command("replay")
+def webhooks_replay(event_id: Annotated[str, typer.Argument(help="evt_… to run again.")]) -> None:
+    """Run an event's handler again, even if it finished (handlers are idempotent)."""
+    from webhooks import admin
+
+    async def run() -> str:
+        async with runtime(settings_or_exit()) as services:
+            try:
+                row = await admin.replay(services, event_id)
+            except admin.EventNotFound as exc:
+                fail(str(exc), code=1)
+            return admin.render([row], ("id", "type", "outcome", "status", "error"))
+
+    typer.echo(asyncio.run(run()))
 
 
 @app.command()
