@@ -237,7 +237,10 @@ def extra_routes(settings: Settings, services: Services | None) -> list[BaseRout
     routes: list[BaseRoute] = []
     if services is not None:
         secrets = [secret.get_secret_value() for secret in settings.stripe_webhook_secret]
-        routes.append(make_webhook_route(lambda: services, secrets, settings.max_request_bytes))
+        # The app-wide middleware already refreshed the clock for this request.
+        routes.append(
+            make_webhook_route(lambda: services, secrets, settings.max_request_bytes, refresh_clock=False)
+        )
     return routes
 
 
