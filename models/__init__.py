@@ -6,6 +6,7 @@ from models.customer import Customer, Refund
 from models.gift_code import GiftCode
 from models.inbox import WebhookEvent
 from models.invoice import Invoice
+from models.outbox import OutboxMessage
 from models.payment import Payment
 from models.rate_limit import RateLimitCounter
 from models.subscription import Subscription
@@ -15,6 +16,7 @@ __all__ = [
     "Customer",
     "GiftCode",
     "Invoice",
+    "OutboxMessage",
     "Payment",
     "RateLimitCounter",
     "Refund",

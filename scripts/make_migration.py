@@ -36,6 +36,7 @@ async def _generate(database_url: str, name: str) -> None:
         async with command:
             await command.init()
             await command.upgrade()
+            await command.init()  # re-read the last applied state, now that there is one
             written = await command.migrate(name, no_input=True)
             print(f"{location}: {written or 'no changes'}")
     await Tortoise.close_connections()

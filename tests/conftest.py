@@ -33,6 +33,7 @@ TABLES = (
     "webhook_events",
     "rate_limit_counters",
     "catalog_prices",
+    "outbox_messages",
 )
 
 
