@@ -33,6 +33,7 @@ from billing.services import Services
 from gateway.auth import Authenticator, AuthError
 from gateway.clock import make_clock
 from gateway.db import tortoise_config
+from gateway.graphiql import graphiql_html, vendor_mount
 from gateway.services import billing_config, build_services
 from gateway.settings import Settings
 from schema.root import GatewaySchema, SchemaOptions, build_schema
@@ -130,6 +131,10 @@ class GatewayGraphQL(GraphQL):
             link_key=self._link_key,
             services=self._services,
         )
+
+    @property
+    def graphql_ide_html(self) -> str:
+        return graphiql_html()
 
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
@@ -303,6 +308,7 @@ def create_app(
             Route("/graphql", graphql, methods=["GET", "POST"]),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
+            *([vendor_mount()] if settings.graphiql else []),
             *extra_routes(settings, services),
             *routes,
         ],

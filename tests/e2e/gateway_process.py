@@ -45,7 +45,8 @@ class GatewayProcess:
             "STRIPE_TIMEOUT_SECONDS": "3",
             "AUTH_JWT_SECRET": JWT_SECRET,
             "CLOCK": "sandbox",
-            "REDIRECT_ALLOWED_ORIGINS": ALLOWED_ORIGIN,
+            # The gateway's own origin too, so a browser test can land on a page that exists.
+            "REDIRECT_ALLOWED_ORIGINS": f"{ALLOWED_ORIGIN},http://127.0.0.1:{self.port}",
             "DB_POOL_MAX": "10",
             "LOG_LEVEL": "WARNING",
         }
