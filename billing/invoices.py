@@ -33,9 +33,21 @@ EVENT_HAPPENING = {
 }
 
 
+# `payments` for the payment intent; the tax rate objects for each tax line's percentage and place.
+INVOICE_EXPAND = ["payments", "total_taxes.tax_rate_details.tax_rate"]
+
+
 async def fetch_invoice(services: Services, invoice_id: str) -> dict[str, Any]:
-    invoice = await services.stripe.v1.invoices.retrieve_async(invoice_id, params={"expand": ["payments"]})
+    invoice = await services.stripe.v1.invoices.retrieve_async(invoice_id, params={"expand": INVOICE_EXPAND})
     return so.as_dict(invoice)
+
+
+def _jurisdiction(rate: dict[str, Any]) -> str | None:
+    """ "DE", or "CA-ON" for a subdivision: Stripe's ISO `country` and `state` (no country prefix)."""
+    country, state = rate.get("country"), rate.get("state")
+    if country:
+        return f"{country}-{state}" if state else country
+    return rate.get("jurisdiction")
 
 
 def _rate_percent(entry: dict[str, Any]) -> tuple[str, str | None]:
@@ -43,7 +55,7 @@ def _rate_percent(entry: dict[str, Any]) -> tuple[str, str | None]:
     rate = (entry.get("tax_rate_details") or {}).get("tax_rate")
     if isinstance(rate, dict) and rate.get("percentage") is not None:
         percent = Decimal(str(rate["percentage"]))
-        jurisdiction = rate.get("jurisdiction") or rate.get("country")
+        jurisdiction = _jurisdiction(rate)
     else:
         taxable = int(entry.get("taxable_amount") or 0)
         amount = int(entry.get("amount") or 0)

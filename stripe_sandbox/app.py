@@ -34,6 +34,7 @@ from . import (
     portal,
     refunds,
     subscriptions,
+    tax_rates,
 )
 from .api import json_response
 from .core import DEFAULT_RETRY_DELAYS, Sandbox
@@ -106,6 +107,7 @@ def create_app(
         *invoices.ROUTES,
         *payments.ROUTES,
         *refunds.ROUTES,
+        *tax_rates.ROUTES,
         *eventlog.ROUTES,
         *endpoints.ROUTES,
         *control.ROUTES,

@@ -110,6 +110,9 @@ class Sandbox:
                 raise invalid(f"This property cannot be expanded ({here}).", param="expand")
         if isinstance(value, dict):
             self._expand(value, rest, here)
+        elif isinstance(value, list):  # a plain array of sub-objects (``total_taxes``): each one
+            for item in value:
+                self._expand(item, rest, here)
 
     # -- time ----------------------------------------------------------------
     def tick(self, *, force: bool = False) -> int:

@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from . import params as p
-from . import tax
+from . import tax, tax_rates
 from .api import LIST_SPEC, Call, api_route, created_filter, created_param, paginate
 from .errors import invalid
 from .store import new_id
@@ -127,6 +127,8 @@ def make_invoice(
             )
         )
         taxes.append(line_tax)
+        if line_tax["rate"] is not None:
+            tax_rates.ensure(sb, line_tax["country"], state, line_tax["rate"])
     subtotal = sum(line["amount"] for line in lines)
     total = sum(t["total"] for t in taxes)
     tax_amount = sum(t["tax"] for t in taxes)

@@ -46,6 +46,7 @@ PREFIXES: dict[str, str] = {
     "dp": "dispute",
     "evt": "event",
     "we": "webhook_endpoint",
+    "txr": "tax_rate",
 }
 
 #: Human names Stripe uses in "No such …" messages.

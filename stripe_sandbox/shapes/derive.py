@@ -39,6 +39,7 @@ SERVED = (
     "setup_intent",
     "subscription",
     "subscription_item",
+    "tax_rate",
     "webhook_endpoint",
 )
 

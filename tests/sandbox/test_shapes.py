@@ -52,7 +52,9 @@ async def test_every_served_object_and_event_has_the_right_keys(
             },
         )
     )
-    invoice = await client.v1.invoices.retrieve_async(done["invoice"], params={"expand": ["payments"]})
+    invoice = await client.v1.invoices.retrieve_async(
+        done["invoice"], params={"expand": ["payments", "total_taxes.tax_rate_details.tax_rate"]}
+    )
     check(invoice)
     pi = await client.v1.payment_intents.retrieve_async(
         invoice.payments.data[0].payment.payment_intent, params={"expand": ["latest_charge"]}
