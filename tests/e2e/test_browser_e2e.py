@@ -1,39 +1,14 @@
 """The whole path in a real browser: GraphiQL runs a query; the checkout page is paid by clicking;
 the user lands back on success_url; premium is active.
 
-Headless Chromium from Debian's package, driven by Playwright (never a downloaded browser).
 GraphiQL's assets are served by the gateway itself, so this works with no internet.
 """
 
 from __future__ import annotations
 
-import os
-import shutil
-from pathlib import Path
+from tests.browser import browser_marks, launch, playwright_api
 
-import pytest
-
-IN_CI = os.environ.get("CI") == "true"
-if IN_CI:
-    import playwright.async_api as playwright_api
-else:
-    playwright_api = pytest.importorskip("playwright.async_api")
-
-CHROMIUM = Path(shutil.which("chromium") or "/usr/bin/chromium")
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not IN_CI and not CHROMIUM.exists(), reason="chromium not installed"),
-]
+pytestmark = browser_marks
 
 CHECKOUT = """
 mutation($input: CreateCheckoutInput!) {
@@ -44,7 +19,7 @@ mutation($input: CreateCheckoutInput!) {
 async def test_graphiql_then_checkout_by_clicking_then_premium(e2e) -> None:
     gateway = e2e.gateway
     async with playwright_api.async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        browser = await launch(pw)
         try:
             page = await browser.new_page()
             offline_requests: list[str] = []

@@ -6,41 +6,16 @@ Python package; it never downloads a browser (no ``playwright install``).
 
 from __future__ import annotations
 
-import os
-import shutil
-from pathlib import Path
-
 import pytest
 import stripe
 
 from stripe_sandbox.testing import SandboxServer
+from tests.browser import browser_marks, launch, playwright_api
 
 from .conftest import Catalog
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-# CI must run these: there a missing browser or package is a failure, not a skip.
-IN_CI = os.environ.get("CI") == "true"
-if IN_CI:
-    import playwright.async_api as playwright_api
-else:
-    playwright_api = pytest.importorskip("playwright.async_api")
-
 pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not IN_CI and not CHROMIUM.exists() and not shutil.which("chromium"), reason="chromium not installed"
-    ),
+    *browser_marks,
     pytest.mark.filterwarnings("ignore:Use 'content=<...>':DeprecationWarning"),
 ]
 
@@ -63,7 +38,7 @@ async def test_checkout_in_a_browser_lands_on_success_url(
         }
     )
     async with playwright_api.async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        browser = await launch(pw)
         try:
             page = await browser.new_page()
             await page.goto(session.url)
@@ -95,7 +70,7 @@ async def test_cancel_link_goes_to_cancel_url(
         }
     )
     async with playwright_api.async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        browser = await launch(pw)
         try:
             page = await browser.new_page()
             await page.goto(session.url)
