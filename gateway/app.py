@@ -34,6 +34,7 @@ from gateway.auth import Authenticator, AuthError
 from gateway.clock import make_clock
 from gateway.db import tortoise_config
 from gateway.graphiql import graphiql_html, vendor_mount
+from gateway.invoice_pdf import make_invoice_pdf_route
 from gateway.services import billing_config, build_services
 from gateway.settings import Settings
 from schema.root import GatewaySchema, SchemaOptions, build_schema
@@ -246,6 +247,7 @@ def extra_routes(settings: Settings, services: Services | None) -> list[BaseRout
         routes.append(
             make_webhook_route(lambda: services, secrets, settings.max_request_bytes, refresh_clock=False)
         )
+    routes.append(make_invoice_pdf_route(settings))
     return routes
 
 

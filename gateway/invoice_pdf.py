@@ -1,0 +1,166 @@
+"""`GET /invoices/{id}/pdf`: the invoice PDF, streamed from Stripe to whoever may see it.
+
+Who may: the holder of a valid short-lived signed link (`Invoice.downloadUrl`,
+see `billing.download_links`) or of the owner's bearer token. Everyone else
+(another user, an expired or tampered link, an unknown or malformed id, a bad
+token) gets the same plain 404 Starlette gives for a path that does not exist,
+so the answer says nothing about whether the invoice exists or whose it is.
+
+What is fetched: only the `invoice_pdf` URL Stripe gave for that invoice (the
+stored row, refreshed from Stripe when the row has none yet); nothing in the
+request names a URL. The body is streamed through with a bounded timeout and
+size, and only if it really is a PDF.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import AsyncIterator
+
+import httpx
+from starlette.background import BackgroundTask
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response, StreamingResponse
+from starlette.routing import Route
+
+from billing import ids
+from billing.download_links import verify_invoice_link
+from billing.services import Services
+from gateway.auth import Authenticator, AuthError
+from gateway.settings import Settings
+from models import Invoice
+
+log = logging.getLogger("gateway.invoice_pdf")
+
+MAX_PDF_BYTES = 20 * 1024 * 1024  # Stripe's invoice PDFs are tens of kilobytes
+PDF_MAGIC = b"%PDF-"
+_UNSAFE_FILENAME = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+class UpstreamError(Exception):
+    """Stripe's PDF could not be fetched (or was not a PDF): 502, logged."""
+
+
+def not_found() -> Response:
+    """Exactly Starlette's answer for an unknown path: nothing to tell the two apart."""
+    return PlainTextResponse("Not Found", status_code=404)
+
+
+def filename_for(invoice: Invoice) -> str:
+    number = _UNSAFE_FILENAME.sub("-", invoice.number or "").strip("-.") or invoice.stripe_invoice_id
+    return f"invoice-{number}.pdf"
+
+
+def _link_holder(request: Request, global_id: str) -> bool:
+    expires, sig = request.query_params.get("expires"), request.query_params.get("sig")
+    if expires is None and sig is None:
+        return False
+    now = request.app.state.clock.now()
+    return verify_invoice_link(request.app.state.link_key, global_id, expires, sig, now)
+
+
+def _bearer_user(request: Request, authenticator: Authenticator | None) -> str | None:
+    header = request.headers.get("authorization")
+    if header is None or authenticator is None:
+        return None
+    try:
+        viewer = authenticator.authenticate(header)
+    except AuthError:
+        return None
+    return viewer.user_id if viewer else None
+
+
+async def _pdf_url(invoice: Invoice, services: Services | None) -> str | None:
+    """The stored `invoice_pdf`; if the row has none yet, ask Stripe (read-only, no row change)."""
+    url = invoice.invoice_pdf
+    if not url and services is not None:
+        try:
+            fetched = await services.stripe.v1.invoices.retrieve_async(invoice.stripe_invoice_id)
+        except Exception:
+            log.warning("could not re-fetch invoice %s", invoice.stripe_invoice_id, exc_info=True)
+            return None
+        url = fetched.get("invoice_pdf")
+    if not url or not url.startswith(("https://", "http://")):
+        return None
+    return url
+
+
+async def _open_pdf(
+    url: str, timeout: float
+) -> tuple[httpx.AsyncClient, httpx.Response, AsyncIterator[bytes], bytes]:
+    """Start the download and read its first chunk, so a non-PDF is refused before any header goes out."""
+    client = httpx.AsyncClient(timeout=httpx.Timeout(timeout), follow_redirects=True, max_redirects=5)
+    try:
+        upstream = await client.send(client.build_request("GET", url), stream=True)
+        if upstream.status_code != 200:
+            await upstream.aclose()
+            raise UpstreamError(f"Stripe answered {upstream.status_code}")
+        chunks = upstream.aiter_bytes()
+        first = b""
+        async for chunk in chunks:
+            first += chunk
+            if len(first) >= len(PDF_MAGIC):
+                break
+        if not first.startswith(PDF_MAGIC):
+            await upstream.aclose()
+            raise UpstreamError("Stripe's answer is not a PDF")
+        return client, upstream, chunks, first
+    except (httpx.HTTPError, UpstreamError):
+        await client.aclose()
+        raise
+
+
+async def _relay(chunks: AsyncIterator[bytes], first: bytes) -> AsyncIterator[bytes]:
+    """The bytes already read, then the rest of the same stream, up to `MAX_PDF_BYTES`."""
+    sent = len(first)
+    yield first
+    async for chunk in chunks:
+        sent += len(chunk)
+        if sent > MAX_PDF_BYTES:
+            log.error("invoice PDF larger than %d bytes; cut off", MAX_PDF_BYTES)
+            return
+        yield chunk
+
+
+def make_invoice_pdf_route(settings: Settings) -> Route:
+    """The route, with the bearer-token check configured like `/graphql`'s."""
+    authenticator = Authenticator.from_settings(settings)
+    timeout = settings.stripe_timeout_seconds
+
+    async def invoice_pdf(request: Request) -> Response:
+        global_id = request.path_params["id"]
+        pk = ids.decode_as(global_id, "Invoice")
+        if pk is None:
+            return not_found()
+        by_link = _link_holder(request, global_id)
+        invoice = await Invoice.get_or_none(pk=pk)
+        if invoice is None:
+            return not_found()
+        if not by_link and _bearer_user(request, authenticator) != invoice.user_id:
+            return not_found()
+        url = await _pdf_url(invoice, request.app.state.services)
+        if url is None:  # a draft (Stripe makes the PDF on finalisation): nothing to show yet
+            return not_found()
+        try:
+            client, upstream, chunks, first = await _open_pdf(url, timeout)
+        except (httpx.HTTPError, UpstreamError) as exc:
+            log.warning("invoice PDF fetch failed for %s: %s", invoice.stripe_invoice_id, exc)
+            return PlainTextResponse("The invoice PDF is unavailable right now; try again.", 502)
+
+        async def close() -> None:
+            await upstream.aclose()
+            await client.aclose()
+
+        return StreamingResponse(
+            _relay(chunks, first),
+            media_type="application/pdf",
+            headers={
+                "Content-Disposition": f'attachment; filename="{filename_for(invoice)}"',
+                "Cache-Control": "private, no-store",
+                "X-Content-Type-Options": "nosniff",
+            },
+            background=BackgroundTask(close),
+        )
+
+    return Route("/invoices/{id}/pdf", invoice_pdf, methods=["GET"], name="invoice_pdf")
