@@ -12,6 +12,7 @@ from typing import Any
 
 from billing import catalog
 from billing import stripe_objects as so
+from billing.double_subscriptions import cancel_if_duplicate
 from billing.premium import record_access
 from billing.services import Services
 from models import Customer, Subscription
@@ -77,6 +78,7 @@ async def apply_subscription(services: Services, sub: dict[str, Any]) -> Subscri
         on_create={"user_id": user_id, "updated_at": now},
     )
     await record_access(user_id, now)
+    await cancel_if_duplicate(services, row)  # DESIGN: one live subscription per user (issue 5)
     return row
 
 

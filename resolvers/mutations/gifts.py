@@ -6,6 +6,7 @@ from strawberry.types import Info
 
 from billing.errors import BillingError
 from billing.gifts import redeem
+from billing.reversals import revoke_by_support
 from resolvers.mutations.services import services_of
 from schema.types.errors import user_errors_from
 from schema.types.gift_code import gift_code_from_row
@@ -33,4 +34,13 @@ async def redeem_gift(info: Info, input: RedeemGiftInput) -> RedeemGiftPayload:
 
 
 async def revoke_gift_code(info: Info, input: RevokeGiftCodeInput) -> RevokeGiftCodePayload:
-    raise NotImplementedError("revokeGiftCode is not implemented yet")
+    """Support revokes a code; a redeemed one also loses its unused time (see billing.reversals)."""
+    context = info.context
+    admin = context.require_viewer()
+    try:
+        code = await revoke_by_support(services_of(context), admin.user_id, input.code, input.reason)
+    except BillingError as error:
+        return RevokeGiftCodePayload(user_errors=user_errors_from(error))
+    return RevokeGiftCodePayload(
+        gift_code=gift_code_from_row(code, viewer_id=admin.user_id, now=context.now())
+    )

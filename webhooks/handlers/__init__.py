@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from webhooks.handlers import checkout, invoices, payment_intents, subscriptions
+from webhooks.handlers import charges, checkout, invoices, payment_intents, subscriptions
 from webhooks.registry import Handler
 
 HANDLERS: dict[str, Handler] = {
@@ -10,4 +10,5 @@ HANDLERS: dict[str, Handler] = {
     **subscriptions.HANDLERS,
     **invoices.HANDLERS,
     **payment_intents.HANDLERS,
+    **charges.HANDLERS,
 }

@@ -1,0 +1,92 @@
+"""DESIGN's double-subscription rule: one live subscription per user.
+
+createCheckout expires a user's other open subscription sessions, but two
+sessions can still both be paid (a race Stripe allows). Whenever a
+subscription row becomes live (`billing.subscriptions.apply_subscription`
+calls `cancel_if_duplicate`), every live subscription of the user but the
+earliest is cancelled in Stripe at once and its first payment refunded in
+full (Stripe reason `duplicate`: our doing, so the abuse policy does not count
+it); the payment ends REFUNDED by the charge.refunded webhook. Both Stripe
+calls carry keys derived from the subscription, so concurrent handlers of the
+two subscriptions' events cancel and refund once.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import stripe
+
+from billing import stripe_objects as so
+from billing.errors import PaymentProviderError
+from billing.reversals import end_subscription_now
+from billing.services import Services
+from billing.stripe_calls import call
+from models import Payment, Subscription
+from models.enums import PaymentKind, SubscriptionLiveness
+
+log = logging.getLogger("billing.double_subscriptions")
+
+
+async def cancel_if_duplicate(services: Services, row: Subscription) -> None:
+    """If `row`'s user now has more than one live subscription, end and refund the later ones."""
+    if row.status not in SubscriptionLiveness.GIVES_ACCESS:
+        return
+    live = await Subscription.filter(user_id=row.user_id, status__in=list(SubscriptionLiveness.GIVES_ACCESS))
+    if len(live) < 2:
+        return
+    keep, *later = sorted(live, key=lambda s: (s.created_at, s.id))
+    for extra in later:
+        log.warning(
+            "double subscription: cancelling and refunding the later one",
+            extra={
+                "user_id": row.user_id,
+                "kept": keep.stripe_subscription_id,
+                "ended": extra.stripe_subscription_id,
+            },
+        )
+        await end_subscription_now(services, extra.stripe_subscription_id)
+        await _refund_first_payment(services, extra.stripe_subscription_id)
+
+
+async def _refund_first_payment(services: Services, subscription_id: str) -> None:
+    # Imported here: billing.subscriptions imports this module, and these import it back.
+    from billing.invoices import fetch_invoice
+    from billing.refunds import record_refund
+
+    payment = await Payment.filter(stripe_subscription_id=subscription_id, kind=PaymentKind.CHECKOUT).first()
+    intent = payment.stripe_payment_intent_id if payment else None
+    timeout = services.config.stripe_timeout_seconds
+    if not intent:
+        sub = await call(
+            "subscriptions.retrieve",
+            services.stripe.v1.subscriptions.retrieve_async(subscription_id),
+            timeout=timeout,
+        )
+        invoice_id = (payment.stripe_invoice_id if payment else None) or so.obj_id(sub.get("latest_invoice"))
+        if invoice_id:
+            intent = so.invoice_payment_intent_id(
+                await call("invoices.retrieve", fetch_invoice(services, invoice_id), timeout=timeout)
+            )
+    if not intent:
+        log.error("double subscription: no charge to refund", extra={"subscription": subscription_id})
+        return
+    metadata = {"subscription": subscription_id, "policy": "double_subscription"}
+    if payment is not None:
+        metadata |= {"payment_reference": payment.reference, "user_id": payment.user_id}
+    try:
+        refund = await call(
+            "refunds.create(double subscription)",
+            services.stripe.v1.refunds.create_async(
+                params={"payment_intent": intent, "reason": "duplicate", "metadata": metadata},
+                options={"idempotency_key": f"bg-double-subscription-{subscription_id}"},
+            ),
+            timeout=timeout,
+        )
+    except PaymentProviderError as exc:
+        cause = exc.__cause__
+        if isinstance(cause, stripe.InvalidRequestError) and cause.code == "charge_already_refunded":
+            return
+        raise
+    if payment is not None:
+        await record_refund(so.as_dict(refund), payment, services.clock.now(), note="Double subscription.")

@@ -1,0 +1,272 @@
+"""Taking back what a refunded or disputed payment granted, and giving it back if the reversal fails.
+
+`converge_grants(services, payment)` is the one entry point: it looks at the
+payment's status and makes the world agree with it, and does nothing when it
+already does, so every charge/refund/dispute event can call it (redeliveries,
+any order, a crash half way are healed by the next call).
+
+Decisions (see the report / issue note):
+- REFUNDED or DISPUTED subscription payment: the Stripe subscription is
+  cancelled at once (Stripe's `subscriptions.cancel`); the mirrored row ends,
+  and with it the access that payment paid for. A PARTIALLY_REFUNDED payment
+  is a goodwill credit: nothing is taken back.
+- Gift payment: an unredeemed code is REVOKED. A redeemed code is REVOKED too
+  and the part of its stretch not yet used is taken back: from the redeemer's
+  `gift_until`, or, when it was applied to a subscription (trial_end moved),
+  by moving Stripe's `trial_end` back by that much (to "now" if that is less
+  than a minute away).
+- Reversal undone (refund.failed, dispute won): codes this module revoked are
+  restored (AVAILABLE again, or REDEEMED with the taken-back time returned as
+  gift time). A cancelled subscription cannot be revived in Stripe and is not
+  re-created: support decides (logged).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+import stripe
+from tortoise.expressions import F
+from tortoise.transactions import in_transaction
+
+from billing import stripe_objects as so
+from billing.customers import ensure_customer
+from billing.errors import BillingError, ErrorCode, PaymentProviderError
+from billing.gift_codes import normalise
+from billing.gifts import add_months
+from billing.premium import record_access
+from billing.read_queries import gift_code_status
+from billing.services import Services
+from billing.stripe_calls import call
+from models import Customer, GiftCode, Payment, StaleVersionError, Subscription
+from models.enums import GiftCodeStatus, PaymentStatus, SubscriptionLiveness, SubscriptionStatus
+
+log = logging.getLogger("billing.reversals")
+
+REFUNDED_REASON = "Purchase refunded."
+DISPUTED_REASON = "Purchase disputed (chargeback)."
+# Codes revoked for these reasons come back when the reversal is undone; support's revocations do not.
+REVERSAL_REASONS = frozenset({REFUNDED_REASON, DISPUTED_REASON})
+TAKES_BACK = {PaymentStatus.REFUNDED: REFUNDED_REASON, PaymentStatus.DISPUTED: DISPUTED_REASON}
+SUPPORT_REASON_PREFIX = "Revoked by support"
+MAX_SUPPORT_REASON = 400  # GiftCode.revoked_reason is 500, the prefix and admin id take the rest
+# Stripe refuses a trial_end this close to now; end the gifted trial at once instead.
+MIN_TRIAL_LEFT = timedelta(seconds=60)
+
+
+async def converge_grants(services: Services, payment: Payment) -> None:
+    """Make what `payment` granted match its status (take back, give back, or nothing)."""
+    status = PaymentStatus(payment.status)
+    if status in TAKES_BACK:
+        await take_back(services, payment, TAKES_BACK[status])
+    elif status in (PaymentStatus.COMPLETED, PaymentStatus.PARTIALLY_REFUNDED) and (
+        payment.status_before_reversal is not None
+    ):
+        await give_back(services, payment)
+
+
+async def take_back(services: Services, payment: Payment, reason: str) -> None:
+    if payment.is_gift:
+        code = await GiftCode.get_or_none(payment_id=payment.id)
+        if code is not None:
+            await revoke_code(services, code, reason)
+    elif payment.stripe_subscription_id:
+        await end_subscription_now(services, payment.stripe_subscription_id)
+
+
+async def end_subscription_now(services: Services, subscription_id: str) -> None:
+    """Cancel the Stripe subscription at once (if it has not ended) and mirror the result."""
+    from billing.subscriptions import (  # here: a module-level import would be a cycle
+        apply_subscription,
+        fetch_subscription,
+    )
+
+    row = await Subscription.get_or_none(stripe_subscription_id=subscription_id)
+    if row is not None and row.status not in SubscriptionLiveness.NOT_ENDED:
+        return
+    timeout = services.config.stripe_timeout_seconds
+    current = await call(
+        "subscriptions.retrieve", fetch_subscription(services, subscription_id), timeout=timeout
+    )
+    if current.get("status") != "canceled":
+        try:
+            canceled = await call(
+                "subscriptions.cancel",
+                services.stripe.v1.subscriptions.cancel_async(subscription_id),
+                timeout=timeout,
+            )
+            current = so.as_dict(canceled)
+        except PaymentProviderError as exc:
+            if not isinstance(exc.__cause__, stripe.InvalidRequestError):
+                raise
+            # Cancelled meanwhile (a concurrent reversal): Stripe's state is what we mirror.
+            current = await fetch_subscription(services, subscription_id)
+    await apply_subscription(services, current)
+    log.info("subscription ended for a reversed payment", extra={"subscription": subscription_id})
+
+
+async def revoke_code(services: Services, code: GiftCode, reason: str) -> GiftCode:
+    """REVOKE a code: an unredeemed one simply stops working; a redeemed one loses its unused time."""
+    now = services.clock.now()
+    if code.status == GiftCodeStatus.AVAILABLE:
+        await GiftCode.filter(id=code.id, status=GiftCodeStatus.AVAILABLE).update(
+            status=GiftCodeStatus.REVOKED, revoked_reason=reason, updated_at=now, version=F("version") + 1
+        )
+        await code.refresh_from_db()  # redeemed meanwhile? then its time is taken back below
+    if code.status == GiftCodeStatus.REDEEMED:
+        await _take_back_time(services, code, reason, now)
+        await code.refresh_from_db()
+    return code
+
+
+def unused_part(code: GiftCode, now: datetime) -> tuple[datetime | None, timedelta]:
+    """Where the not-yet-used part of the code's stretch starts, and how long it is."""
+    if code.granted_from is None or code.granted_until is None:
+        return None, timedelta(0)
+    cut = max(code.granted_from, now)
+    return cut, max(code.granted_until - cut, timedelta(0))
+
+
+async def _take_back_time(services: Services, code: GiftCode, reason: str, now: datetime) -> None:
+    user_id = code.redeemed_by_user_id or ""
+    cut, unused = unused_part(code, now)
+    customer = await Customer.get_or_none(user_id=user_id)
+    on_gift_time = bool(
+        unused
+        and customer
+        and customer.gift_until
+        and code.granted_until
+        and customer.gift_until >= code.granted_until
+    )
+    live = None
+    if unused and not on_gift_time:
+        live = (
+            await Subscription.filter(
+                user_id=user_id,
+                status=SubscriptionStatus.TRIALING,
+                current_period_end__gte=code.granted_until,
+            )
+            .order_by("-current_period_end")
+            .first()
+        )
+        if live is not None:
+            await _move_trial_back(services, code, live, unused, now)
+
+    async with in_transaction():
+        won = await GiftCode.filter(id=code.id, status=GiftCodeStatus.REDEEMED).update(
+            status=GiftCodeStatus.REVOKED,
+            revoked_reason=reason,
+            granted_until=cut if unused else code.granted_until,
+            updated_at=now,
+            version=F("version") + 1,
+        )
+        if won and on_gift_time:
+            await _shift_gift_until(user_id, -unused, now)
+    if live is not None:
+        from billing.subscriptions import sync_subscription  # here: a module-level import would be a cycle
+
+        await sync_subscription(services, live.stripe_subscription_id)
+    await record_access(user_id, now)
+    log.info("gift time taken back", extra={"code_id": code.id, "user_id": user_id, "unused": str(unused)})
+
+
+async def _move_trial_back(
+    services: Services, code: GiftCode, live: Subscription, unused: timedelta, now: datetime
+) -> None:
+    """Move the subscriber's next charge back by the gift's unused time (Stripe's trial_end)."""
+    new_end = live.current_period_end - unused
+    trial_end: int | str = int(new_end.timestamp()) if new_end - now > MIN_TRIAL_LEFT else "now"
+    try:
+        await call(
+            "subscriptions.update(trial_end back)",
+            services.stripe.v1.subscriptions.update_async(
+                live.stripe_subscription_id,
+                params={"trial_end": trial_end, "proration_behavior": "none"},
+                # Once per code: a re-run after a crash must not move it back twice.
+                options={"idempotency_key": f"bg-gift-takeback-{code.id}"},
+            ),
+            timeout=services.config.stripe_timeout_seconds,
+        )
+    except PaymentProviderError as exc:
+        if not isinstance(exc.__cause__, stripe.IdempotencyError):
+            raise
+        # Same key, other parameters: the first run moved it already (the row has moved since).
+
+
+async def _shift_gift_until(user_id: str, delta: timedelta, now: datetime) -> None:
+    customer = await ensure_customer(user_id, now)
+    for _ in range(8):
+        current = customer.gift_until or now
+        # Taking back never ends access in the past; giving back starts from now at the earliest.
+        new_end = max(now, current + delta) if delta < timedelta(0) else max(now, current) + delta
+        try:
+            await customer.save_versioned(gift_until=new_end, updated_at=now)
+            return
+        except StaleVersionError:
+            await customer.refresh_from_db()
+    raise StaleVersionError(f"customer {user_id}: gift time kept changing")
+
+
+async def give_back(services: Services, payment: Payment) -> None:
+    """The reversal did not happen after all: restore the codes it revoked."""
+    if not payment.is_gift:
+        if payment.stripe_subscription_id:
+            log.warning(
+                "reversal undone for a subscription payment; the cancelled subscription is not revived",
+                extra={"payment": payment.reference, "subscription": payment.stripe_subscription_id},
+            )
+        return
+    code = await GiftCode.get_or_none(payment_id=payment.id)
+    if code is None or code.status != GiftCodeStatus.REVOKED or code.revoked_reason not in REVERSAL_REASONS:
+        return
+    now = services.clock.now()
+    if code.redeemed_by_user_id is None:
+        await GiftCode.filter(id=code.id, status=GiftCodeStatus.REVOKED).update(
+            status=GiftCodeStatus.AVAILABLE, revoked_reason=None, updated_at=now, version=F("version") + 1
+        )
+        return
+    returned = timedelta(0)
+    if code.granted_from is not None and code.granted_until is not None:
+        returned = max(add_months(code.granted_from, code.duration_months) - code.granted_until, timedelta(0))
+    async with in_transaction():
+        won = await GiftCode.filter(id=code.id, status=GiftCodeStatus.REVOKED).update(
+            status=GiftCodeStatus.REDEEMED,
+            revoked_reason=None,
+            granted_until=(code.granted_until or now) + returned,
+            updated_at=now,
+            version=F("version") + 1,
+        )
+        if won and returned:
+            await _shift_gift_until(code.redeemed_by_user_id, returned, now)
+    await record_access(code.redeemed_by_user_id, now)
+
+
+async def revoke_by_support(services: Services, admin_id: str, text: str, reason: str | None) -> GiftCode:
+    """`revokeGiftCode`: an AVAILABLE code stops working; a REDEEMED one also loses its unused time.
+
+    Support revokes a redeemed code for fraud, so the redeemer keeps only what
+    was already used (as with a refund). Codes revoked here are never restored
+    by a failed refund or a won dispute.
+    """
+    if reason is not None and len(reason) > MAX_SUPPORT_REASON:
+        raise BillingError(
+            ErrorCode.INVALID_INPUT,
+            f"reason must be at most {MAX_SUPPORT_REASON} characters.",
+            ["input", "reason"],
+        )
+    normalised = normalise(text)
+    code = await GiftCode.get_or_none(code=normalised) if normalised else None
+    if code is None:
+        raise BillingError(ErrorCode.GIFT_CODE_NOT_FOUND, "No gift code matches.", ["input", "code"])
+    status = gift_code_status({"status": code.status, "expires_at": code.expires_at}, services.clock.now())
+    if status == GiftCodeStatus.REVOKED:
+        raise BillingError(
+            ErrorCode.GIFT_CODE_REVOKED, "This gift code is already revoked.", ["input", "code"]
+        )
+    if status == GiftCodeStatus.EXPIRED:
+        raise BillingError(ErrorCode.GIFT_CODE_EXPIRED, "This gift code has expired.", ["input", "code"])
+    text_reason = (reason or "").strip() or "no reason given"
+    revoked = await revoke_code(services, code, f"{SUPPORT_REASON_PREFIX} ({admin_id[:64]}): {text_reason}")
+    log.info("gift code revoked by support", extra={"code_id": code.id, "admin": admin_id})
+    return revoked

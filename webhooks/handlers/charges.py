@@ -1,0 +1,34 @@
+"""charge.refunded, refund.updated/failed, charge.dispute.created/closed: refunds and chargebacks.
+
+Each handler re-fetches (the charge, or the dispute) and converges the payment,
+its refund rows and what it granted on Stripe's current state, so any order
+and any number of deliveries end in the same rows.
+"""
+
+from __future__ import annotations
+
+from billing.disputes import sync_dispute
+from billing.refunds import sync_charge, sync_refund
+from billing.services import Services
+from webhooks.registry import Handler, StripeEvent
+
+
+async def on_charge_refunded(event: StripeEvent, services: Services) -> None:
+    await sync_charge(services, event.object["id"])
+
+
+async def on_refund(event: StripeEvent, services: Services) -> None:
+    await sync_refund(services, event.object)
+
+
+async def on_dispute(event: StripeEvent, services: Services) -> None:
+    await sync_dispute(services, event.object["id"])
+
+
+HANDLERS: dict[str, Handler] = {
+    "charge.refunded": on_charge_refunded,
+    "refund.updated": on_refund,
+    "refund.failed": on_refund,
+    "charge.dispute.created": on_dispute,
+    "charge.dispute.closed": on_dispute,
+}
