@@ -1,9 +1,17 @@
-"""`updatePaymentMethod`: a setup-mode Checkout Session to change the card."""
+"""`updatePaymentMethod`: a Stripe-hosted page (setup-mode Checkout Session) to change the card.
+
+The new card becomes the default when Stripe reports the session complete
+(webhook -> `billing.payment_method.apply_new_default`), not here.
+"""
 
 from __future__ import annotations
 
 from strawberry.types import Info
 
+from billing.errors import BillingError
+from billing.payment_method import start_card_change
+from resolvers.mutations.services import services_of
+from schema.types.errors import user_errors_from
 from schema.types.mutation_io import UpdatePaymentMethodInput, UpdatePaymentMethodPayload
 
 
@@ -11,4 +19,10 @@ async def update_payment_method(
     info: Info,
     input: UpdatePaymentMethodInput,
 ) -> UpdatePaymentMethodPayload:
-    raise NotImplementedError("updatePaymentMethod is not implemented yet")
+    context = info.context
+    viewer = context.require_viewer()
+    try:
+        url = await start_card_change(services_of(context), viewer.user_id, input.return_url)
+    except BillingError as error:
+        return UpdatePaymentMethodPayload(user_errors=user_errors_from(error))
+    return UpdatePaymentMethodPayload(url=url)
