@@ -14,6 +14,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from billing import notifications
 from models import Payment, StaleVersionError
 from models.enums import PaymentStatus as S
 
@@ -109,6 +110,8 @@ async def apply(
             await payment.refresh_from_db()
             continue
         changed = "status" in changes
+        if changed:
+            await notifications.payment_changed(payment)
         if changed and on_change is not None:
             await on_change(payment, current)
         return changed

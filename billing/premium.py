@@ -21,6 +21,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from billing import notifications
 from billing.catalog import billing_cycle_of
 from models import Customer, GiftCode, StaleVersionError, Subscription
 from models.enums import BillingCycle, GiftCodeStatus, ProductType, SubscriptionLiveness
@@ -261,13 +262,18 @@ async def record_access(user_id: str, now: datetime, *, attempts: int = 5) -> Pr
             state=state,
             resumes_from=continuing_from(access_subscription(rows.subscriptions, now), now),
         )
-        if (since, until) == (customer.access_since, customer.access_until):
-            return _with_since(state, since)
+        result = _with_since(state, since)
+        window_same = (since, until) == (customer.access_since, customer.access_until)
+        if window_same and not await notifications.premium_differs(user_id, result):
+            return result
         try:
-            await customer.save_versioned(access_since=since, access_until=until, updated_at=now)
+            # The version bump serialises announcements: a writer that read an older row retries.
+            async with notifications.transaction():
+                await customer.save_versioned(access_since=since, access_until=until, updated_at=now)
+                await notifications.premium_changed(user_id, result, now)
         except StaleVersionError:
             continue
-        return _with_since(state, since)
+        return result
     raise StaleVersionError(f"customer {user_id}: access window kept changing")
 
 

@@ -1,9 +1,9 @@
-"""Root types and the Schema: binds `resolvers` into Query/Mutation.
+"""Root types and the Schema: binds `resolvers` into Query/Mutation/LiveUpdates.
 
 The only module that imports both resolvers and types (no cycle: types are a
 leaf). `build_schema(options)` makes the executable schema with its
 protective extensions; `print_sdl()` prints the SDL with an explicit
-``schema { query mutation }`` block (see `print_sdl`).
+``schema { query mutation subscription }`` block (see `print_sdl`).
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ from resolvers import admin as admin_r
 from resolvers import catalog as catalog_r
 from resolvers import gift_codes as gift_codes_r
 from resolvers import invoices as invoices_r
+from resolvers import live as live_r
 from resolvers import nodes as nodes_r
 from resolvers import payments as payments_r
 from resolvers import viewer as viewer_r
@@ -55,6 +56,7 @@ from schema.types.mutation_io import (
 )
 from schema.types.payment import Payment
 from schema.types.permissions import ADMIN, AUTHENTICATED
+from schema.types.premium import Premium
 from schema.types.scalars import SCALAR_MAP
 from schema.types.subscription import Subscription
 
@@ -63,7 +65,7 @@ log = logging.getLogger("gateway.graphql")
 MASKED_MESSAGE = "Unexpected error."
 # Graphql's default names would make a re-reader of the SDL take the billing
 # `Subscription` object for the subscription root; the block names roots explicitly.
-SCHEMA_BLOCK = "schema {\n  query: Query\n  mutation: Mutation\n}\n"
+SCHEMA_BLOCK = "schema {\n  query: Query\n  mutation: Mutation\n  subscription: LiveUpdates\n}\n"
 
 
 @strawberry.type
@@ -128,6 +130,24 @@ class Mutation:
     )
     revoke_gift_code = strawberry.field(
         resolver=gifts_r.revoke_gift_code, permission_classes=ADMIN, description='Role "admin" only.'
+    )
+
+
+@strawberry.type(
+    name="LiveUpdates",
+    description="Real-time root (graphql-transport-ws on /graphql); the viewer's own changes only. "
+    "Not named Subscription: that is the billing object.",
+)
+class LiveUpdates:
+    payment_updated: Payment = strawberry.subscription(
+        resolver=live_r.payment_updated,
+        permission_classes=AUTHENTICATED,
+        description="One of the viewer's payments changed status.",
+    )
+    premium_changed: Premium = strawberry.subscription(
+        resolver=live_r.premium_changed,
+        permission_classes=AUTHENTICATED,
+        description="The viewer's premium now, then after each change.",
     )
 
 
@@ -219,6 +239,7 @@ def build_schema(options: SchemaOptions | None = None) -> GatewaySchema:
     return GatewaySchema(
         query=Query,
         mutation=Mutation,
+        subscription=LiveUpdates,
         types=[*NODE_TYPES, *_PAYLOADS],
         extensions=extensions_for(options),
         config=StrawberryConfig(scalar_map=SCALAR_MAP),

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from billing.clock import Clock
 from billing.deps import BillingConfig, Viewer
+from billing.notifications import ChangeFeed
 from billing.services import Services
 from schema.types.errors import unauthenticated
 
@@ -37,6 +38,10 @@ class GatewayContext:
     link_key: bytes = b""
     # Clock, Stripe client and policy for billing operations (None without STRIPE_API_KEY).
     services: Services | None = None
+    # Change notices for GraphQL subscriptions (gateway.pubsub); None where nothing listens.
+    live: ChangeFeed | None = None
+    # A websocket's graphql-transport-ws connection_init payload (Strawberry fills it in).
+    connection_params: dict[str, object] | None = None
 
     def now(self) -> datetime:
         return self.clock.now()

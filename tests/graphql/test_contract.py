@@ -33,9 +33,11 @@ def test_snapshot_is_current():
 
 def test_printed_sdl_names_its_roots():
     printed = print_sdl()
-    assert printed.startswith("schema {\n  query: Query\n  mutation: Mutation\n}\n")
+    assert printed.startswith(
+        "schema {\n  query: Query\n  mutation: Mutation\n  subscription: LiveUpdates\n}\n"
+    )
     rebuilt = build_schema(printed)
     assert rebuilt.query_type.name == "Query"
     assert rebuilt.mutation_type.name == "Mutation"
-    assert rebuilt.subscription_type is None  # the billing `Subscription` object is not a root
+    assert rebuilt.subscription_type.name == "LiveUpdates"  # the billing `Subscription` is not a root
     assert rebuilt.get_type("Subscription") is not None

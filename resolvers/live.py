@@ -1,0 +1,97 @@
+"""Live updates (GraphQL subscriptions over graphql-transport-ws): the viewer's own changes only.
+
+A notice from `context.live` names a user and ids; the subscription listens
+under the viewer's user id only and re-reads every row with the viewer's id
+in the WHERE clause, so neither a foreign notice nor a forged one can show
+another user's data. RESYNC (the listener reconnected, or this client fell
+behind) re-reads instead of guessing what was missed.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncGenerator
+from datetime import datetime
+from typing import Any
+
+from strawberry.types import Info
+
+from billing import premium as premium_rule
+from billing import read_queries
+from billing.notifications import ChangeFeed, ChangeKind
+from models import Payment as PaymentRow
+from schema.types.context import GatewayContext
+from schema.types.payment import Payment, build_payments
+from schema.types.premium import Premium, premium_from_state
+
+log = logging.getLogger(__name__)
+
+
+async def payment_updated(info: Info) -> AsyncGenerator[Payment, None]:
+    """Each time one of the viewer's payments changes status (e.g. PENDING -> COMPLETED)."""
+    context: GatewayContext = info.context
+    viewer = context.require_viewer()
+    started = context.now()
+    shown: dict[int, int] = {}  # payment id -> version last sent
+    async with _feed(context).subscribe(viewer.user_id) as changes:
+        async for change in changes:
+            await _refresh_clock(context)
+            if change.kind == ChangeKind.PAYMENT and change.payment_id is not None:
+                row = await read_queries.payment_for(viewer.user_id, change.payment_id)
+                rows = [row] if row is not None else []
+            elif change.kind == ChangeKind.RESYNC:
+                rows = await _payments_changed_since(viewer.user_id, started)
+            else:
+                continue
+            for row in rows:
+                if shown.get(row["id"]) == row["version"]:
+                    continue
+                shown[row["id"]] = row["version"]
+                # The context lives as long as the socket: never answer from a stale cache.
+                context.loaders.gift_code_by_payment.clear(row["id"])
+                (payment,) = await build_payments([row], context)
+                yield payment
+
+
+async def premium_changed(info: Info) -> AsyncGenerator[Premium, None]:
+    """The viewer's premium now, then again each time it changes.
+
+    The first message closes the gap between the page's query and the
+    subscription starting: a webhook that landed in between is not missed.
+    """
+    context: GatewayContext = info.context
+    viewer = context.require_viewer()
+    async with _feed(context).subscribe(viewer.user_id) as changes:
+        state = await premium_rule.load_premium(viewer.user_id, context.now())
+        yield premium_from_state(state)
+        async for change in changes:
+            if change.kind not in (ChangeKind.PREMIUM, ChangeKind.RESYNC):
+                continue
+            await _refresh_clock(context)
+            fresh = await premium_rule.load_premium(viewer.user_id, context.now())
+            if fresh != state:
+                state = fresh
+                yield premium_from_state(state)
+
+
+def _feed(context: GatewayContext) -> ChangeFeed:
+    if context.live is None:
+        raise RuntimeError("live updates are not running in this process")
+    return context.live
+
+
+async def _refresh_clock(context: GatewayContext) -> None:
+    """Websocket messages pass no HTTP middleware; "now" is refreshed here, as per request there."""
+    try:
+        await context.clock.refresh()
+    except Exception:  # the previous offset stays in force
+        log.warning("clock refresh failed", exc_info=True)
+
+
+async def _payments_changed_since(user_id: str, since: datetime) -> list[dict[str, Any]]:
+    return await (
+        PaymentRow.filter(user_id=user_id, updated_at__gte=since)
+        .order_by("updated_at", "id")
+        .limit(50)
+        .values(*read_queries.PAYMENT_FIELDS)
+    )
