@@ -63,7 +63,9 @@ async def _refund_first_payment(services: Services, subscription_id: str) -> Non
             services.stripe.v1.subscriptions.retrieve_async(subscription_id),
             timeout=timeout,
         )
-        invoice_id = (payment.stripe_invoice_id if payment else None) or so.obj_id(sub.get("latest_invoice"))
+        invoice_id = (payment.stripe_invoice_id if payment else None) or so.obj_id(
+            so.as_dict(sub).get("latest_invoice")
+        )
         if invoice_id:
             intent = so.invoice_payment_intent_id(
                 await call("invoices.retrieve", fetch_invoice(services, invoice_id), timeout=timeout)
