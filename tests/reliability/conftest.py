@@ -1,0 +1,67 @@
+"""The reliability tier: fuzzing, replicas racing, crashes, outages and attacks.
+
+Every test here is marked `reliability` and records figures (cases tried, what
+was lost or doubled, what was fixed because of it) through the `figures`
+fixture; the table is printed at the end of the run (and written to
+`RELIABILITY_FIGURES_FILE` when that is set), ready for the issue note.
+
+Counts are sized for CI on a 2-core machine and can be raised by environment
+variables (see `count`), e.g. `REL_GRAPHQL_FUZZ_CASES=20000`.
+
+The gateway runs as real `serve` processes (tests/e2e/gateway_process.py), so
+everything goes over HTTP through uvicorn and the middleware exactly as in
+production.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+from rel_support import FIGURES, Figures, GatewayProcess, new_gateway
+
+from billing.catalog_sync import sync_catalog
+from stripe_sandbox.testing import SandboxServer
+from tests.stripe_world import StripeWorld
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "reliability: the reliability tier (fuzzing, replicas, crashes, outages, attacks)"
+    )
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if not FIGURES.rows:
+        return
+    terminalreporter.section("reliability figures")
+    terminalreporter.write_line(FIGURES.table())
+    target = os.environ.get("RELIABILITY_FIGURES_FILE")
+    if target:
+        Path(target).write_text(FIGURES.table() + "\n")
+
+
+@pytest.fixture(scope="session")
+def figures() -> Figures:
+    return FIGURES
+
+
+@pytest.fixture(scope="session")
+def rel_gateway(migrated_db: str, sandbox: SandboxServer) -> Iterator[GatewayProcess]:
+    """One production-configured gateway process for the fuzzers and attacks."""
+    gateway = new_gateway(migrated_db, sandbox, REDEEM_RATE_LIMIT="10/600s")
+    gateway.start()
+    yield gateway
+    gateway.stop()
+
+
+@pytest.fixture
+async def rel_world(db: str, sandbox: SandboxServer) -> AsyncIterator[StripeWorld]:
+    """A clean database, the catalog synced, no unseen events (as the billing tests' `world`)."""
+    world = StripeWorld.start(sandbox)
+    await world.services.clock.refresh()
+    await sync_catalog(world.services)
+    await world.new_events()
+    yield world
