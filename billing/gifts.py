@@ -25,6 +25,7 @@ from billing.premium import PremiumState, record_access
 from billing.read_queries import gift_code_status
 from billing.services import Services
 from billing.stripe_calls import call
+from billing.telemetry import telemetry
 from models import Customer, GiftCode, Payment, StaleVersionError, Subscription
 from models.enums import GiftCodeStatus, SubscriptionLiveness
 
@@ -82,6 +83,17 @@ async def _fail(services: Services, user_id: str, code: ErrorCode, message: str)
 
 
 async def redeem(services: Services, user_id: str, text: str) -> Redemption:
+    """Redeem `text` for `user_id`; every attempt is counted by outcome (`billing.telemetry`)."""
+    try:
+        redemption = await _redeem(services, user_id, text)
+    except BillingError as error:
+        telemetry().gift_redemption(str(error.code).lower())
+        raise
+    telemetry().gift_redemption("redeemed")
+    return redemption
+
+
+async def _redeem(services: Services, user_id: str, text: str) -> Redemption:
     now = services.clock.now()
     rule = services.config.redeem_rate_limit
     if await rate_limit.is_exceeded(rate_limit.redeem_key(user_id), rule, now):

@@ -13,6 +13,7 @@ from datetime import datetime
 from tortoise import connections
 
 from billing.deps import RateLimitRule
+from billing.telemetry import telemetry
 from models import RateLimitCounter
 
 # One statement on both dialects (SQLite >= 3.35 has upsert with RETURNING). In SET,
@@ -51,6 +52,13 @@ async def record(key: str, rule: RateLimitRule, now: datetime) -> int:
 
 
 async def is_exceeded(key: str, rule: RateLimitRule, now: datetime) -> bool:
-    """Whether `key` already used up its allowance in the current window (one SELECT)."""
+    """Whether `key` already used up its allowance in the current window (one SELECT).
+
+    A True answer refuses a request, so it is counted as a hit of the limit
+    named by the key's prefix (``redeem``).
+    """
     row = await RateLimitCounter.filter(key=key, window_start__gt=now - rule.window).first().values("count")
-    return row is not None and row["count"] >= rule.count
+    exceeded = row is not None and row["count"] >= rule.count
+    if exceeded:
+        telemetry().rate_limit_hit(key.split(":", 1)[0])
+    return exceeded

@@ -35,7 +35,8 @@ async def call(operation: str, awaitable: Awaitable[T], *, timeout: float) -> T:
                 "operation": operation,
                 "error_type": type(exc).__name__,
                 "stripe_code": getattr(exc, "code", None),
-                "request_id": getattr(exc, "request_id", None),
+                # Stripe's id for the request; `request_id` is the gateway's own (gateway.request_id).
+                "stripe_request_id": getattr(exc, "request_id", None),
                 "http_status": getattr(exc, "http_status", None),
             },
         )

@@ -34,7 +34,11 @@ from gateway.auth import Authenticator, AuthError
 from gateway.clock import make_clock
 from gateway.db import tortoise_config
 from gateway.graphiql import graphiql_html, vendor_mount
+from gateway.graphql_metrics import instrument_schema
 from gateway.invoice_pdf import make_invoice_pdf_route
+from gateway.logging import configure_logging
+from gateway.metrics import install_telemetry, metrics_endpoint
+from gateway.request_id import RequestIdMiddleware
 from gateway.services import billing_config, build_services
 from gateway.settings import Settings
 from schema.root import GatewaySchema, SchemaOptions, build_schema
@@ -287,7 +291,9 @@ def create_app(
     clock = clock or (services.clock if services else make_clock(settings.clock, settings.stripe_api_base))
     if services is None and settings.stripe_api_key is not None:
         services = build_services(settings, clock=clock)
-    schema = build_schema(schema_options(settings))
+    configure_logging(settings.log_level, settings.log_json)  # once per process; later calls are no-ops
+    install_telemetry()
+    schema = instrument_schema(build_schema(schema_options(settings)))
     link_key = link_signing_key(settings)
     graphql = GatewayGraphQL(schema, settings=settings, clock=clock, services=services, link_key=link_key)
 
@@ -310,16 +316,19 @@ def create_app(
             Route("/graphql", graphql, methods=["GET", "POST"]),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
+            Route("/metrics", metrics_endpoint, methods=["GET"]),
             *([vendor_mount()] if settings.graphiql else []),
             *extra_routes(settings, services),
             *routes,
         ],
         middleware=[
+            Middleware(RequestIdMiddleware),  # outermost: every response and log line gets the id
             Middleware(
                 CORSMiddleware,
                 allow_origins=list(settings.cors_allowed_origins or ()),
                 allow_methods=["GET", "POST"],
-                allow_headers=["Authorization", "Content-Type"],
+                allow_headers=["Authorization", "Content-Type", "X-Request-ID"],
+                expose_headers=["X-Request-ID"],
                 max_age=600,
             ),
             Middleware(BodyLimitMiddleware, max_bytes=settings.max_request_bytes),

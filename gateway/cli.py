@@ -197,23 +197,38 @@ def serve(
     port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
     workers: Annotated[int, typer.Option(min=1, max=64)] = 1,
 ) -> None:
-    """Run the production server (uvicorn)."""
+    """Run the production server (uvicorn).
+
+    Refuses to start (exit 2, the variable named, no traceback) on a missing or
+    wrong setting. Logs are JSON lines on stderr (LOG_LEVEL, LOG_JSON), uvicorn's
+    own included. With ``--workers`` > 1, /metrics sums all workers' counters
+    (prometheus_client multiprocess mode, see `gateway.metrics`).
+    """
     import uvicorn
+
+    from gateway.logging import configure_logging
+    from gateway.metrics import cleanup_multiprocess_dir, prepare_multiprocess_dir
 
     settings = settings_or_exit()
     try:
         settings.require_for_serve()
     except SettingsError as exc:
         fail(str(exc))
-    uvicorn.run(
-        "gateway.asgi:app",
-        host=host,
-        port=port,
-        workers=workers,
-        log_level=settings.log_level.lower(),
-        access_log=False,
-        proxy_headers=True,
-    )
+    configure_logging(settings.log_level, settings.log_json)
+    samples_dir = prepare_multiprocess_dir(workers)  # before the workers start: they inherit it
+    try:
+        uvicorn.run(
+            "gateway.asgi:app",
+            host=host,
+            port=port,
+            workers=workers,
+            log_level=settings.log_level.lower(),
+            log_config=None,  # ours (configure_logging), in this process and in each worker
+            access_log=False,  # gateway.request_id logs one line per request, with its id
+            proxy_headers=True,
+        )
+    finally:
+        cleanup_multiprocess_dir(samples_dir)
 
 
 @app.command()

@@ -129,7 +129,23 @@ class Settings(BaseSettings):
         scheme = value.split("://", 1)[0]
         if "://" not in value or scheme not in ("sqlite", "postgres", "postgresql", "asyncpg"):
             raise ValueError("must be sqlite://PATH or postgres://USER:PASS@HOST:PORT/DB")
+        if scheme != "sqlite":
+            parts = urlsplit(value)
+            try:
+                parts.port  # noqa: B018 (raises on a non-numeric or out-of-range port)
+            except ValueError:
+                raise ValueError("has an invalid port (postgres://USER:PASS@HOST:PORT/DB)") from None
+            if not parts.hostname or parts.path.strip("/") == "":
+                raise ValueError("needs a host and a database name (postgres://USER:PASS@HOST:PORT/DB)")
         return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _log_level(cls, value: str) -> str:
+        level = value.strip().upper()
+        if level not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+            raise ValueError("must be DEBUG, INFO, WARNING, ERROR or CRITICAL")
+        return level
 
     @field_validator("stripe_api_base")
     @classmethod

@@ -10,6 +10,7 @@ from __future__ import annotations
 import stripe
 
 from gateway.settings import Settings
+from gateway.stripe_metrics import MeteredHTTPXClient
 
 SANDBOX_API_KEY = "sk_test_sandbox_dev"
 
@@ -22,7 +23,8 @@ def make_stripe_client(settings: Settings, *, api_key: str | None = None) -> str
     return stripe.StripeClient(
         key,
         base_addresses={"api": base, "connect": base, "files": base, "meter_events": base},
-        http_client=stripe.HTTPXClient(timeout=settings.stripe_timeout_seconds),
+        # Metered: every API request is counted and timed for /metrics (gateway.stripe_metrics).
+        http_client=MeteredHTTPXClient(timeout=settings.stripe_timeout_seconds),
         # One retry for connection errors; the SDK adds an idempotency key to retried POSTs.
         max_network_retries=1,
     )

@@ -30,6 +30,7 @@ import asyncio
 import logging
 import random
 import re
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -37,10 +38,12 @@ from enum import StrEnum
 from typing import Any
 
 import orjson
+from structlog.contextvars import bound_contextvars
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F, Q
 
 from billing.services import Services
+from billing.telemetry import telemetry
 from models.enums import InboxStatus
 from models.inbox import WebhookEvent
 from webhooks import registry
@@ -249,7 +252,25 @@ async def process(
     backoff); raises only when the database itself fails, in which case the
     lease runs out and the event is retried. `force` (replay) re-runs even a
     PROCESSED or IGNORED event.
+
+    Every log line written meanwhile carries the event's id and type (bound in
+    structlog's context variables, whoever called: the route, the retry loop,
+    the CLI), and the run is counted by type and outcome (`billing.telemetry`).
     """
+    started = time.perf_counter()
+    outcome = "error"  # the database failed under us
+    with bound_contextvars(event_id=row.stripe_event_id, event_type=row.type):
+        try:
+            result = await _process(row, services, lease=lease, handler_timeout=handler_timeout, force=force)
+            outcome = result.outcome.value.lower()
+            return result
+        finally:
+            telemetry().webhook_event(row.type, outcome, time.perf_counter() - started)
+
+
+async def _process(
+    row: WebhookEvent, services: Services, *, lease: timedelta, handler_timeout: float, force: bool
+) -> ProcessResult:
     now = services.clock.now()
     token = await claim(row.pk, now, lease, any_status=force)
     if token is None:

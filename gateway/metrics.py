@@ -1,0 +1,260 @@
+"""Prometheus metrics: the counters and histograms, the `/metrics` route, multi-worker aggregation.
+
+What is counted, and where it is counted:
+
+- ``billing_graphql_operations_total`` {operation, type, outcome: ok / user_error / error} and
+  ``billing_graphql_operation_duration_seconds`` {operation, type}: `gateway.graphql_metrics`
+  (a Strawberry extension);
+- ``billing_webhook_events_total`` {event_type, outcome} and
+  ``billing_webhook_processing_duration_seconds`` {event_type}: `webhooks.inbox.process`,
+  through `billing.telemetry`;
+- ``billing_webhook_inbox_backlog_events`` and
+  ``billing_webhook_inbox_oldest_unprocessed_age_seconds``: one query at scrape time;
+- ``billing_stripe_requests_total`` {operation (``POST /v1/checkout/sessions``), outcome, status}
+  and ``billing_stripe_request_duration_seconds`` {operation}: `gateway.stripe_metrics`
+  (the SDK's HTTP client);
+- ``billing_gift_redemptions_total`` {outcome}: `billing.gifts.redeem`, through `billing.telemetry`;
+- ``billing_rate_limit_hits_total`` {limit}: `billing.rate_limit.is_exceeded`, through `billing.telemetry`.
+
+Several workers (``serve --workers N``): each worker is its own process with
+its own counters, and a scrape reaches one of them. `serve` therefore runs
+prometheus_client's multiprocess mode: it points ``PROMETHEUS_MULTIPROC_DIR``
+at an empty directory before the workers start, every worker writes its
+samples to files there, and whichever worker answers a scrape sums them all.
+The inbox gauges are read from the database at scrape time, so they are the
+same whichever replica is asked.
+
+Labels that come from outside (GraphQL operation names, Stripe paths) go
+through `BoundedLabel`, so a client sending random operation names cannot
+grow the number of series without bound.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import shutil
+import tempfile
+import threading
+from collections.abc import Iterable, Iterator
+from datetime import datetime
+from pathlib import Path
+
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
+from prometheus_client.core import GaugeMetricFamily, Metric
+from starlette.requests import Request
+from starlette.responses import Response
+
+from billing import telemetry
+
+log = logging.getLogger("gateway.metrics")
+
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"  # prometheus_client's own variable
+SCRAPE_QUERY_TIMEOUT = 2.0
+OTHER = "other"
+
+_LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+_STRIPE_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0)
+
+GRAPHQL_OPERATIONS = Counter(
+    "billing_graphql_operations",
+    "GraphQL operations by name, type and outcome (ok, user_error: the client's mistake or a "
+    "payload userError, error: a server fault the client saw masked).",
+    ["operation", "type", "outcome"],
+)
+GRAPHQL_DURATION = Histogram(
+    "billing_graphql_operation_duration_seconds",
+    "Time from parsing to result of a GraphQL operation.",
+    ["operation", "type"],
+    buckets=_LATENCY_BUCKETS,
+)
+WEBHOOK_EVENTS = Counter(
+    "billing_webhook_events",
+    "Webhook inbox processing runs by Stripe event type and outcome (processed, ignored, failed, "
+    "already_done, in_progress, lost_claim, error: the database failed).",
+    ["event_type", "outcome"],
+)
+WEBHOOK_DURATION = Histogram(
+    "billing_webhook_processing_duration_seconds",
+    "Time to claim, handle and record one webhook event.",
+    ["event_type"],
+    buckets=_LATENCY_BUCKETS,
+)
+STRIPE_REQUESTS = Counter(
+    "billing_stripe_requests",
+    "Stripe API requests by operation; outcome ok (2xx) or error; status is the HTTP status, "
+    "connection_error, or cancelled (the caller's time limit ran out).",
+    ["operation", "outcome", "status"],
+)
+STRIPE_DURATION = Histogram(
+    "billing_stripe_request_duration_seconds",
+    "Stripe API request time, including the SDK's network retries.",
+    ["operation"],
+    buckets=_STRIPE_BUCKETS,
+)
+GIFT_REDEMPTIONS = Counter(
+    "billing_gift_redemptions",
+    "redeemGift attempts by outcome: redeemed, or the error code.",
+    ["outcome"],
+)
+RATE_LIMIT_HITS = Counter("billing_rate_limit_hits", "Requests refused by a rate limit, by limit.", ["limit"])
+
+
+class BoundedLabel:
+    """Passes label values through until `limit` distinct ones were seen; later newcomers become "other"."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._seen: set[str] = set()
+        self._lock = threading.Lock()
+
+    def __call__(self, value: str) -> str:
+        if value in self._seen:
+            return value
+        with self._lock:
+            if len(self._seen) >= self.limit:
+                return OTHER
+            self._seen.add(value)
+            return value
+
+
+class PrometheusTelemetry:
+    """`billing.telemetry.Telemetry` backed by the counters above."""
+
+    _event_types = BoundedLabel(300)  # Stripe has about 250 event types; the inbox only stores signed ones
+
+    def gift_redemption(self, outcome: str) -> None:
+        GIFT_REDEMPTIONS.labels(outcome).inc()
+
+    def rate_limit_hit(self, limit: str) -> None:
+        RATE_LIMIT_HITS.labels(limit).inc()
+
+    def webhook_event(self, event_type: str, outcome: str, seconds: float) -> None:
+        event_type = self._event_types(event_type)
+        WEBHOOK_EVENTS.labels(event_type, outcome).inc()
+        WEBHOOK_DURATION.labels(event_type).observe(seconds)
+
+
+def install_telemetry() -> None:
+    """Make billing's and the inbox's reports count in this process's metrics."""
+    if not isinstance(telemetry.telemetry(), PrometheusTelemetry):
+        telemetry.install(PrometheusTelemetry())
+
+
+# --- exposition -------------------------------------------------------------------------------
+
+
+def multiprocess_dir() -> str | None:
+    return os.environ.get(MULTIPROC_ENV) or None
+
+
+def _process_metrics() -> bytes:
+    if multiprocess_dir():
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+        return generate_latest(registry)
+    return generate_latest(REGISTRY)
+
+
+async def inbox_backlog(now: datetime) -> tuple[int, float]:
+    """(events RECEIVED or FAILED, age in seconds of the oldest of them): one aggregate query."""
+    from tortoise.functions import Count, Min
+
+    from models.enums import InboxStatus
+    from models.inbox import WebhookEvent
+
+    rows = (
+        await WebhookEvent.filter(status__in=[InboxStatus.RECEIVED, InboxStatus.FAILED])
+        .annotate(backlog=Count("id"), oldest=Min("received_at"))
+        .values("backlog", "oldest")
+    )
+    row = rows[0] if rows else {"backlog": 0, "oldest": None}
+    oldest = row["oldest"]
+    if isinstance(oldest, str):  # SQLite hands aggregates back as text
+        oldest = datetime.fromisoformat(oldest)
+    if oldest is not None and oldest.tzinfo is None:
+        oldest = oldest.replace(tzinfo=now.tzinfo)
+    age = max(0.0, (now - oldest).total_seconds()) if oldest is not None else 0.0
+    return int(row["backlog"] or 0), age
+
+
+class _Snapshot:
+    """A collector for values read once at scrape time."""
+
+    def __init__(self, metrics: Iterable[Metric]) -> None:
+        self._metrics = list(metrics)
+
+    def collect(self) -> Iterator[Metric]:
+        yield from self._metrics
+
+
+async def _inbox_metrics(now: datetime) -> bytes:
+    try:
+        backlog, age = await asyncio.wait_for(inbox_backlog(now), SCRAPE_QUERY_TIMEOUT)
+    except Exception as exc:  # the scrape still reports the process metrics; readyz reports the DB
+        log.warning("metrics: inbox backlog query failed: %s", exc)
+        return b""
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(
+        _Snapshot(
+            [
+                GaugeMetricFamily(
+                    "billing_webhook_inbox_backlog_events",
+                    "Webhook events received but not processed yet (RECEIVED or FAILED).",
+                    value=backlog,
+                ),
+                GaugeMetricFamily(
+                    "billing_webhook_inbox_oldest_unprocessed_age_seconds",
+                    "Age of the oldest RECEIVED or FAILED webhook event (0 when there is none).",
+                    value=age,
+                ),
+            ]
+        )
+    )
+    return generate_latest(registry)
+
+
+async def metrics_endpoint(request: Request) -> Response:
+    """`GET /metrics`: every worker's counters (summed in multiprocess mode) plus the inbox gauges."""
+    clock = request.app.state.clock
+    body = _process_metrics() + await _inbox_metrics(clock.now())
+    return Response(body, media_type=CONTENT_TYPE_LATEST)
+
+
+# --- multiprocess set-up (serve) --------------------------------------------------------------
+
+
+def prepare_multiprocess_dir(workers: int) -> Path | None:
+    """Before `serve` starts `workers` > 1 processes: an empty samples directory, exported for them.
+
+    Uses ``PROMETHEUS_MULTIPROC_DIR`` when the operator set it (its old sample
+    files are removed: counters restart with the server, as in single-process
+    mode), else a fresh temporary directory that `cleanup_multiprocess_dir` removes.
+    Returns the directory to remove at exit, or None.
+    """
+    if workers <= 1:
+        return None
+    configured = multiprocess_dir()
+    if configured:
+        path = Path(configured)
+        path.mkdir(parents=True, exist_ok=True)
+        for stale in path.glob("*.db"):
+            stale.unlink()
+        return None
+    path = Path(tempfile.mkdtemp(prefix="billing-gateway-metrics-"))
+    os.environ[MULTIPROC_ENV] = str(path)
+    return path
+
+
+def cleanup_multiprocess_dir(path: Path | None) -> None:
+    if path is not None:
+        shutil.rmtree(path, ignore_errors=True)

@@ -1,0 +1,131 @@
+"""Counting and timing every Stripe API request, at the SDK's HTTP client.
+
+Billing calls Stripe from many places, not all through `billing.stripe_calls`;
+the SDK's HTTP client is the one point every request passes, so the metrics
+are taken there, by subclassing `stripe.HTTPXClient` (`gateway.stripe_client`
+builds the client with it). Nothing changes for the caller: same arguments,
+same results, same exceptions.
+
+The operation label is the HTTP method and the path with object ids replaced,
+e.g. ``POST /v1/checkout/sessions/{id}/expire``: Stripe's paths alternate
+collection and id (``/v1/customers/cus_1/…``) below an optional namespace
+(``checkout``, ``billing_portal``, …), so the template follows from position.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlsplit
+
+import stripe
+
+from gateway.metrics import STRIPE_DURATION, STRIPE_REQUESTS, BoundedLabel
+
+# Path segments that group resources instead of naming one (`/v1/checkout/sessions`).
+_NAMESPACES = frozenset(
+    {
+        "apps",
+        "billing",
+        "billing_portal",
+        "checkout",
+        "climate",
+        "entitlements",
+        "financial_connections",
+        "forwarding",
+        "identity",
+        "issuing",
+        "radar",
+        "reporting",
+        "sigma",
+        "tax",
+        "terminal",
+        "test_helpers",
+        "treasury",
+    }
+)
+# Segments that sit where an id would, but are actions on the collection.
+_COLLECTION_ACTIONS = frozenset({"search", "upcoming", "create_preview"})
+_operations = BoundedLabel(200)
+
+
+def operation_of(method: str, url: str) -> str:
+    """``GET /v1/customers/{id}`` for ``get https://api.stripe.com/v1/customers/cus_123?expand=…``."""
+    segments = [s for s in urlsplit(url).path.split("/") if s]
+    out: list[str] = []
+    index = 0
+    if segments and segments[0] in ("v1", "v2"):
+        out.append(segments[0])
+        index = 1
+    while index < len(segments) and segments[index] in _NAMESPACES:
+        out.append(segments[index])
+        index += 1
+    position = 0  # even: a collection or an action; odd: an object id
+    for segment in segments[index:]:
+        if position % 2 == 1 and segment not in _COLLECTION_ACTIONS:
+            out.append("{id}")
+        else:
+            out.append(segment)
+        position += 1
+    return _operations(f"{method.upper()} /{'/'.join(out)}")
+
+
+def _record(method: str, url: str, status: str, seconds: float) -> None:
+    operation = operation_of(method, url)
+    outcome = "ok" if status.startswith("2") else "error"
+    STRIPE_REQUESTS.labels(operation, outcome, status).inc()
+    STRIPE_DURATION.labels(operation).observe(seconds)
+
+
+class MeteredHTTPXClient(stripe.HTTPXClient):
+    """`stripe.HTTPXClient` that counts and times each API request (retries included, as the caller waits)."""
+
+    async def request_with_retries_async(
+        self,
+        method: str,
+        url: str,
+        headers: Mapping[str, str],
+        post_data: Any = None,
+        max_network_retries: int | None = None,
+        *,
+        _usage: list[str] | None = None,
+    ) -> tuple[Any, int, Any]:
+        started = time.perf_counter()
+        status = "connection_error"
+        try:
+            response = await super().request_with_retries_async(
+                method, url, headers, post_data, max_network_retries, _usage=_usage
+            )
+            status = str(response[1])
+            return response
+        except asyncio.CancelledError:
+            status = "cancelled"
+            raise
+        finally:
+            _record(method, url, status, time.perf_counter() - started)
+
+    async def request_stream_with_retries_async(
+        self,
+        method: str,
+        url: str,
+        headers: Mapping[str, str],
+        post_data: Any = None,
+        max_network_retries: int | None = None,
+        *,
+        _usage: list[str] | None = None,
+    ) -> tuple[Any, int, Any]:
+        started = time.perf_counter()
+        status = "connection_error"
+        try:
+            response = await super().request_stream_with_retries_async(
+                method, url, headers, post_data, max_network_retries, _usage=_usage
+            )
+            status = str(response[1])
+            return response
+        except asyncio.CancelledError:
+            status = "cancelled"
+            raise
+        finally:
+            _record(method, url, status, time.perf_counter() - started)
