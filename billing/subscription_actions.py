@@ -177,10 +177,10 @@ async def _change(
                     "error": type(exc.__cause__).__name__,
                 },
             )
-            await _mirror(services, await _fetch(services, subscription_id))
+            await write_back(services, await _fetch(services, subscription_id))
             await asyncio.sleep(0.02 * attempt)
             continue
-        return await _mirror(services, so.as_dict(answer))
+        return await write_back(services, so.as_dict(answer))
     raise PaymentProviderError("The payment provider kept refusing the change; nothing was changed.")
 
 
@@ -210,8 +210,8 @@ async def _apply(services: Services, sub: dict[str, Any]) -> Subscription:
     return row
 
 
-async def _mirror(services: Services, answer: dict[str, Any]) -> Subscription:
-    """Write Stripe's answer, then re-fetch and write until a fetch changes nothing.
+async def write_back(services: Services, answer: dict[str, Any]) -> Subscription:
+    """Write Stripe's answer (a subscription dict), then re-fetch and write until a fetch changes nothing.
 
     An answer can be older than what a concurrent caller already wrote; the
     re-fetch after our own write makes sure our write is not the stale last

@@ -19,7 +19,12 @@ from billing.errors import BillingError, ErrorCode
 from billing.gifts import redeem
 from billing.premium import PremiumSource, load_premium
 from billing.read_queries import current_subscription
-from billing.subscription_actions import CancelRequest, cancel_subscription, reactivate_subscription
+from billing.subscription_actions import (
+    CancelRequest,
+    cancel_subscription,
+    reactivate_subscription,
+    write_back,
+)
 from models import GiftCode, Payment, Subscription
 from models.enums import CancellationReason, PaymentStatus, ProductType, SubscriptionStatus
 from tests.billing.test_provider_errors import closed_port, services_at
@@ -234,6 +239,20 @@ async def test_stripe_unreachable_gives_provider_error_and_changes_nothing(world
     assert not row.cancel_at_period_end and row.version == sub.version
     # Once Stripe answers again the same request goes through.
     assert (await cancel_subscription(world.services, "offline", CancelRequest())).cancel_at_period_end
+
+
+async def test_an_older_answer_written_last_does_not_stick(world: StripeWorld) -> None:
+    """A slow caller's Stripe answer can predate another caller's change: it must not win in the row."""
+    sub = await subscribe(world, "slowpoke")
+    await cancel_subscription(world.services, "slowpoke", CancelRequest())
+    await reactivate_subscription(world.services, "slowpoke")
+    slow_answer = await stripe_sub(world, sub.stripe_subscription_id)  # not cancelling
+    await cancel_subscription(world.services, "slowpoke", CancelRequest(feedback="final answer"))
+    row = await write_back(world.services, slow_answer)  # arrives last
+    assert row.cancel_at_period_end and row.cancellation_feedback == "final answer"
+    stored = await Subscription.get(id=sub.id)
+    assert stored.cancel_at_period_end and stored.version == row.version
+    assert (await load_premium("slowpoke", world.services.clock.now())).will_cancel
 
 
 # --- failed renewals ---------------------------------------------------------------------------
