@@ -1,0 +1,184 @@
+"""Refunds, disputes and restrictions over real HTTP: support's GraphQL calls to the gateway process,
+Stripe's side in the sandbox, its signed webhooks delivered to the gateway's route."""
+
+from __future__ import annotations
+
+from test_buying_e2e import CHECKOUT, REDEEM, buy, checkout_input
+
+from models import Payment
+
+REFUND = """
+mutation($input: RefundPaymentInput!) {
+  refundPayment(input: $input) {
+    payment { id status amount }
+    userErrors { code field message }
+  }
+}"""
+RESTRICT = """
+mutation($input: SetPurchaseRestrictionInput!) {
+  setPurchaseRestriction(input: $input) {
+    user { userId purchaseRestricted restrictionReason refundCount }
+    userErrors { code field message }
+  }
+}"""
+REVOKE = """
+mutation($input: RevokeGiftCodeInput!) {
+  revokeGiftCode(input: $input) {
+    giftCode { code status redeemed }
+    userErrors { code field message }
+  }
+}"""
+USER_BILLING = """
+query($id: ID!) {
+  userBilling(userId: $id) {
+    purchaseRestricted restrictionReason refundCount
+    premium { active }
+    subscription { status }
+    payments { edges { node { id status amount isGift giftCode { code status } } } }
+  }
+}"""
+MINE = """
+{ premium { active source }
+  subscription { status }
+  payments { edges { node { id status } } } }"""
+
+
+async def admin_view(e2e, user: str) -> dict:
+    return (await e2e.gateway.graphql(USER_BILLING, {"id": user}, user="support", admin=True))["data"][
+        "userBilling"
+    ]
+
+
+async def only_payment(e2e, user: str) -> dict:
+    (edge,) = (await admin_view(e2e, user))["payments"]["edges"]
+    return edge["node"]
+
+
+async def refund(e2e, payment_id: str, **extra) -> dict:
+    variables = {"input": {"paymentId": payment_id, **extra}}
+    answer = await e2e.gateway.graphql(REFUND, variables, user="support", admin=True)
+    return answer["data"]["refundPayment"]
+
+
+async def test_only_admins_refund_restrict_and_revoke(e2e) -> None:
+    payload = await buy(e2e, "e-owner")
+    payment_id = payload["payment"]["id"]
+    for query, variables in (
+        (REFUND, {"input": {"paymentId": payment_id}}),
+        (RESTRICT, {"input": {"userId": "e-owner", "restricted": False}}),
+        (REVOKE, {"input": {"code": "ABCD-EFGH-JKLM-NPQR"}}),
+    ):
+        answer = await e2e.gateway.graphql(query, variables, user="e-owner")
+        assert answer["data"] is None
+        assert [e["extensions"]["code"] for e in answer["errors"]] == ["FORBIDDEN"]
+    mine = (await e2e.gateway.graphql(MINE, user="e-owner"))["data"]
+    assert mine["premium"]["active"] and mine["payments"]["edges"][0]["node"]["status"] == "COMPLETED"
+
+
+async def test_support_refunds_a_subscription_over_http(e2e) -> None:
+    payload = await buy(e2e, "e-refund")
+    answer = await refund(e2e, payload["payment"]["id"], reason="REQUESTED_BY_CUSTOMER", note="ticket 42")
+    assert answer["userErrors"] == [] and answer["payment"]["id"] == payload["payment"]["id"]
+    await e2e.flush()
+    mine = (await e2e.gateway.graphql(MINE, user="e-refund"))["data"]
+    assert mine["payments"]["edges"][0]["node"]["status"] == "REFUNDED"
+    assert not mine["premium"]["active"] and mine["subscription"] is None
+    view = await admin_view(e2e, "e-refund")
+    assert view["refundCount"] == 1 and not view["purchaseRestricted"]
+
+    again = await refund(e2e, payload["payment"]["id"])
+    assert [(e["code"], e["field"]) for e in again["userErrors"]] == [
+        ("NOT_REFUNDABLE", ["input", "paymentId"])
+    ]
+    unknown = await refund(e2e, "UGF5bWVudDo5OTk5OTk5")  # Payment:9999999
+    assert [e["code"] for e in unknown["userErrors"]] == ["NOT_FOUND"]
+
+
+async def test_refund_window_over_http(e2e) -> None:
+    payload = await buy(e2e, "e-late", gift=True)
+    await e2e.world.advance(15 * 86_400)
+    answer = await refund(e2e, payload["payment"]["id"])
+    assert [e["code"] for e in answer["userErrors"]] == ["REFUND_WINDOW_EXPIRED"]
+    assert (await only_payment(e2e, "e-late"))["status"] == "COMPLETED"
+
+
+async def test_second_refund_blocks_purchases_until_support_lifts_it(e2e) -> None:
+    for _ in range(2):
+        payload = await buy(e2e, "e-abuse", gift=True)
+        assert (await refund(e2e, payload["payment"]["id"]))["userErrors"] == []
+        await e2e.flush()
+    view = await admin_view(e2e, "e-abuse")
+    assert view["refundCount"] == 2 and view["purchaseRestricted"] and view["restrictionReason"]
+    blocked = await e2e.gateway.graphql(CHECKOUT, checkout_input(gift=True), user="e-abuse")
+    assert [e["code"] for e in blocked["data"]["createCheckout"]["userErrors"]] == ["PURCHASE_BLOCKED"]
+
+    lifted = await e2e.gateway.graphql(
+        RESTRICT, {"input": {"userId": "e-abuse", "restricted": False}}, user="support", admin=True
+    )
+    user = lifted["data"]["setPurchaseRestriction"]["user"]
+    assert user == {
+        "userId": "e-abuse",
+        "purchaseRestricted": False,
+        "restrictionReason": None,
+        "refundCount": 2,
+    }
+    await buy(e2e, "e-abuse", gift=True)
+
+    restricted = await e2e.gateway.graphql(
+        RESTRICT,
+        {"input": {"userId": "e-new", "restricted": True, "reason": "card testing"}},
+        user="support",
+        admin=True,
+    )
+    user = restricted["data"]["setPurchaseRestriction"]["user"]
+    assert (user["purchaseRestricted"], user["restrictionReason"]) == (True, "card testing")
+
+
+async def test_chargeback_over_http(e2e) -> None:
+    payload = await buy(e2e, "e-chargeback", product="PREMIUM_YEARLY", currency="EUR")
+    assert (await only_payment(e2e, "e-chargeback"))["id"] == payload["payment"]["id"]
+    # The charge is Stripe's: found as support would find it in Stripe's dashboard.
+    row = await Payment.get(user_id="e-chargeback")
+    pi = await e2e.world.services.stripe.v1.payment_intents.retrieve_async(row.stripe_payment_intent_id)
+    dispute = await e2e.world.control(f"/_sandbox/charges/{pi.latest_charge}/dispute")
+    await e2e.flush()
+    view = await admin_view(e2e, "e-chargeback")
+    assert view["payments"]["edges"][0]["node"]["status"] == "DISPUTED"
+    assert view["purchaseRestricted"] and not view["premium"]["active"] and view["subscription"] is None
+    await e2e.world.control(f"/_sandbox/disputes/{dispute['id']}/close", {"status": "lost"})
+    await e2e.flush()
+    assert (await only_payment(e2e, "e-chargeback"))["status"] == "DISPUTED"
+
+
+async def test_revoke_gift_codes_over_http(e2e) -> None:
+    await buy(e2e, "e-gifter", gift=True)
+    await buy(e2e, "e-gifter", gift=True)
+    codes = [
+        edge["node"]["giftCode"]["code"] for edge in (await admin_view(e2e, "e-gifter"))["payments"]["edges"]
+    ]
+    revoke = {"input": {"code": codes[0].lower(), "reason": "reported stolen"}}
+    revoked = (await e2e.gateway.graphql(REVOKE, revoke, user="support", admin=True))["data"][
+        "revokeGiftCode"
+    ]
+    assert revoked == {
+        "giftCode": {"code": codes[0], "status": "REVOKED", "redeemed": False},
+        "userErrors": [],
+    }
+    again = (await e2e.gateway.graphql(REVOKE, revoke, user="support", admin=True))["data"]["revokeGiftCode"]
+    assert [e["code"] for e in again["userErrors"]] == ["GIFT_CODE_REVOKED"]
+    redeemed = (await e2e.gateway.graphql(REDEEM, {"code": codes[0]}, user="e-taker"))["data"]["redeemGift"]
+    assert [e["code"] for e in redeemed["userErrors"]] == ["GIFT_CODE_REVOKED"]
+    unknown = {"input": {"code": "2222-3333-4444-5555"}}
+    missing = (await e2e.gateway.graphql(REVOKE, unknown, user="support", admin=True))["data"][
+        "revokeGiftCode"
+    ]
+    assert [e["code"] for e in missing["userErrors"]] == ["GIFT_CODE_NOT_FOUND"]
+
+    # A redeemed code: revoking it takes back the time it gave.
+    ok = (await e2e.gateway.graphql(REDEEM, {"code": codes[1]}, user="e-taker"))["data"]["redeemGift"]
+    assert ok["premium"]["active"]
+    taken = (await e2e.gateway.graphql(REVOKE, {"input": {"code": codes[1]}}, user="support", admin=True))[
+        "data"
+    ]["revokeGiftCode"]
+    assert taken["giftCode"]["status"] == "REVOKED" and taken["userErrors"] == []
+    assert not (await e2e.gateway.graphql(MINE, user="e-taker"))["data"]["premium"]["active"]
