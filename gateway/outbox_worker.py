@@ -47,7 +47,7 @@ from billing.clock import Clock
 from billing.notifications import Change, ChangeKind
 from gateway.pubsub import LiveHub
 from models import OutboxMessage
-from webhooks.inbox import describe_error, lease_free
+from webhooks.inbox import describe_error
 
 log = logging.getLogger(__name__)
 
@@ -109,6 +109,16 @@ def verify(secret: str, header: str, body: bytes, *, now: float, tolerance: floa
 
 
 # --- claiming and delivering -----------------------------------------------------------------
+
+
+def lease_free(now: datetime, lease: timedelta) -> Q:
+    """Messages nobody holds: never claimed, lease run out, or granted by a clock that went back.
+
+    "Went back" needs a lease further ahead than twice any we grant: two replicas
+    claiming at once read "now" microseconds apart, and a lease just granted by
+    the one that read later must not look like one from the future to the other.
+    """
+    return Q(claimed_until__isnull=True) | Q(claimed_until__lt=now) | Q(claimed_until__gt=now + 2 * lease)
 
 
 async def claim(pk: int, now: datetime, lease: timedelta) -> datetime | None:

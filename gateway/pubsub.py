@@ -90,7 +90,7 @@ class LiveHub:
         queue: asyncio.Queue[Change] = asyncio.Queue(maxsize=self._queue_size)
         self._queues.setdefault(user_id, set()).add(queue)
         try:
-            yield _drain(queue)
+            yield _Drain(queue)
         finally:
             queues = self._queues.get(user_id)
             if queues is not None:
@@ -188,6 +188,14 @@ def _offer(queue: asyncio.Queue[Change], change: Change) -> None:
         queue.put_nowait(Change(change.user_id, ChangeKind.RESYNC))
 
 
-async def _drain(queue: asyncio.Queue[Change]) -> AsyncIterator[Change]:
-    while True:
-        yield await queue.get()
+class _Drain:
+    """An endless iterator over a queue; a cancelled wait loses nothing (unlike an async generator)."""
+
+    def __init__(self, queue: asyncio.Queue[Change]) -> None:
+        self._queue = queue
+
+    def __aiter__(self) -> _Drain:
+        return self
+
+    async def __anext__(self) -> Change:
+        return await self._queue.get()

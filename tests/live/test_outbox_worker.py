@@ -1,0 +1,139 @@
+"""Outbound premium notifications over real HTTP to a Starlette receiver on loopback.
+
+The messages are written by billing's real path (a purchase through the
+sandbox and the webhook handlers); the worker is the app's own, with only its
+backoff shortened so four attempts take a fraction of a second.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from datetime import UTC, datetime, timedelta
+from itertools import pairwise
+
+import httpx
+import pytest
+
+from billing import notifications
+from billing.clock import SystemClock
+from billing.premium import PremiumSource, PremiumState
+from gateway.outbox_worker import DeliveryPolicy, OutboxSender, message_id, run_outbox_worker, sign, verify
+from models import OutboxMessage
+from models.enums import ProductType
+from tests.billing.test_purchase_flows import buy, request
+from tests.live.conftest import OUTBOUND_SECRET, Receiver
+from tests.stripe_world import StripeWorld
+
+FAST = DeliveryPolicy(
+    backoff_base=timedelta(milliseconds=50), backoff_factor=2, backoff_jitter=0, poll_interval=0.02
+)
+
+
+async def wait_until(predicate, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out"
+        await asyncio.sleep(0.01)
+
+
+async def run_worker(sender: OutboxSender):
+    stop = asyncio.Event()
+    task = asyncio.create_task(run_outbox_worker(sender, stop_event=stop))
+    return stop, task
+
+
+async def test_a_receiver_failing_three_times_gets_the_fourth_attempt_once(
+    world: StripeWorld, receiver: Receiver
+) -> None:
+    receiver.fail_first = 3
+    await buy(world, "out-ann", request(ProductType.PREMIUM_YEARLY))
+    (row,) = await OutboxMessage.filter(user_id="out-ann")
+    msg = message_id(row.pk)
+
+    async with httpx.AsyncClient() as http:
+        sender = OutboxSender(
+            clock=world.services.clock, url=receiver.url, secret=OUTBOUND_SECRET, http=http, policy=FAST
+        )
+        stop, task = await run_worker(sender)
+        try:
+            await wait_until(lambda: receiver.acknowledged(msg))
+            await asyncio.sleep(0.5)  # long past any further retry
+        finally:
+            stop.set()
+            await task
+
+    attempts = receiver.of(msg)
+    assert [a.status for a in attempts] == [503, 503, 503, 200]
+    assert all(a.signature_ok for a in attempts)
+    gaps = [b.at - a.at for a, b in pairwise(attempts)]
+    assert gaps[0] < gaps[1] < gaps[2], f"backoff does not grow: {gaps}"
+    body = attempts[-1].body
+    assert body["id"] == msg and body["type"] == "premium.changed" and body["user_id"] == "out-ann"
+    assert body["premium"]["active"] is True and body["premium"]["source"] == "SUBSCRIPTION"
+    assert body["premium"]["billing_cycle"] == "YEARLY" and body["occurred_at"]
+    row = await OutboxMessage.get(pk=row.pk)
+    assert row.delivered_at is not None and row.attempts == 4 and row.last_error is None
+    assert row.claimed_until is None
+
+
+async def test_an_unreachable_receiver_is_retried_and_the_error_kept(db: str) -> None:
+    now = datetime.now(UTC)
+    async with notifications.transaction():
+        await notifications.premium_changed("out-bea", PremiumState.none(), now)
+    async with httpx.AsyncClient() as http:
+        sender = OutboxSender(
+            clock=SystemClock(),
+            url="http://127.0.0.1:9/nowhere",
+            secret=OUTBOUND_SECRET,
+            http=http,
+            policy=FAST,
+        )
+        assert await sender.deliver_due() == 1
+    row = await OutboxMessage.get(user_id="out-bea")
+    assert row.delivered_at is None and row.attempts == 1 and row.claimed_until is None
+    assert "ConnectError" in row.last_error and row.next_attempt_at > now
+
+
+def test_the_signature_covers_timestamp_and_body() -> None:
+    body = b'{"id":"msg_1"}'
+    header = sign("k" * 32, 1_700_000_000, body)
+    assert verify("k" * 32, header, body, now=1_700_000_010)
+    assert not verify("k" * 32, header, body + b" ", now=1_700_000_010)  # tampered body
+    assert not verify("x" * 32, header, body, now=1_700_000_010)  # other secret
+    assert not verify("k" * 32, header, body, now=1_700_001_000)  # replayed much later
+    assert not verify("k" * 32, header.replace("t=1700000000", "t=1700000001"), body, now=1_700_000_010)
+
+
+@pytest.mark.postgres_only
+async def test_racing_replicas_send_each_message_exactly_once(db: str) -> None:
+    """Four senders (as four replicas would) drain 40 messages; the receiver sees each once."""
+    receiver = Receiver(delay=0.01).start()
+    try:
+        now = datetime.now(UTC)
+        state = PremiumState(True, PremiumSource.GIFT, None, None, now, now + timedelta(days=30), False)
+        for i in range(40):
+            async with notifications.transaction():
+                await notifications.premium_changed(f"out-race-{i}", state, now)
+        policy = DeliveryPolicy(poll_interval=0.01, batch=40)
+        async with httpx.AsyncClient() as http:
+            senders = [
+                OutboxSender(
+                    clock=SystemClock(), url=receiver.url, secret=OUTBOUND_SECRET, http=http, policy=policy
+                )
+                for _ in range(4)
+            ]
+            stop = asyncio.Event()
+            tasks = [asyncio.create_task(run_outbox_worker(s, stop_event=stop)) for s in senders]
+            try:
+                await wait_until(lambda: len(receiver.acknowledged()) >= 40)
+                await asyncio.sleep(0.3)
+            finally:
+                stop.set()
+                await asyncio.gather(*tasks)
+        ids = [a.message_id for a in receiver.acknowledged()]
+        assert len(ids) == 40 and len(set(ids)) == 40, "a message was sent twice"
+        assert await OutboxMessage.filter(delivered_at__isnull=True).count() == 0
+        assert set(await OutboxMessage.all().values_list("attempts", flat=True)) == {1}
+    finally:
+        receiver.stop()
