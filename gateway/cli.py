@@ -132,6 +132,35 @@ def catalog_sync(
     typer.echo(f"{len(changes)} change(s)" if changes else "catalog already in sync: nothing changed")
 
 
+@app.command()
+def reconcile(
+    since: Annotated[
+        str | None,
+        typer.Option(help="Events created since: an ISO time or a duration (90m, 12h, 7d). Default 30d."),
+    ] = None,
+    every: Annotated[int, typer.Option(min=1, help="Print progress every N items.")] = 50,
+) -> None:
+    """Fetch Stripe's events, subscriptions and invoices and repair anything the webhooks missed."""
+    from billing.reconcile import parse_since
+    from webhooks.reconcile import ReconcileReport
+    from webhooks.reconcile import reconcile as run_reconcile
+
+    async def run() -> ReconcileReport:
+        async with runtime(settings_or_exit()) as services:
+            try:
+                start = parse_since(since, services.clock.now())
+            except ValueError as exc:
+                fail(str(exc))
+            return await run_reconcile(services, start, progress=typer.echo, every=every)
+
+    report = asyncio.run(run())
+    for line in report.lines():
+        typer.echo(line)
+    if report.failed:
+        fail(f"{report.failed} item(s) failed; see the lines above and the log", code=1)
+    typer.echo("reconcile finished: no failures")
+
+
 @webhooks_app.command("list")
 def webhooks_list(
     status: Annotated[

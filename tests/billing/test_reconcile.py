@@ -1,0 +1,277 @@
+"""`reconcile` brings the database to what the webhooks would have made of the same Stripe history.
+
+Each comparison runs one lifecycle (purchase, renewal, cancel at period end,
+refund of the renewal) twice against the sandbox: once with every event handed
+to the webhook handlers as it happens, once with no webhook at all followed by
+`reconcile`. The two users' rows must agree, once Stripe ids, user ids and the
+moment each run started are factored out (times are compared to the second,
+with a little slack for the real time a run takes).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import pytest
+
+from billing.checkout import create_checkout
+from billing.reconcile import parse_since, walk_stripe
+from models import Customer, GiftCode, Invoice, Payment, Refund, Subscription, WebhookEvent
+from models.enums import Currency, InboxStatus, PaymentStatus, ProductType, SubscriptionStatus
+from tests.billing.test_purchase_flows import request
+from tests.stripe_world import StripeWorld
+from webhooks import inbox
+from webhooks.reconcile import reconcile
+
+DAY = 86_400
+SLACK_SECONDS = 5
+_STRIPE_ID = re.compile(r"\b(cus|sub|si|in|inpay|pi|cs_test|ch|py|re|seti|pm|dp)_[0-9A-Za-z]+")
+_INVOICE_NUMBER = re.compile(r"^[0-9A-Z]+-(\d{4})$")
+DROP = {"id", "version", "updated_at", "user_id", "reference", "idempotency_key", "payment_id"}
+
+
+@dataclass
+class Run:
+    user: str
+    started: datetime
+    customer_id: str = ""
+    subscription_id: str = ""
+
+
+def owner_of(event: dict[str, Any], refunded: dict[str, str]) -> str | None:
+    """The Stripe customer an event is about (a refund names only its payment intent)."""
+    obj = event["data"]["object"]
+    customer = obj.get("customer")
+    if isinstance(customer, dict):
+        customer = customer.get("id")
+    return customer or refunded.get(obj.get("payment_intent") or "")
+
+
+async def lifecycle(world: StripeWorld, hooks: str, lost: str, *, refund: bool = True) -> tuple[Run, Run]:
+    """Two users live the same lifecycle side by side, on the same calendar.
+
+    Purchase, renewal, cancel at period end, refund of the renewal. Events about
+    `hooks` go to the webhook handlers as they happen; events about `lost` go
+    nowhere (as with a disabled endpoint).
+    """
+    stripe = world.services.stripe.v1
+    started = world.services.clock.now()
+    runs = (Run(hooks, started), Run(lost, started))
+    refunded: dict[str, str] = {}
+
+    async def step() -> None:
+        events = await world.new_events()
+        await world.deliver([e for e in events if owner_of(e, refunded) == runs[0].customer_id])
+
+    sessions = []
+    for run in runs:
+        checkout = await create_checkout(
+            world.services, run.user, request(ProductType.PREMIUM_MONTHLY, Currency.EUR)
+        )
+        run.customer_id = (await Customer.get(user_id=run.user)).stripe_customer_id
+        sessions.append(checkout.session_id)
+    for session_id in sessions:
+        await world.control(
+            f"/_sandbox/checkout/sessions/{session_id}/complete", {"outcome": "paid", "country": "DE"}
+        )
+    await step()
+    for run, session_id in zip(runs, sessions, strict=True):
+        run.subscription_id = (await stripe.checkout.sessions.retrieve_async(session_id)).subscription
+
+    await world.advance(32 * DAY)  # renewal
+    await step()
+
+    for run in runs:
+        await stripe.subscriptions.update_async(
+            run.subscription_id,
+            params={
+                "cancel_at_period_end": True,
+                "cancellation_details": {"feedback": "too_expensive", "comment": "reconcile test"},
+            },
+        )
+    await step()
+
+    if refund:
+        for run in runs:
+            params = {"subscription": run.subscription_id, "limit": 1}
+            latest = (await stripe.invoices.list_async(params=params)).data[0]
+            latest = await stripe.invoices.retrieve_async(latest.id, params={"expand": ["payments"]})
+            assert latest.billing_reason == "subscription_cycle"
+            intent = latest.payments.data[0].payment.payment_intent
+            refunded[intent] = run.customer_id
+            await stripe.refunds.create_async(params={"payment_intent": intent})
+        await step()
+    return runs
+
+
+# -- comparing two users' rows -------------------------------------------------------------------
+
+
+async def raw_rows(user: str) -> dict[str, list[dict[str, Any]]]:
+    payments = await Payment.filter(user_id=user).order_by("created_at", "id").values()
+    payment_ids = [p["id"] for p in payments]
+    return {
+        "payments": payments,
+        "subscriptions": await Subscription.filter(user_id=user).order_by("created_at", "id").values(),
+        "invoices": await Invoice.filter(user_id=user).order_by("created_at", "id").values(),
+        "customer": await Customer.filter(user_id=user).values(),
+        "refunds": await Refund.filter(payment_id__in=payment_ids).order_by("created_at", "id").values(),
+        "gift_codes": await GiftCode.filter(payment_id__in=payment_ids).values(),
+    }
+
+
+def normalise(rows: dict[str, list[dict[str, Any]]], run: Run) -> dict[str, list[dict[str, Any]]]:
+    """Stripe ids -> `kind#n` in order of appearance; times -> seconds since the run started."""
+    names: dict[str, str] = {}
+
+    def stripe_name(match: re.Match[str]) -> str:
+        return names.setdefault(
+            match[0], f"{match[1]}#{sum(v.startswith(match[1] + '#') for v in names.values())}"
+        )
+
+    def value(key: str, v: Any) -> Any:
+        if isinstance(v, datetime):
+            return ("t", round((v - run.started).total_seconds()))
+        if isinstance(v, str):
+            if key == "number" and _INVOICE_NUMBER.match(v):
+                return _INVOICE_NUMBER.sub(r"N-\1", v)
+            return _STRIPE_ID.sub(stripe_name, v.replace(run.user, "<user>"))
+        if isinstance(v, list):
+            return [value(key, item) for item in v]
+        if isinstance(v, dict):
+            return {k: value(k, item) for k, item in v.items()}
+        return v
+
+    return {
+        table: [{k: value(k, v) for k, v in row.items() if k not in DROP} for row in table_rows]
+        for table, table_rows in rows.items()
+    }
+
+
+def differences(a: Any, b: Any, path: str = "") -> list[str]:
+    """Where two normalised snapshots differ (times within SLACK_SECONDS count as equal)."""
+    if isinstance(a, tuple) and isinstance(b, tuple) and a[:1] == b[:1] == ("t",):
+        return [] if abs(a[1] - b[1]) <= SLACK_SECONDS else [f"{path}: {a[1]}s vs {b[1]}s"]
+    if isinstance(a, dict) and isinstance(b, dict):
+        keys = sorted(set(a) | set(b))
+        return [d for k in keys for d in differences(a.get(k), b.get(k), f"{path}.{k}")]
+    if isinstance(a, list) and isinstance(b, list):
+        if len(a) != len(b):
+            return [f"{path}: {len(a)} rows vs {len(b)}"]
+        return [
+            d for i, (x, y) in enumerate(zip(a, b, strict=True)) for d in differences(x, y, f"{path}[{i}]")
+        ]
+    return [] if a == b else [f"{path}: {a!r} vs {b!r}"]
+
+
+async def compare(hooks: Run, recon: Run) -> list[str]:
+    """The differences between the reconciled user's rows and the webhook user's."""
+    expected = normalise(await raw_rows(hooks.user), hooks)
+    got = normalise(await raw_rows(recon.user), recon)
+    return differences(got, expected)
+
+
+async def versions(user: str) -> dict[str, Any]:
+    """Every row of the user with its version and updated_at: a second run must not move one."""
+    rows = await raw_rows(user)
+    inbox = await WebhookEvent.all().order_by("id").values("id", "status", "version", "attempts")
+    return {**rows, "inbox": inbox}
+
+
+# -- tests ---------------------------------------------------------------------------------------
+
+
+async def test_reconcile_after_lost_webhooks_matches_the_delivered_run(world: StripeWorld) -> None:
+    hooks, recon = await lifecycle(world, "rc-hooks", "rc-lost")
+
+    # With no webhook, the gateway knows only the pending checkout it made.
+    lost = await Payment.get(user_id="rc-lost")
+    assert lost.status == PaymentStatus.PENDING and not await Subscription.exists(user_id="rc-lost")
+
+    report = await reconcile(world.services, recon.started)
+    assert report.failed == 0, report.lines()
+    assert report.events.recorded >= 10 and report.walk.customers.seen >= 2
+    assert await compare(hooks, recon) == []
+
+    # And what the rows say is the lifecycle that happened.
+    payments = await Payment.filter(user_id="rc-lost").order_by("created_at")
+    assert [p.kind for p in payments] == ["CHECKOUT", "RENEWAL"]
+    assert payments[0].status == PaymentStatus.COMPLETED
+    sub = await Subscription.get(user_id="rc-lost")
+    assert sub.cancel_at_period_end or sub.status == SubscriptionStatus.CANCELED
+    assert sub.cancellation_feedback == "reconcile test"
+    assert await Invoice.filter(user_id="rc-lost").count() == 2
+
+
+async def test_second_reconcile_changes_nothing(world: StripeWorld) -> None:
+    _, run = await lifecycle(world, "rc-twice-hooks", "rc-twice")
+    first = await reconcile(world.services, run.started)
+    assert first.failed == 0, first.lines()
+    # What the first run made Stripe do (a refunded subscription payment ends the
+    # subscription at once) is news to the second run; nothing else is.
+    emitted = {e["id"] for e in await world.new_events()}
+    echoes = emitted - set(await WebhookEvent.all().values_list("stripe_event_id", flat=True))
+    before = await versions("rc-twice")
+
+    second = await reconcile(world.services, run.started)
+    assert second.failed == 0, second.lines()
+    after = await versions("rc-twice")
+    assert {k: v for k, v in after.items() if k != "inbox"} == {
+        k: v for k, v in before.items() if k != "inbox"
+    }
+    assert second.events.recorded == len(echoes)
+    assert second.events.already_done == second.events.listed - len(echoes)
+    assert after["inbox"][: len(before["inbox"])] == before["inbox"]
+    assert await world.new_events() == []  # and the second run asked Stripe for no change
+
+    third = await reconcile(world.services, run.started)
+    assert (third.failed, third.events.recorded) == (0, 0)
+    assert await versions("rc-twice") == after
+
+
+async def test_webhooks_and_reconcile_store_each_event_once(world: StripeWorld) -> None:
+    """Events the webhook handled are recorded once; reconcile only counts them as done."""
+    _, run = await lifecycle(world, "rc-both-hooks", "rc-both", refund=False)
+    events = await world.sandbox.acontrol("/_sandbox/events")
+    mine = [e["event"] for e in events["data"] if e["event"]["created"] >= int(run.started.timestamp())]
+    for event in mine[:3]:  # a few arrived as webhooks before the run
+        row, _ = await inbox.record_event(event, now=world.services.clock.now())
+        await inbox.process(row, world.services)
+    report = await reconcile(world.services, run.started)
+    assert report.failed == 0 and report.events.already_done >= 3
+    ids = await WebhookEvent.all().values_list("stripe_event_id", flat=True)
+    assert len(ids) == len(set(ids)) == report.events.listed
+    assert not await WebhookEvent.filter(status=InboxStatus.FAILED).exists()
+
+
+async def test_walk_alone_repairs_rows_when_the_events_are_too_old(world: StripeWorld) -> None:
+    """Past Stripe's 30-day event window only the objects remain: the walk mirrors them."""
+    hooks, recon = await lifecycle(world, "rc-old-hooks", "rc-old", refund=False)
+    report = await walk_stripe(world.services)  # no events at all
+    assert report.failed == 0, report.lines()
+    assert report.sessions.seen >= 1 and report.invoices.seen >= 2
+    # One fact only the events carry: when the unbroken stretch of premium began.
+    # Seen first in its second period, the subscription's stretch is taken to start
+    # at that period (premium.continuing_from); everything else matches.
+    diffs = await compare(hooks, recon)
+    assert [d for d in diffs if not d.startswith(".customer[0].access_since:")] == [], diffs
+    customer = await Customer.get(user_id="rc-old")
+    sub = await Subscription.get(user_id="rc-old")
+    assert (
+        customer.access_since == sub.current_period_start and customer.access_until == sub.current_period_end
+    )
+
+
+def test_since_accepts_iso_times_and_durations() -> None:
+    now = datetime.fromisoformat("2026-11-25T12:00:00+00:00")
+    assert parse_since("90m", now) == now - timedelta(minutes=90)
+    assert parse_since("7d", now) == now - timedelta(days=7)
+    assert parse_since(None, now) == now - timedelta(days=30)
+    assert parse_since("2026-11-01T00:00:00Z", now) == datetime.fromisoformat("2026-11-01T00:00:00+00:00")
+    assert parse_since("2026-11-01T00:00:00", now).tzinfo is not None
+    for bad in ("yesterday", "7x", "2027-01-01T00:00:00Z"):
+        with pytest.raises(ValueError, match="--since"):
+            parse_since(bad, now)

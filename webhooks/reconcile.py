@@ -1,0 +1,125 @@
+"""Reconciliation's event half: Stripe's events since a moment, through the webhook inbox.
+
+Each event is stored with `inbox.record_event` (the same unique insert as a
+delivered webhook, so an event that both a webhook and a reconcile run meet
+is stored and handled once) and, unless it already finished, run with
+`inbox.process` (the same claim, handler and bookkeeping as the webhook route).
+Events are handled oldest first, the order Stripe emitted them in.
+
+`reconcile` then runs billing's walk over the known customers
+(`billing.reconcile.walk_stripe`), which repairs what events older than
+Stripe's 30-day window can no longer tell.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from billing import reconcile as walk
+from billing.services import Services
+from models.enums import InboxStatus
+from webhooks import inbox
+
+log = logging.getLogger("webhooks.reconcile")
+
+_FINISHED = (InboxStatus.PROCESSED, InboxStatus.IGNORED)
+
+
+@dataclass
+class EventReport:
+    listed: int = 0
+    recorded: int = 0  # new to the inbox (the webhook never arrived)
+    already_done: int = 0  # the webhook (or an earlier run) already handled it
+    outcomes: Counter[str] = field(default_factory=Counter)  # inbox.Outcome of the ones run now
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def failed(self) -> int:
+        return len(self.errors)  # one per FAILED outcome and one per exception
+
+    def lines(self) -> list[str]:
+        ran = ", ".join(f"{count} {name.lower()}" for name, count in sorted(self.outcomes.items())) or "none"
+        return [
+            f"events: {self.listed} listed, {self.recorded} new to the inbox, "
+            f"{self.already_done} already handled; run now: {ran}"
+        ]
+
+
+@dataclass
+class ReconcileReport:
+    since: datetime
+    events: EventReport
+    walk: walk.WalkReport
+
+    @property
+    def failed(self) -> int:
+        return self.events.failed + self.walk.failed
+
+    def lines(self) -> list[str]:
+        errors = [*self.events.errors, *(e for t in self._tallies() for e in t.errors)]
+        return [
+            f"since {self.since.isoformat()}",
+            *self.events.lines(),
+            *self.walk.lines(),
+            *(f"error: {e}" for e in errors),
+        ]
+
+    def _tallies(self) -> list[walk.Tally]:
+        w = self.walk
+        return [w.customers, w.subscriptions, w.invoices, w.sessions]
+
+
+async def feed_events(
+    services: Services,
+    since: datetime,
+    *,
+    progress: walk.Progress | None = None,
+    every: int = walk.PROGRESS_EVERY,
+) -> EventReport:
+    """Record and run every Stripe event created at or after `since`."""
+    report = EventReport()
+    v1 = services.stripe.v1
+    events = [  # JSON-ready (Decimal fields back to strings), as a delivered webhook's body
+        event.to_dict(for_json=True)
+        async for event in walk.list_all(
+            services, "events.list", v1.events.list_async, {"created": {"gte": int(since.timestamp())}}
+        )
+    ]
+    events.sort(key=lambda e: (e["created"], e["id"]))  # Stripe pages newest first
+    report.listed = len(events)
+    if progress is not None:
+        progress(f"{len(events)} event(s) from Stripe since {since.isoformat()}")
+    for n, event in enumerate(events, 1):
+        try:
+            row, new = await inbox.record_event(event, now=services.clock.now())
+            report.recorded += int(new)
+            if row.status in _FINISHED:
+                report.already_done += 1
+            else:
+                result = await inbox.process(row, services)
+                report.outcomes[result.outcome] += 1
+                if result.outcome == inbox.Outcome.FAILED:
+                    report.errors.append(f"event {event['id']} ({event['type']}): {result.error}")
+        except Exception as exc:  # a malformed event or the database: count, log, go on
+            log.error("reconcile: event %s failed", event.get("id"), exc_info=exc)
+            report.errors.append(f"event {event.get('id')}: {type(exc).__name__}: {exc}")
+        if progress is not None and n % every == 0:
+            progress(f"… {n}/{len(events)} events")
+    return report
+
+
+async def reconcile(
+    services: Services,
+    since: datetime,
+    *,
+    progress: walk.Progress | None = None,
+    every: int = walk.PROGRESS_EVERY,
+) -> ReconcileReport:
+    """Events first (they carry what objects cannot: failures, refunds), then the walk."""
+    await services.clock.refresh()
+    events = await feed_events(services, since, progress=progress, every=every)
+    walked = await walk.walk_stripe(services, progress=progress, every=every)
+    return ReconcileReport(since, events, walked)
