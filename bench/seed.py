@@ -143,7 +143,8 @@ def _statements(spec: DataSpec) -> list[tuple[str, str]]:
         created, created
     FROM (
         SELECT i, 1 + (i * 13) % {u} AS n,
-            timestamptz '2026-11-01 00:00:00+00' - make_interval(secs => (i::bigint * 6007) % 31536000) AS created
+            timestamptz '2026-11-01 00:00:00+00'
+                - make_interval(secs => (i::bigint * 6007) % 31536000) AS created
         FROM generate_series(1, {spec.invoices}) AS i
     ) a"""
     subscriptions = f"""

@@ -1,0 +1,36 @@
+"""`python -m bench run [--quick] [--database-url URL]`: see bench/run.py."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+from pathlib import Path
+
+from bench import run, wrk
+from bench.spec import FULL, QUICK
+
+DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/bench_data"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench", description="The gateway's benchmark harness.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    run_p = sub.add_parser("run", help="seed (once), start everything, run S1-S5, print and write results")
+    run_p.add_argument("--quick", action="store_true", help="shorter runs, one repetition, fewer S4 events")
+    run_p.add_argument(
+        "--database-url",
+        default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE_URL),
+        help="PostgreSQL database of the benchmark (created and seeded if needed; never the test DB)",
+    )
+    run_p.add_argument("--out", type=Path, default=run.RESULTS)
+    args = parser.parse_args()
+    if not wrk.available():
+        parser.error("wrk is not installed: apt-get install -y wrk")
+    if not args.database_url.startswith("postgres"):
+        parser.error("the benchmark runs on PostgreSQL: --database-url postgres://…")
+    asyncio.run(run.main(QUICK if args.quick else FULL, args.database_url, args.out))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,212 @@
+"""The raw ceiling: what this stack can do for the same reads with no framework in between.
+
+A minimal Starlette app (run by uvicorn with 2 workers, like the gateway): it
+authenticates the same HS256 JWT with pyjwt, runs the same SQL statements as
+the gateway with asyncpg and returns the same JSON with orjson. The bench
+checks that its answers are byte-identical to the gateway's for a sample, so
+the ratio gateway/ceiling compares equal work.
+
+The JSON is built from the project's own pure helpers (cursor and ID encoding,
+the premium rule `billing.premium.derive`, the DateTime format), so the two
+cannot drift apart by re-implementation.
+
+    uvicorn bench.ceiling:app --workers 2   (env: BENCH_DATABASE_URL, AUTH_JWT_SECRET)
+"""
+
+from __future__ import annotations
+
+import os
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+import asyncpg
+import jwt
+import orjson
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from billing import ids
+from billing.pagination import PageRequest, encode_cursor
+from billing.premium import SubscriptionFacts, derive
+from models.enums import ProductType, SubscriptionLiveness
+from schema.types.scalars import serialize_datetime
+
+GIVES_ACCESS = sorted(SubscriptionLiveness.GIVES_ACCESS)
+NOT_ENDED = sorted(SubscriptionLiveness.NOT_ENDED)
+
+PAYMENTS_FIRST_PAGE = (
+    "SELECT id, user_id, checkout_session_id, stripe_customer_id, stripe_payment_intent_id, "
+    "stripe_subscription_id, stripe_invoice_id, stripe_price_id, product_type, amount, currency, status, "
+    "is_gift, created_at, completed_at, version FROM payments WHERE user_id = $1 "
+    "ORDER BY created_at DESC, id DESC LIMIT $2"
+)
+PAYMENTS_AFTER = (
+    "SELECT id, user_id, checkout_session_id, stripe_customer_id, stripe_payment_intent_id, "
+    "stripe_subscription_id, stripe_invoice_id, stripe_price_id, product_type, amount, currency, status, "
+    "is_gift, created_at, completed_at, version FROM payments WHERE user_id = $1 "
+    "AND created_at <= $3 AND (created_at < $3 OR (created_at = $3 AND id < $4)) "
+    "ORDER BY created_at DESC, id DESC LIMIT $2"
+)
+GIFT_CODES = "SELECT payment_id, code, status FROM gift_codes WHERE payment_id = ANY($1::bigint[])"
+CUSTOMER = "SELECT gift_until, access_since, access_until FROM customers WHERE user_id = $1"
+ACCESS_SUBSCRIPTIONS = (
+    "SELECT status, product_type, billing_cycle, current_period_start, current_period_end, "
+    "cancel_at_period_end FROM subscriptions WHERE user_id = $1 AND status = ANY($2::text[])"
+)
+LAST_GIFT = (
+    "SELECT product_type FROM gift_codes WHERE redeemed_by_user_id = $1 AND status = 'REDEEMED' "
+    "ORDER BY redeemed_at DESC, id DESC LIMIT 1"
+)
+CURRENT_SUBSCRIPTION = (
+    "SELECT status, current_period_end FROM subscriptions WHERE user_id = $1 AND status = ANY($2::text[]) "
+    "ORDER BY created_at DESC, id DESC LIMIT 1"
+)
+
+_pool: asyncpg.Pool | None = None
+_secret = os.environ.get("AUTH_JWT_SECRET", "")
+
+
+def _dt(value: datetime | None) -> str | None:
+    return serialize_datetime(value) if value is not None else None
+
+
+def _viewer(request: Request) -> str | None:
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer":
+        return None
+    try:
+        claims = jwt.decode(token.strip(), _secret, algorithms=["HS256"], options={"require": ["exp", "sub"]})
+    except jwt.PyJWTError:
+        return None
+    sub = claims.get("sub")
+    return sub if isinstance(sub, str) and sub else None
+
+
+def _json(data: Any, status: int = 200) -> Response:
+    return Response(orjson.dumps(data), status_code=status, media_type="application/json")
+
+
+UNAUTHENTICATED = {"data": None, "errors": [{"message": "unauthenticated"}]}
+
+
+async def payments(request: Request) -> Response:
+    user_id = _viewer(request)
+    if user_id is None:
+        return _json(UNAUTHENTICATED)
+    variables = orjson.loads(await request.body()).get("variables") or {}
+    page = PageRequest.parse(variables.get("first", 25), variables.get("after"))
+    assert _pool is not None
+    async with _pool.acquire() as conn:
+        if page.after is None:
+            rows = await conn.fetch(PAYMENTS_FIRST_PAGE, user_id, page.first + 1)
+        else:
+            rows = await conn.fetch(
+                PAYMENTS_AFTER, user_id, page.first + 1, page.after.created_at, page.after.id
+            )
+        items = rows[: page.first]
+        gift_ids = [r["id"] for r in items if r["is_gift"]]
+        codes = {r["payment_id"]: r for r in await conn.fetch(GIFT_CODES, gift_ids)} if gift_ids else {}
+    edges = []
+    for r in items:
+        code = codes.get(r["id"])
+        edges.append(
+            {
+                "cursor": encode_cursor(r["created_at"], r["id"]),
+                "node": {
+                    "id": ids.encode("Payment", r["id"]),
+                    "userId": r["user_id"],
+                    "checkoutSessionId": r["checkout_session_id"],
+                    "stripeCustomerId": r["stripe_customer_id"],
+                    "stripePaymentIntentId": r["stripe_payment_intent_id"],
+                    "stripeSubscriptionId": r["stripe_subscription_id"],
+                    "stripeInvoiceId": r["stripe_invoice_id"],
+                    "stripePriceId": r["stripe_price_id"],
+                    "productType": r["product_type"],
+                    "amount": r["amount"],
+                    "currency": r["currency"],
+                    "status": r["status"],
+                    "isGift": r["is_gift"],
+                    "createdAt": _dt(r["created_at"]),
+                    "completedAt": _dt(r["completed_at"]),
+                    "version": r["version"],
+                    "giftCode": {"code": code["code"], "redeemed": code["status"] == "REDEEMED"}
+                    if code is not None
+                    else None,
+                },
+            }
+        )
+    return _json(
+        {
+            "data": {
+                "payments": {
+                    "edges": edges,
+                    "pageInfo": {
+                        "hasNextPage": len(rows) > page.first,
+                        "endCursor": edges[-1]["cursor"] if edges else None,
+                    },
+                }
+            }
+        }
+    )
+
+
+async def app_start(request: Request) -> Response:
+    user_id = _viewer(request)
+    if user_id is None:
+        return _json(UNAUTHENTICATED)
+    now = datetime.now(UTC)
+    assert _pool is not None
+    async with _pool.acquire() as conn:
+        customer = await conn.fetchrow(CUSTOMER, user_id)
+        subs = await conn.fetch(ACCESS_SUBSCRIPTIONS, user_id, GIVES_ACCESS)
+        last_gift = await conn.fetchval(LAST_GIFT, user_id)
+        current = await conn.fetchrow(CURRENT_SUBSCRIPTION, user_id, NOT_ENDED)
+    state = derive(
+        now=now,
+        subscriptions=[SubscriptionFacts.of(dict(s)) for s in subs],
+        gift_until=customer["gift_until"] if customer else None,
+        access_since=customer["access_since"] if customer else None,
+        access_until=customer["access_until"] if customer else None,
+        last_gift_product=ProductType(last_gift) if last_gift else None,
+    )
+    return _json(
+        {
+            "data": {
+                "premium": {"active": state.active, "until": _dt(state.until), "source": str(state.source)},
+                "subscription": {
+                    "status": current["status"],
+                    "currentPeriodEnd": _dt(current["current_period_end"]),
+                }
+                if current
+                else None,
+            }
+        }
+    )
+
+
+@asynccontextmanager
+async def lifespan(app: Starlette):
+    global _pool
+    dsn = os.environ["BENCH_DATABASE_URL"].replace("postgres://", "postgresql://", 1)
+    _pool = await asyncpg.create_pool(dsn, min_size=2, max_size=10)
+    try:
+        yield
+    finally:
+        await _pool.close()
+
+
+async def healthz(request: Request) -> Response:
+    return _json({"status": "ok"})
+
+
+app = Starlette(
+    routes=[
+        Route("/s1", payments, methods=["POST"]),
+        Route("/s3", app_start, methods=["POST"]),
+        Route("/healthz", healthz, methods=["GET"]),
+    ],
+    lifespan=lifespan,
+)

@@ -1,0 +1,182 @@
+"""The processes under test: sandbox, gateway (`billing-gateway serve`) and the raw ceiling.
+
+Each runs in its own process group so the harness can stop exactly what it
+started. Worker processes are found through /proc (uvicorn's `--workers`
+spawns them as children), which is also where RSS and CPU time are read:
+no extra dependency, and the figures are the kernel's own.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def children(pid: int) -> list[int]:
+    found = []
+    for task in Path(f"/proc/{pid}/task").glob("*/children"):
+        found += [int(p) for p in task.read_text().split()]
+    return found
+
+
+def cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return ""
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of one process (fields 14 and 15 of /proc/pid/stat)."""
+    stat = Path(f"/proc/{pid}/stat").read_text()
+    fields = stat[stat.rindex(")") + 2 :].split()
+    return (int(fields[11]) + int(fields[12])) / CLK_TCK
+
+
+def load_average() -> float:
+    """The 1-minute load average: how busy the shared machine was (2 means both cores full)."""
+    return float(Path("/proc/loadavg").read_text().split()[0])
+
+
+@dataclass
+class Server:
+    """One server process (and its uvicorn workers)."""
+
+    name: str
+    argv: list[str]
+    env: dict[str, str]
+    ready_path: str
+    port: int = field(default_factory=free_port)
+    proc: subprocess.Popen[bytes] | None = None
+    ready_seconds: float | None = None
+    log_path: Path | None = None
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, log_dir: Path, timeout: float = 30.0) -> float:
+        """Start and wait until `ready_path` answers 200; returns the seconds that took."""
+        self.log_path = log_dir / f"{self.name}.log"
+        log = self.log_path.open("wb")
+        began = time.monotonic()
+        self.proc = subprocess.Popen(
+            [*self.argv, "--port", str(self.port)],
+            cwd=ROOT,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        with httpx.Client(timeout=1.0) as client:
+            while time.monotonic() - began < timeout:
+                if self.proc.poll() is not None:
+                    raise RuntimeError(f"{self.name} exited: {self.log_path.read_text()[-2000:]}")
+                try:
+                    if client.get(self.base_url + self.ready_path).status_code == 200:
+                        self.ready_seconds = time.monotonic() - began
+                        return self.ready_seconds
+                except httpx.HTTPError:
+                    pass
+                time.sleep(0.02)
+        raise RuntimeError(f"{self.name} not ready in {timeout} s: {self.log_path.read_text()[-2000:]}")
+
+    def workers(self) -> list[int]:
+        """uvicorn's worker processes (the supervisor's spawned children), or the process itself."""
+        if self.proc is None:
+            return []
+        spawned = [pid for pid in children(self.proc.pid) if "spawn_main" in cmdline(pid)]
+        return spawned or [self.proc.pid]
+
+    def stop(self) -> None:
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        os.killpg(self.proc.pid, signal.SIGTERM)
+        try:
+            self.proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait()
+
+
+def sandbox_server() -> Server:
+    return Server(
+        "sandbox",
+        [sys.executable, "-m", "stripe_sandbox.server"],
+        {**os.environ},
+        "/_sandbox/clock",
+    )
+
+
+def gateway_server(env: dict[str, str], workers: int = 2) -> Server:
+    """`billing-gateway serve`, the real CLI, configured only through its environment."""
+    return Server(
+        "gateway",
+        [sys.executable, "-m", "gateway.cli", "serve", "--workers", str(workers)],
+        env,
+        "/readyz",
+    )
+
+
+def ceiling_server(database_url: str, jwt_secret: str, workers: int = 2) -> Server:
+    return Server(
+        "ceiling",
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "bench.ceiling:app",
+            "--workers",
+            str(workers),
+            "--no-access-log",
+            "--log-level",
+            "warning",
+        ],
+        {
+            "PATH": os.environ.get("PATH", ""),
+            "BENCH_DATABASE_URL": database_url,
+            "AUTH_JWT_SECRET": jwt_secret,
+        },
+        "/healthz",
+    )
+
+
+@dataclass
+class WorkerSample:
+    pid: int
+    rss_mb: float
+    cpu_s: float
+
+
+def sample(server: Server) -> list[WorkerSample]:
+    out = []
+    for pid in server.workers():
+        try:
+            out.append(WorkerSample(pid, rss_mb(pid), cpu_seconds(pid)))
+        except OSError:
+            continue
+    return out

@@ -1,0 +1,123 @@
+"""Medians per scenario, the issue's targets checked, and the printed table."""
+
+from __future__ import annotations
+
+import statistics
+from typing import Any
+
+FIELDS = ("rps", "p50_ms", "p95_ms", "p99_ms", "cpu_ms_per_request")
+
+
+def aggregate(result: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
+    """Medians over the kept repetitions of each (scenario, target)."""
+    groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for run in result["runs"]:
+        groups.setdefault((run["scenario"], run["target"]), []).append(run)
+    out = {}
+    for key, runs in groups.items():
+        row: dict[str, Any] = {"runs": len(runs)}
+        for name in FIELDS:
+            values = [r[name] for r in runs if r.get(name) is not None]
+            row[name] = statistics.median(values) if values else None
+        row["errors"] = sum(r["errors"] for r in runs)
+        row["requests"] = sum(r["requests"] for r in runs)
+        row["one_worker_runs"] = sum(1 for r in runs if r.get("one_worker"))
+        row["peak_rss_mb"] = max((max(r["rss_mb"]) for r in runs if r.get("rss_mb")), default=None)
+        out[key] = row
+    return out
+
+
+def _check(value: float | None, ok: bool, target: str) -> dict[str, Any]:
+    return {"value": value, "target": target, "met": bool(ok) if value is not None else False}
+
+
+def targets(result: dict[str, Any]) -> dict[str, Any]:
+    agg = aggregate(result)
+    g = lambda s: agg.get((s, "gateway"), {})  # noqa: E731
+    c = lambda s: agg.get((s, "ceiling"), {})  # noqa: E731
+    ratio = lambda s: (g(s)["rps"] / c(s)["rps"]) if g(s).get("rps") and c(s).get("rps") else None  # noqa: E731
+    stm = result.get("statements_per_request", {})
+    timeline = result.get("rss_timeline", [])
+    peak_rss = max((max(t["rss_mb"]) for t in timeline if t["rss_mb"]), default=None)
+    # Leak check: the first sample after the first measured S1 run against the last one.
+    after_warm = [t for t in timeline if t["after"] != "start" and t["rss_mb"]]
+    growth = None
+    if len(after_warm) >= 2:
+        first, last = sum(after_warm[0]["rss_mb"]), sum(after_warm[-1]["rss_mb"])
+        growth = (last - first) / first
+    s4 = next((r for r in result["runs"] if r["scenario"] == "S4"), None)
+    checks = {
+        "S1 ratio to ceiling": _check(ratio("S1"), (ratio("S1") or 0) >= 0.5, ">= 0.5"),
+        "S1 p99 ms": _check(g("S1").get("p99_ms"), (g("S1").get("p99_ms") or 1e9) <= 50, "<= 50"),
+        "S2 p50 / S1 p50": _check(
+            g("S2")["p50_ms"] / g("S1")["p50_ms"]
+            if g("S2").get("p50_ms") and g("S1").get("p50_ms")
+            else None,
+            g("S2").get("p50_ms", 1e9) <= 1.2 * g("S1").get("p50_ms", 0),
+            "<= 1.2",
+        ),
+        "statements first=5 vs first=100": _check(
+            stm.get("S1 first=100 gateway"),
+            stm.get("S1 first=5 gateway") == stm.get("S1 first=100 gateway"),
+            f"identical (first=5: {stm.get('S1 first=5 gateway')})",
+        ),
+        "S3 ratio to ceiling": _check(ratio("S3"), (ratio("S3") or 0) >= 0.6, ">= 0.6"),
+        "S4 events/s": _check(s4 and s4["rps"], bool(s4) and s4["rps"] >= 300, ">= 300"),
+        "S4 p99 ack ms": _check(s4 and s4["p99_ms"], bool(s4) and s4["p99_ms"] <= 100, "<= 100"),
+        "S4 lost + doubled": _check(
+            s4 and s4["verification"]["lost"] + s4["verification"]["doubled"],
+            bool(s4)
+            and s4["verification"]["lost"] + s4["verification"]["doubled"] == 0
+            and s4["errors"] == 0,
+            "0",
+        ),
+        "peak RSS per worker MB": _check(peak_rss, (peak_rss or 1e9) <= 150, "<= 150"),
+        "RSS growth over the run": _check(growth, growth is not None and growth < 0.10, "< 10 %"),
+        "serve ready s": _check(
+            result.get("ready_seconds", {}).get("gateway"),
+            result.get("ready_seconds", {}).get("gateway", 99) <= 2,
+            "<= 2",
+        ),
+    }
+    return {
+        "medians": {f"{s} {t}": row for (s, t), row in agg.items()},
+        "ratios": {s: ratio(s) for s in ("S1", "S2", "S3")},
+        "checks": checks,
+        "gateway_requests_served": result["rss_timeline"][-1]["gateway_requests"] if timeline else 0,
+    }
+
+
+def _fmt(value: Any, digits: int = 1) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:.{digits}f}"
+    return str(value)
+
+
+def print_table(result: dict[str, Any]) -> None:
+    summary = result["summary"]
+    stm = result.get("statements_per_request", {})
+    print(
+        "\nscenario  target    runs   req/s   p50 ms  p95 ms  p99 ms  errors  cpu ms/req  SQL/req"
+        "  peak RSS MB"
+    )
+    for key, row in summary["medians"].items():
+        scenario, target = key.split(" ", 1)
+        sql = stm.get(f"{scenario} {target}")
+        print(
+            f"{scenario:9s} {target:8s} {row['runs']:4d} {_fmt(row['rps']):>8s} {_fmt(row['p50_ms']):>8s}"
+            f" {_fmt(row['p95_ms']):>7s} {_fmt(row['p99_ms']):>7s} {row['errors']:7d}"
+            f" {_fmt(row['cpu_ms_per_request'], 2):>11s} {_fmt(sql):>8s} {_fmt(row['peak_rss_mb']):>12s}"
+        )
+    ratios = summary["ratios"]
+    print("\ngateway/ceiling: " + ", ".join(f"{s} {_fmt(r, 2)}x" for s, r in ratios.items()))
+    print(f"serve ready: {_fmt(result.get('ready_seconds', {}).get('gateway'), 2)} s; "
+          f"differential: {result.get('differential', {}).get('identical')}/"
+          f"{result.get('differential', {}).get('compared')} identical; "
+          f"discarded one-worker runs: {len(result.get('discarded_runs', []))}")  # fmt: skip
+    print("\ntarget                              value        target       met")
+    for name, check in summary["checks"].items():
+        value = check["value"]
+        shown = f"{value:.3g}" if isinstance(value, float) else _fmt(value)
+        print(f"{name:35s} {shown:>10s}   {check['target']:>12s}   {'yes' if check['met'] else 'NO'}")
