@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 
 from bench import run, wrk
-from bench.spec import FULL, QUICK
+from bench.spec import FULL, QUICK, SMOKE
 
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/bench_data"
 
@@ -18,6 +18,9 @@ def main() -> None:
     sub = parser.add_subparsers(dest="command", required=True)
     run_p = sub.add_parser("run", help="seed (once), start everything, run S1-S5, print and write results")
     run_p.add_argument("--quick", action="store_true", help="shorter runs, one repetition, fewer S4 events")
+    run_p.add_argument(
+        "--smoke", action="store_true", help="tiny data, about a second per scenario (the test suite's run)"
+    )
     run_p.add_argument(
         "--database-url",
         default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE_URL),
@@ -29,7 +32,8 @@ def main() -> None:
         parser.error("wrk is not installed: apt-get install -y wrk")
     if not args.database_url.startswith("postgres"):
         parser.error("the benchmark runs on PostgreSQL: --database-url postgres://…")
-    asyncio.run(run.main(QUICK if args.quick else FULL, args.database_url, args.out))
+    spec = SMOKE if args.smoke else QUICK if args.quick else FULL
+    asyncio.run(run.main(spec, args.database_url, args.out))
 
 
 if __name__ == "__main__":

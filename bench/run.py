@@ -248,7 +248,8 @@ class Bench:
     ):
         script = wrk.write_script(self.workdir, f"{scenario}-{target}", reqs)
         url = server.base_url + path
-        wrk.run(url, script, self.spec.warmup, self.spec.connections)  # warm-up, not reported
+        if self.spec.warmup > 0:
+            wrk.run(url, script, self.spec.warmup, self.spec.connections)  # warm-up, not reported
         for attempt in range(3):
             result = self._measured(
                 server, lambda: wrk.run(url, script, self.spec.seconds, self.spec.connections)

@@ -41,7 +41,7 @@ QUICK = replace(FULL, seconds=4.0, warmup=1.0, repetitions=1, s4_users=400, s5_s
 SMOKE = RunSpec(
     DataSpec(users=60, payments=2_000, heavy_users=1, heavy_payments=400, invoices=200),
     seconds=1.0,
-    warmup=0.3,
+    warmup=0.0,
     repetitions=1,
     connections=4,
     s2_depth_pages=10,

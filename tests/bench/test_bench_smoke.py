@@ -1,0 +1,95 @@
+"""The benchmark harness cannot rot: a tiny-data run of `python -m bench run --smoke`.
+
+It runs the real harness end to end (seeding, `serve` with 2 workers, the
+ceiling, wrk, the webhook and checkout load generators, the checks) in a
+subprocess, on a database of its own created next to the test database and
+dropped afterwards, so the suite's database is never touched. Figures are not
+asserted (a few seconds on a shared machine say nothing); correctness is: the
+ceiling answers byte-identically, no request failed, every webhook had exactly
+one effect, and a page costs the same statements whatever its size.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from bench.seed import drop_database, server_url
+
+ROOT = Path(__file__).resolve().parents[2]
+
+pytestmark = [
+    pytest.mark.postgres_only,
+    pytest.mark.timeout(240),
+    pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk is not installed (apt-get install -y wrk)"),
+]
+
+
+@pytest.fixture
+def smoke_database_url(database_url: str) -> str:
+    name = urlsplit(database_url).path.lstrip("/") + "_bench_smoke"
+    url = server_url(database_url.split("?")[0], name)
+    asyncio.run(drop_database(url))
+    yield url
+    asyncio.run(drop_database(url))
+
+
+def test_a_tiny_benchmark_run_measures_every_scenario_correctly(
+    smoke_database_url: str, tmp_path: Path
+) -> None:
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bench",
+            "run",
+            "--smoke",
+            "--database-url",
+            smoke_database_url,
+            "--out",
+            str(tmp_path),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=220,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    [result_file] = tmp_path.glob("bench-*.json")
+    result = json.loads(result_file.read_text())
+
+    assert result["rows"]["payments"] == 2_000
+    assert result["differential"]["compared"] > 0
+    assert result["differential"]["identical"] == result["differential"]["compared"], result["differential"]
+
+    runs = {(r["scenario"], r["target"]) for r in result["runs"]}
+    assert runs == {(s, t) for s in ("S1", "S2", "S3") for t in ("gateway", "ceiling")} | {
+        ("S4", "gateway"),
+        ("S5", "gateway"),
+    }
+    for run in result["runs"]:
+        assert run["requests"] > 0, run
+        assert run["errors"] == 0, run
+
+    s4 = next(r for r in result["runs"] if r["scenario"] == "S4")
+    assert s4["distinct_events"] == 6
+    assert s4["verification"] == {
+        "events_processed": 6,
+        "events_not_processed": 0,
+        "lost": 0,
+        "doubled": 0,
+        "renewal_payments": 6,
+    }
+
+    statements = result["statements_per_request"]
+    assert statements["S1 first=5 gateway"] == statements["S1 first=100 gateway"]
+    assert result["ready_seconds"]["gateway"] > 0
+    assert result["summary"]["checks"]["peak RSS per worker MB"]["value"] > 0
+    assert "S1 ratio to ceiling" in result["summary"]["checks"]
