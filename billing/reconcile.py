@@ -104,7 +104,8 @@ class Tally:
 
     def fail(self, what: str, exc: BaseException) -> None:
         self.failed += 1
-        log.error("reconcile: %s failed", what, exc_info=exc)
+        log.error("reconcile: %s failed: %s: %s", what, type(exc).__name__, exc)
+        log.debug("reconcile: %s failed", what, exc_info=exc)
         if len(self.errors) < 20:
             self.errors.append(f"{what}: {type(exc).__name__}: {exc}")
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from billing import reconcile as walk
+from billing.errors import PaymentProviderError
 from billing.services import Services
 from models.enums import InboxStatus
 from webhooks import inbox
@@ -82,12 +83,17 @@ async def feed_events(
     """Record and run every Stripe event created at or after `since`."""
     report = EventReport()
     v1 = services.stripe.v1
-    events = [  # JSON-ready (Decimal fields back to strings), as a delivered webhook's body
-        event.to_dict(for_json=True)
-        async for event in walk.list_all(
-            services, "events.list", v1.events.list_async, {"created": {"gte": int(since.timestamp())}}
-        )
-    ]
+    try:
+        events = [  # JSON-ready (Decimal fields back to strings), as a delivered webhook's body
+            event.to_dict(for_json=True)
+            async for event in walk.list_all(
+                services, "events.list", v1.events.list_async, {"created": {"gte": int(since.timestamp())}}
+            )
+        ]
+    except PaymentProviderError as exc:  # Stripe unreachable: say so; the walk still runs (and reports)
+        log.error("reconcile: listing Stripe's events failed: %s", exc)
+        report.errors.append(f"events.list: {exc}")
+        return report
     events.sort(key=lambda e: (e["created"], e["id"]))  # Stripe pages newest first
     report.listed = len(events)
     if progress is not None:
@@ -104,7 +110,8 @@ async def feed_events(
                 if result.outcome == inbox.Outcome.FAILED:
                     report.errors.append(f"event {event['id']} ({event['type']}): {result.error}")
         except Exception as exc:  # a malformed event or the database: count, log, go on
-            log.error("reconcile: event %s failed", event.get("id"), exc_info=exc)
+            log.error("reconcile: event %s failed: %s", event.get("id"), exc)
+            log.debug("reconcile: event %s failed", event.get("id"), exc_info=exc)
             report.errors.append(f"event {event.get('id')}: {type(exc).__name__}: {exc}")
         if progress is not None and n % every == 0:
             progress(f"… {n}/{len(events)} events")
