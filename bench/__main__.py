@@ -27,11 +27,20 @@ def main() -> None:
         help="PostgreSQL database of the benchmark (created and seeded if needed; never the test DB)",
     )
     run_p.add_argument("--out", type=Path, default=run.RESULTS)
+    prof_p = sub.add_parser("profile", help="py-spy one gateway worker while wrk drives a scenario")
+    prof_p.add_argument("scenario", choices=["S1", "S2", "S3"])
+    prof_p.add_argument("--seconds", type=float, default=10.0)
+    prof_p.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE_URL))
     args = parser.parse_args()
     if not wrk.available():
         parser.error("wrk is not installed: apt-get install -y wrk")
     if not args.database_url.startswith("postgres"):
         parser.error("the benchmark runs on PostgreSQL: --database-url postgres://…")
+    if args.command == "profile":
+        from bench.profile import profile
+
+        asyncio.run(profile(FULL, args.database_url, args.scenario, args.seconds))
+        return
     spec = SMOKE if args.smoke else QUICK if args.quick else FULL
     asyncio.run(run.main(spec, args.database_url, args.out))
 
