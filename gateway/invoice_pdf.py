@@ -14,9 +14,10 @@ size, and only if it really is a PDF.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 import httpx
 from starlette.background import BackgroundTask
@@ -24,8 +25,10 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from billing import ids
+from billing import ids, stripe_calls
+from billing import stripe_objects as so
 from billing.download_links import verify_invoice_link
+from billing.errors import PaymentProviderError
 from billing.services import Services
 from gateway.auth import Authenticator, AuthError
 from gateway.settings import Settings
@@ -76,11 +79,14 @@ async def _pdf_url(invoice: Invoice, services: Services | None) -> str | None:
     url = invoice.invoice_pdf
     if not url and services is not None:
         try:
-            fetched = await services.stripe.v1.invoices.retrieve_async(invoice.stripe_invoice_id)
-        except Exception:
-            log.warning("could not re-fetch invoice %s", invoice.stripe_invoice_id, exc_info=True)
+            fetched = await stripe_calls.call(
+                "invoices.retrieve",
+                services.stripe.v1.invoices.retrieve_async(invoice.stripe_invoice_id),
+                timeout=services.config.stripe_timeout_seconds,
+            )
+        except PaymentProviderError:
             return None
-        url = fetched.get("invoice_pdf")
+        url = so.as_dict(fetched).get("invoice_pdf")
     if not url or not url.startswith(("https://", "http://")):
         return None
     return url
@@ -92,9 +98,23 @@ async def _open_pdf(
     """Start the download and read its first chunk, so a non-PDF is refused before any header goes out."""
     client = httpx.AsyncClient(timeout=httpx.Timeout(timeout), follow_redirects=True, max_redirects=5)
     try:
-        upstream = await client.send(client.build_request("GET", url), stream=True)
+        async with asyncio.timeout(timeout):  # the whole start, however slowly Stripe drips it
+            return await _start(client, url)
+    except TimeoutError:
+        await client.aclose()
+        raise UpstreamError(f"no PDF from Stripe within {timeout:g} s") from None
+    except (httpx.HTTPError, UpstreamError):
+        await client.aclose()
+        raise
+
+
+async def _start(
+    client: httpx.AsyncClient, url: str
+) -> tuple[httpx.AsyncClient, httpx.Response, AsyncIterator[bytes], bytes]:
+    """GET (following Stripe's redirect to its file host) and check the first bytes say PDF."""
+    upstream = await client.send(client.build_request("GET", url), stream=True)
+    try:
         if upstream.status_code != 200:
-            await upstream.aclose()
             raise UpstreamError(f"Stripe answered {upstream.status_code}")
         chunks = upstream.aiter_bytes()
         first = b""
@@ -103,24 +123,31 @@ async def _open_pdf(
             if len(first) >= len(PDF_MAGIC):
                 break
         if not first.startswith(PDF_MAGIC):
-            await upstream.aclose()
             raise UpstreamError("Stripe's answer is not a PDF")
         return client, upstream, chunks, first
-    except (httpx.HTTPError, UpstreamError):
-        await client.aclose()
+    except BaseException:
+        await upstream.aclose()
         raise
 
 
-async def _relay(chunks: AsyncIterator[bytes], first: bytes) -> AsyncIterator[bytes]:
-    """The bytes already read, then the rest of the same stream, up to `MAX_PDF_BYTES`."""
-    sent = len(first)
-    yield first
-    async for chunk in chunks:
-        sent += len(chunk)
-        if sent > MAX_PDF_BYTES:
-            log.error("invoice PDF larger than %d bytes; cut off", MAX_PDF_BYTES)
-            return
-        yield chunk
+async def _relay(
+    chunks: AsyncIterator[bytes], first: bytes, close: Callable[[], Awaitable[None]]
+) -> AsyncIterator[bytes]:
+    """The bytes already read, then the rest of the same stream, up to `MAX_PDF_BYTES`.
+
+    Closes the upstream when done, also when the client went away mid-way.
+    """
+    try:
+        sent = len(first)
+        yield first
+        async for chunk in chunks:
+            sent += len(chunk)
+            if sent > MAX_PDF_BYTES:
+                log.error("invoice PDF larger than %d bytes; cut off", MAX_PDF_BYTES)
+                return
+            yield chunk
+    finally:
+        await close()
 
 
 def make_invoice_pdf_route(settings: Settings) -> Route:
@@ -153,7 +180,7 @@ def make_invoice_pdf_route(settings: Settings) -> Route:
             await client.aclose()
 
         return StreamingResponse(
-            _relay(chunks, first),
+            _relay(chunks, first, close),
             media_type="application/pdf",
             headers={
                 "Content-Disposition": f'attachment; filename="{filename_for(invoice)}"',

@@ -13,6 +13,7 @@ import httpx
 
 from billing import ids
 from billing.download_links import LINK_TTL
+from models import Invoice
 from tests.e2e.test_buying_e2e import buy
 
 INVOICES = "{ invoices { edges { node { id number stripeInvoiceId downloadUrl } } } }"
@@ -102,3 +103,20 @@ async def test_link_expires_after_its_lifetime_but_the_owner_token_still_works(e
     # A fresh link from the API works again.
     fresh = (await e2e.gateway.graphql(INVOICES, user="pdf-late"))["data"]["invoices"]["edges"][0]["node"]
     assert fresh["downloadUrl"] != link and (await get(e2e, fresh["downloadUrl"])).status_code == 200
+
+
+async def test_pdf_url_comes_from_stripe_and_must_be_a_pdf(e2e) -> None:
+    invoice = await bought_invoice(e2e, "pdf-stored")
+    path = f"/invoices/{invoice['id']}/pdf"
+    row = await Invoice.get(stripe_invoice_id=invoice["stripeInvoiceId"])
+
+    # A row not yet carrying Stripe's PDF link: the route asks Stripe for the invoice.
+    await Invoice.filter(pk=row.pk).update(invoice_pdf=None)
+    fetched = await get(e2e, path, user="pdf-stored")
+    assert fetched.status_code == 200 and fetched.content.startswith(b"%PDF-")
+
+    # Whatever the stored link serves must be a PDF: Stripe's HTML invoice page is refused.
+    await Invoice.filter(pk=row.pk).update(invoice_pdf=row.hosted_invoice_url)
+    refused = await get(e2e, path, user="pdf-stored")
+    assert refused.status_code == 502 and "content-disposition" not in refused.headers
+    assert b"<html" not in refused.content.lower()
