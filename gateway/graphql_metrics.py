@@ -21,6 +21,7 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
+from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 from strawberry.types import ExecutionContext
 
@@ -50,7 +51,11 @@ def operation_label(context: ExecutionContext) -> tuple[str, str]:
     return name, kind
 
 
-def outcome_of(context: ExecutionContext) -> str:
+def outcome_of(context: ExecutionContext, raised: BaseException | None = None) -> str:
+    """`raised`: what left the operation early (a parse error raised by the parser-cache extension,
+    before any result exists; Strawberry turns a GraphQLError into the response's error)."""
+    if raised is not None:
+        return "user_error" if isinstance(raised, GraphQLError) and raised.path is None else "error"
     result = context.result
     errors = (getattr(result, "errors", None) or context.pre_execution_errors) or []
     if any(not is_expected_error(error) for error in errors):
@@ -68,12 +73,16 @@ def outcome_of(context: ExecutionContext) -> str:
 class GraphQLMetrics(SchemaExtension):
     def on_operation(self) -> Iterator[None]:
         started = time.perf_counter()
+        raised: BaseException | None = None
         try:
             yield
+        except BaseException as exc:
+            raised = exc
+            raise
         finally:
             context = self.execution_context
             name, kind = operation_label(context)
-            GRAPHQL_OPERATIONS.labels(name, kind, outcome_of(context)).inc()
+            GRAPHQL_OPERATIONS.labels(name, kind, outcome_of(context, raised)).inc()
             GRAPHQL_DURATION.labels(name, kind).observe(time.perf_counter() - started)
 
 
