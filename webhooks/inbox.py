@@ -64,6 +64,11 @@ BACKOFF_JITTER = 0.2  # ±20 %, so replicas that failed together do not retry in
 _RUNNABLE = (InboxStatus.RECEIVED, InboxStatus.FAILED)
 _FINISHED = (InboxStatus.PROCESSED, InboxStatus.IGNORED)
 _MAX_ID_CHARS = 128  # WebhookEvent.stripe_event_id / type column width
+# Stripe's ids and event types are printable ASCII. Anything else (a NUL, which PostgreSQL
+# text cannot hold, or other control characters) would fail the insert with a 5xx that
+# Stripe redelivers forever, so it is refused as not an event instead.
+_EVENT_ID = re.compile(r"evt_[\x21-\x7e]{1,124}")
+_EVENT_TYPE = re.compile(r"[\x21-\x7e]{1,128}")
 _MAX_BIGINT = 2**63 - 1
 _SECRETS = re.compile(
     r"\b(?:sk|rk|pk)_(?:live|test)_[0-9A-Za-z]+|\bwhsec_[0-9A-Za-z+/=]+|\bBearer\s+[0-9A-Za-z._~+/=-]+",
@@ -110,10 +115,10 @@ def parse_event(payload: bytes, *, max_bytes: int = MAX_EVENT_BYTES) -> dict[str
     if not isinstance(event, dict):
         raise InvalidEvent("event must be a JSON object")
     event_id, event_type, created, data = (event.get(k) for k in ("id", "type", "created", "data"))
-    if not isinstance(event_id, str) or not event_id.startswith("evt_") or len(event_id) > _MAX_ID_CHARS:
-        raise InvalidEvent("`id` must be a string starting with evt_ (at most 128 characters)")
-    if not isinstance(event_type, str) or not event_type or len(event_type) > _MAX_ID_CHARS:
-        raise InvalidEvent("`type` must be a non-empty string (at most 128 characters)")
+    if not isinstance(event_id, str) or not _EVENT_ID.fullmatch(event_id):
+        raise InvalidEvent("`id` must be evt_ and printable ASCII (at most 128 characters)")
+    if not isinstance(event_type, str) or not _EVENT_TYPE.fullmatch(event_type):
+        raise InvalidEvent("`type` must be non-empty printable ASCII (at most 128 characters)")
     if isinstance(created, bool) or not isinstance(created, int) or not 0 <= created <= _MAX_BIGINT:
         raise InvalidEvent("`created` must be an integer (unix seconds)")
     if not isinstance(data, dict) or not isinstance(data.get("object"), dict):
