@@ -234,9 +234,14 @@ def backoff(attempts: int, *, rng: random.Random | None = None) -> timedelta:
 
 
 def describe_error(exc: BaseException) -> str:
-    """`Type: message`, truncated, with anything that looks like a key or token redacted."""
+    """`Type: message`, truncated, with anything that looks like a key or token redacted.
+
+    A NUL (an exception quoting a key or value from a hostile event) is written
+    as `\\x00`: PostgreSQL text cannot hold it, and a failure that cannot be
+    recorded would leave the event claimed and answer 503 on every redelivery.
+    """
     text = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-    text = _SECRETS.sub("[redacted]", text)
+    text = _SECRETS.sub("[redacted]", text).replace("\x00", "\\x00")
     return text if len(text) <= MAX_ERROR_CHARS else text[: MAX_ERROR_CHARS - 1] + "…"
 
 
