@@ -79,9 +79,16 @@ def targets(result: dict[str, Any]) -> dict[str, Any]:
             "<= 2",
         ),
     }
+
+    def cpu_ratio(s: str) -> float | None:
+        """Ceiling CPU per request / gateway CPU per request: the ratio machine contention moves least."""
+        gc, cc = g(s).get("cpu_ms_per_request"), c(s).get("cpu_ms_per_request")
+        return cc / gc if gc and cc else None
+
     return {
         "medians": {f"{s} {t}": row for (s, t), row in agg.items()},
         "ratios": {s: ratio(s) for s in ("S1", "S2", "S3")},
+        "cpu_ratios": {s: cpu_ratio(s) for s in ("S1", "S2", "S3")},
         "checks": checks,
         "gateway_requests_served": result["rss_timeline"][-1]["gateway_requests"] if timeline else 0,
     }
@@ -111,7 +118,19 @@ def print_table(result: dict[str, Any]) -> None:
             f" {_fmt(row['cpu_ms_per_request'], 2):>11s} {_fmt(sql):>8s} {_fmt(row['peak_rss_mb']):>12s}"
         )
     ratios = summary["ratios"]
-    print("\ngateway/ceiling: " + ", ".join(f"{s} {_fmt(r, 2)}x" for s, r in ratios.items()))
+    print("\ngateway/ceiling req/s: " + ", ".join(f"{s} {_fmt(r, 2)}x" for s, r in ratios.items()))
+    cpu = summary.get("cpu_ratios", {})
+    print("ceiling/gateway CPU per request: " + ", ".join(f"{s} {_fmt(r, 2)}x" for s, r in cpu.items()))
+    keyset = result.get("keyset_sql")
+    if keyset:
+        print(f"keyset SQL server time: first page {keyset['first_page_ms']:.3f} ms, "
+              f"deep page {keyset['deep_page_ms']:.3f} ms")  # fmt: skip
+    loads = [x for r in result["runs"] for x in r.get("load_average_1m", [])]
+    if loads:
+        print(f"machine load average (1 min) during runs: {min(loads):.1f} to {max(loads):.1f} on "
+              f"{result.get('machine', {}).get('cpus')} CPUs")  # fmt: skip
+    print(f"gateway requests served in the run (RSS growth measured over them): "
+          f"{summary.get('gateway_requests_served')}")  # fmt: skip
     print(f"serve ready: {_fmt(result.get('ready_seconds', {}).get('gateway'), 2)} s; "
           f"differential: {result.get('differential', {}).get('identical')}/"
           f"{result.get('differential', {}).get('compared')} identical; "

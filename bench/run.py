@@ -214,6 +214,36 @@ class Bench:
         self.log("pool resets/request: " + ", ".join(f"{k} {v:g}" for k, v in resets.items()))
         return out
 
+    async def keyset_cost(self) -> dict[str, float]:
+        """Server-side time of the heavy users' first page vs the page `s2_depth_pages` deep.
+
+        EXPLAIN ANALYZE of the same statement the ceiling sends (the gateway's SQL):
+        with the keyset bound on the index the deep page costs what the first does.
+        """
+        from bench.ceiling import PAYMENTS_AFTER, PAYMENTS_FIRST_PAGE
+        from billing.pagination import decode_cursor
+
+        conn = await asyncpg.connect(seed.asyncpg_dsn(self.database_url))
+        first_ms: list[float] = []
+        deep_ms: list[float] = []
+        try:
+            for _ in range(5):
+                for user, _, cursor in self.deep_cursors:
+                    after = decode_cursor(cursor)
+                    for sql, args, out in (
+                        (PAYMENTS_FIRST_PAGE, (user, 26), first_ms),
+                        (PAYMENTS_AFTER, (user, 26, after.created_at, after.id), deep_ms),
+                    ):
+                        plan = await conn.fetchval(f"EXPLAIN (ANALYZE, FORMAT JSON) {sql}", *args)
+                        out.append(json.loads(plan)[0]["Execution Time"])
+        finally:
+            await conn.close()
+        result = {"first_page_ms": statistics.median(first_ms), "deep_page_ms": statistics.median(deep_ms)}
+        self.result["keyset_sql"] = result
+        self.log(f"keyset SQL (server time, median): first page {result['first_page_ms']:.3f} ms, "
+                 f"{self.spec.s2_depth_pages} pages deep {result['deep_page_ms']:.3f} ms")  # fmt: skip
+        return result
+
     # --- measuring ----------------------------------------------------------------------------------
 
     def _sample_rss(self, label: str) -> None:
@@ -227,10 +257,16 @@ class Bench:
         )
 
     def _measured(self, server: procs.Server, run: Any) -> dict[str, Any]:
-        """Run `run()` and add per-worker CPU shares and peak RSS of `server` to its result."""
+        """Run `run()` and add per-worker CPU shares and peak RSS of `server` to its result.
+
+        The sandbox's CPU is recorded too: S4 and S5 call Stripe (the sandbox, one
+        process) inside each request, so it can be what bounds them.
+        """
         before = {w.pid: w for w in procs.sample(server)}
+        sandbox_before = sum(w.cpu_s for w in procs.sample(self.sandbox))
         load_before = procs.load_average()
         result = run()
+        result["sandbox_cpu_s"] = round(sum(w.cpu_s for w in procs.sample(self.sandbox)) - sandbox_before, 2)
         after = procs.sample(server)
         cpu = {w.pid: w.cpu_s - before[w.pid].cpu_s for w in after if w.pid in before}
         total = sum(cpu.values())
@@ -466,6 +502,7 @@ class Bench:
             await self.setup()
             await self.differential()
             await self.statements()
+            await self.keyset_cost()
             self._sample_rss("start")
             self.read_scenarios()
             self.s5_checkout()
