@@ -87,6 +87,10 @@ _TEXT_SECRETS = re.compile(
 )
 # 13 to 19 digits, optionally grouped by single spaces or dashes (how card numbers are written).
 _PAN = re.compile(r"(?<![\d.])\d(?:[ -]?\d){12,18}(?![\d.])")
+# Anything `_TEXT_SECRETS` or `_PAN` could match contains one of these; most log text contains none.
+_MAYBE_SECRET = re.compile(r"Bearer|Basic|[srp]k_|whsec_|eyJ|\d{4}")
+# Fields the formatter itself adds: never secret, not worth scanning.
+_OWN_KEYS = frozenset({"timestamp", "level", "logger"})
 _MAX_DEPTH = 6
 
 
@@ -111,11 +115,11 @@ def _mask_secret(match: re.Match[str]) -> str:
 
 
 def redact_text(text: str) -> str:
-    """`text` with keys, secrets, tokens and card numbers masked (cheap when there are none)."""
+    """`text` with keys, secrets, tokens and card numbers masked (one cheap search when there are none)."""
+    if not _MAYBE_SECRET.search(text):
+        return text
     text = _TEXT_SECRETS.sub(_mask_secret, text)
-    if any(ch.isdigit() for ch in text):
-        text = _PAN.sub(_mask_pan, text)
-    return text
+    return _PAN.sub(_mask_pan, text)
 
 
 def _redact_value(value: Any, depth: int = 0) -> Any:
@@ -144,7 +148,8 @@ def redact(logger: Any, method_name: str, event_dict: EventDict) -> EventDict:
     for key in _DROP_KEYS:
         event_dict.pop(key, None)
     for key, value in event_dict.items():
-        event_dict[key] = REDACTED if _is_secret_key(key) else _redact_value(value)
+        if key not in _OWN_KEYS:
+            event_dict[key] = REDACTED if _is_secret_key(key) else _redact_value(value)
     return event_dict
 
 
