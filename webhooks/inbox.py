@@ -186,7 +186,10 @@ def lease_free(now: datetime, lease: timedelta) -> Q:
     """Rows nobody holds: never claimed, lease run out, or a lease from a clock that went back."""
     # A lease further ahead than any we grant means the clock went backwards
     # (e.g. a sandbox reset): treat it as free rather than blocked for days.
-    return Q(claimed_until__isnull=True) | Q(claimed_until__lt=now) | Q(claimed_until__gt=now + lease)
+    # "Further ahead" leaves a lease's worth of margin: a racing claimer that read
+    # its `now` a moment before the winner (or a replica a little behind) sees the
+    # winner's lease slightly more than `lease` ahead, and must not take it over.
+    return Q(claimed_until__isnull=True) | Q(claimed_until__lt=now) | Q(claimed_until__gt=now + lease + lease)
 
 
 async def claim(
