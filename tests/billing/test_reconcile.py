@@ -10,6 +10,7 @@ with a little slack for the real time a run takes).
 
 from __future__ import annotations
 
+import asyncio
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -263,6 +264,38 @@ async def test_walk_alone_repairs_rows_when_the_events_are_too_old(world: Stripe
     assert (
         customer.access_since == sub.current_period_start and customer.access_until == sub.current_period_end
     )
+
+
+@pytest.mark.postgres_only
+async def test_two_reconciles_racing_late_webhooks_end_in_the_same_rows(world: StripeWorld) -> None:
+    """Two operators reconcile while the lost webhooks finally arrive: each event runs once."""
+    hooks, recon = await lifecycle(world, "rc-race-hooks", "rc-race")
+    listing = await world.sandbox.acontrol("/_sandbox/events")
+    late = sorted(
+        (e["event"] for e in listing["data"] if owner_of(e["event"], {}) == recon.customer_id),
+        key=lambda e: (e["created"], e["id"]),
+    )
+
+    async def webhooks() -> None:
+        for event in late:
+            row, _ = await inbox.record_event(event, now=world.services.clock.now())
+            result = await inbox.process(row, world.services)
+            assert result.outcome != inbox.Outcome.FAILED, (event["type"], result.error)
+
+    first, second, _ = await asyncio.gather(
+        reconcile(world.services, recon.started),
+        reconcile(world.services, recon.started),
+        webhooks(),
+    )
+    assert first.failed == second.failed == 0, (first.lines(), second.lines())
+    ids = await WebhookEvent.all().values_list("stripe_event_id", flat=True)
+    assert len(ids) == len(set(ids))
+    statuses = set(await WebhookEvent.all().values_list("status", flat=True))
+    assert statuses <= {InboxStatus.PROCESSED, InboxStatus.IGNORED}
+    # Every event was claimed, so run, exactly once among the three (a claim counts an attempt).
+    twice = await WebhookEvent.filter(attempts__gt=1).values_list("type", flat=True)
+    assert twice == [], f"claimed twice: {twice}"
+    assert await compare(hooks, recon) == []
 
 
 def test_since_accepts_iso_times_and_durations() -> None:
