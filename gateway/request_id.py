@@ -8,6 +8,8 @@ including lines of work the request started in the background (tasks copy
 the context when created). The response carries it back in ``X-Request-ID``,
 so a user's bug report can quote it.
 
+A websocket connection gets an id the same way, bound for as long as it is open.
+
 One line per finished request (method, path, status, milliseconds) goes to the
 ``gateway.http`` logger: INFO, or DEBUG for health probes and scrapes.
 """
@@ -50,7 +52,7 @@ class RequestIdMiddleware:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] not in ("http", "websocket"):
             await self.app(scope, receive, send)
             return
         request_id = None
@@ -59,6 +61,10 @@ class RequestIdMiddleware:
                 request_id = value
                 break
         rid = request_id_from(request_id)
+        if scope["type"] == "websocket":  # one id for the connection's lifetime; no response headers
+            with bound_contextvars(request_id=rid):
+                await self.app(scope, receive, send)
+            return
         header = (b"x-request-id", rid.encode("ascii"))
         status = 500
         started = time.perf_counter()

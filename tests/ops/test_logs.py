@@ -223,3 +223,26 @@ async def test_webhook_lines_carry_the_event_id_and_never_the_body(
     raw = sandbox_server.raw_log()
     assert marker not in raw and "4242424242424242" not in raw
     _assert_nothing_secret(raw, sandbox.api_key)
+
+
+async def test_websocket_connections_are_tagged_too() -> None:
+    """A websocket (live updates) binds an id for the connection; nothing is left bound afterwards."""
+    import structlog
+
+    from gateway.request_id import RequestIdMiddleware
+
+    seen: list[dict[str, object]] = []
+
+    async def inner(scope, receive, send) -> None:
+        seen.append(structlog.contextvars.get_contextvars())
+
+    app = RequestIdMiddleware(inner)
+    await app(
+        {"type": "websocket", "path": "/graphql", "headers": [(b"x-request-id", b"ws-conn-1")]}, None, None
+    )
+    await app(
+        {"type": "websocket", "path": "/graphql", "headers": [(b"x-request-id", b"bad id")]}, None, None
+    )
+    assert seen[0]["request_id"] == "ws-conn-1"
+    assert len(str(seen[1]["request_id"])) == 32
+    assert "request_id" not in structlog.contextvars.get_contextvars()
