@@ -8,7 +8,8 @@ any order, a crash half way are healed by the next call).
 Decisions (see the report / issue note):
 - REFUNDED or DISPUTED subscription payment: the Stripe subscription is
   cancelled at once (Stripe's `subscriptions.cancel`); the mirrored row ends,
-  and with it the access that payment paid for. A PARTIALLY_REFUNDED payment
+  and with it the access that payment paid for. Gift time that had been
+  stacked on the subscription (trial_end moved) is kept, as gift time. A PARTIALLY_REFUNDED payment
   is a goodwill credit: nothing is taken back.
 - Gift payment: an unredeemed code is REVOKED. A redeemed code is REVOKED too
   and the part of its stretch not yet used is taken back: from the redeemer's
@@ -39,8 +40,14 @@ from billing.premium import record_access
 from billing.read_queries import gift_code_status
 from billing.services import Services
 from billing.stripe_calls import call
-from models import Customer, GiftCode, Payment, StaleVersionError, Subscription
-from models.enums import GiftCodeStatus, PaymentStatus, SubscriptionLiveness, SubscriptionStatus
+from models import Customer, GiftCode, Invoice, Payment, StaleVersionError, Subscription
+from models.enums import (
+    GiftCodeStatus,
+    InvoiceStatus,
+    PaymentStatus,
+    SubscriptionLiveness,
+    SubscriptionStatus,
+)
 
 log = logging.getLogger("billing.reversals")
 
@@ -76,7 +83,13 @@ async def take_back(services: Services, payment: Payment, reason: str) -> None:
 
 
 async def end_subscription_now(services: Services, subscription_id: str) -> None:
-    """Cancel the Stripe subscription at once (if it has not ended) and mirror the result."""
+    """Cancel the Stripe subscription at once (if it has not ended) and mirror the result.
+
+    Gift time that had been applied to it (a moved trial_end beyond the last
+    paid period) is not the refunded payment's to take: it moves to the user's
+    gift time. Stripe's cancel succeeds once, so only the caller that cancelled
+    carries it over (a concurrent or repeated reversal finds it cancelled).
+    """
     from billing.subscriptions import (  # here: a module-level import would be a cycle
         apply_subscription,
         fetch_subscription,
@@ -85,10 +98,13 @@ async def end_subscription_now(services: Services, subscription_id: str) -> None
     row = await Subscription.get_or_none(stripe_subscription_id=subscription_id)
     if row is not None and row.status not in SubscriptionLiveness.NOT_ENDED:
         return
+    now = services.clock.now()
+    gift_left = await gift_time_on(row, now) if row is not None else timedelta(0)
     timeout = services.config.stripe_timeout_seconds
     current = await call(
         "subscriptions.retrieve", fetch_subscription(services, subscription_id), timeout=timeout
     )
+    cancelled_here = False
     if current.get("status") != "canceled":
         try:
             canceled = await call(
@@ -96,14 +112,39 @@ async def end_subscription_now(services: Services, subscription_id: str) -> None
                 services.stripe.v1.subscriptions.cancel_async(subscription_id),
                 timeout=timeout,
             )
-            current = so.as_dict(canceled)
+            current, cancelled_here = so.as_dict(canceled), True
         except PaymentProviderError as exc:
             if not isinstance(exc.__cause__, stripe.InvalidRequestError):
                 raise
             # Cancelled meanwhile (a concurrent reversal): Stripe's state is what we mirror.
             current = await fetch_subscription(services, subscription_id)
     await apply_subscription(services, current)
-    log.info("subscription ended for a reversed payment", extra={"subscription": subscription_id})
+    if cancelled_here and row is not None and gift_left > timedelta(0):
+        await _shift_gift_until(row.user_id, gift_left, now)
+        await record_access(row.user_id, now)
+    log.info(
+        "subscription ended for a reversed payment",
+        extra={"subscription": subscription_id, "gift_time_kept": str(gift_left)},
+    )
+
+
+async def gift_time_on(sub: Subscription, now: datetime) -> timedelta:
+    """How much of a subscription's remaining time is gift time (a trial beyond the last paid period)."""
+    if sub.status != SubscriptionStatus.TRIALING:
+        return timedelta(0)
+    paid_until = (
+        await Invoice.filter(
+            stripe_subscription_id=sub.stripe_subscription_id,
+            status=InvoiceStatus.PAID,
+            period_end__isnull=False,
+        )
+        .order_by("-period_end")
+        .first()
+        .values_list("period_end", flat=True)
+    )
+    if paid_until is None:
+        return timedelta(0)
+    return max(sub.current_period_end - max(paid_until, now), timedelta(0))
 
 
 async def revoke_code(services: Services, code: GiftCode, reason: str) -> GiftCode:

@@ -319,3 +319,22 @@ async def test_double_click_refunds_once(world: StripeWorld) -> None:
         bought.payment.amount,
     )
     assert not (await Customer.get(user_id="r-click")).purchase_restricted, "one refund, counted once"
+
+
+async def test_refunded_subscription_keeps_the_gift_time_stacked_on_it(world: StripeWorld) -> None:
+    bought = await buy(world, "r-stacked", request(ProductType.PREMIUM_MONTHLY))
+    gift = await buy(world, "r-giver4", request(ProductType.PREMIUM_YEARLY, gift=True))
+    code = await GiftCode.get(payment_id=gift.payment.id)
+    await redeem(world.services, "r-stacked", code.code)
+    await world.deliver_new()
+    assert (await Subscription.get(user_id="r-stacked")).status == SubscriptionStatus.TRIALING
+
+    await refund(world, bought.payment)
+    assert bought.payment.status == PaymentStatus.REFUNDED
+    assert (await Subscription.get(user_id="r-stacked")).status == SubscriptionStatus.CANCELED
+    now = world.services.clock.now()
+    premium = await load_premium("r-stacked", now)
+    # The refunded month is gone; the gifted year is theirs, now as gift time.
+    assert premium.active and premium.source == PremiumSource.GIFT
+    assert timedelta(days=364) < premium.until - now <= timedelta(days=366), premium.until - now
+    assert (await GiftCode.get(id=code.id)).status == GiftCodeStatus.REDEEMED
