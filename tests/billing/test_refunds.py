@@ -338,3 +338,23 @@ async def test_refunded_subscription_keeps_the_gift_time_stacked_on_it(world: St
     assert premium.active and premium.source == PremiumSource.GIFT
     assert timedelta(days=364) < premium.until - now <= timedelta(days=366), premium.until - now
     assert (await GiftCode.get(id=code.id)).status == GiftCodeStatus.REDEEMED
+
+
+@pytest.mark.postgres_only
+async def test_concurrent_deliveries_take_the_gift_time_back_once(world: StripeWorld) -> None:
+    """Six replicas handle the same refund events at once: the redeemer loses the year once."""
+    own = await buy(world, "r-race-friend", request(ProductType.PREMIUM_MONTHLY, gift=True))
+    await redeem(world.services, "r-race-friend", (await GiftCode.get(payment_id=own.payment.id)).code)
+    bought = await buy(world, "r-race-giver", request(ProductType.PREMIUM_YEARLY, gift=True))
+    await redeem(world.services, "r-race-friend", (await GiftCode.get(payment_id=bought.payment.id)).code)
+    await refund_payment(world.services, ADMIN, gid(bought.payment))
+    events = await world.new_events()
+    results = await asyncio.gather(*(world.deliver(events) for _ in range(6)), return_exceptions=True)
+    assert [r for r in results if isinstance(r, BaseException)] == []
+    now = world.services.clock.now()
+    premium = await load_premium("r-race-friend", now)
+    assert premium.active, "their own month is not taken as well"
+    assert timedelta(days=27) < premium.until - now <= timedelta(days=31), premium.until - now
+    await bought.payment.refresh_from_db()
+    assert bought.payment.status == PaymentStatus.REFUNDED
+    assert await Refund.filter(payment_id=bought.payment.id).count() == 1
