@@ -46,49 +46,60 @@ async def cancel_if_duplicate(services: Services, row: Subscription) -> None:
             },
         )
         await end_subscription_now(services, extra.stripe_subscription_id)
-        await _refund_first_payment(services, extra.stripe_subscription_id)
+        await _refund_first_payment(services, extra)
 
 
-async def _refund_first_payment(services: Services, subscription_id: str) -> None:
+async def _refund_first_payment(services: Services, extra: Subscription) -> None:
+    """Refund the payment that started `extra`, once, whichever replica gets here (and how often).
+
+    The refund's parameters come from Stripe's subscription only (never from
+    rows another handler may be writing right now), so racing replicas send the
+    same request under the same key and Stripe makes one refund.
+    """
     # Imported here: billing.subscriptions imports this module, and these import it back.
     from billing.invoices import fetch_invoice
     from billing.refunds import record_refund
 
-    payment = await Payment.filter(stripe_subscription_id=subscription_id, kind=PaymentKind.CHECKOUT).first()
-    intent = payment.stripe_payment_intent_id if payment else None
     timeout = services.config.stripe_timeout_seconds
-    if not intent:
-        sub = await call(
-            "subscriptions.retrieve",
-            services.stripe.v1.subscriptions.retrieve_async(subscription_id),
-            timeout=timeout,
+    sub_id = extra.stripe_subscription_id
+    sub = so.as_dict(
+        await call(
+            "subscriptions.retrieve", services.stripe.v1.subscriptions.retrieve_async(sub_id), timeout=timeout
         )
-        invoice_id = (payment.stripe_invoice_id if payment else None) or so.obj_id(
-            so.as_dict(sub).get("latest_invoice")
+    )
+    reference = so.metadata(sub).get("payment_reference")
+    payment = await Payment.get_or_none(reference=reference) if reference else None
+    if payment is None:
+        payment = await Payment.filter(stripe_subscription_id=sub_id, kind=PaymentKind.CHECKOUT).first()
+    invoice_id = (payment.stripe_invoice_id if payment else None) or so.obj_id(sub.get("latest_invoice"))
+    intent = (payment.stripe_payment_intent_id if payment else None) or (
+        so.invoice_payment_intent_id(
+            await call("invoices.retrieve", fetch_invoice(services, invoice_id), timeout=timeout)
         )
-        if invoice_id:
-            intent = so.invoice_payment_intent_id(
-                await call("invoices.retrieve", fetch_invoice(services, invoice_id), timeout=timeout)
-            )
+        if invoice_id
+        else None
+    )
     if not intent:
-        log.error("double subscription: no charge to refund", extra={"subscription": subscription_id})
+        log.error("double subscription: no charge to refund", extra={"subscription": sub_id})
         return
-    metadata = {"subscription": subscription_id, "policy": "double_subscription"}
-    if payment is not None:
-        metadata |= {"payment_reference": payment.reference, "user_id": payment.user_id}
+    metadata = {"subscription": sub_id, "policy": "double_subscription", "user_id": extra.user_id}
+    if reference:
+        metadata["payment_reference"] = reference
     try:
         refund = await call(
             "refunds.create(double subscription)",
             services.stripe.v1.refunds.create_async(
                 params={"payment_intent": intent, "reason": "duplicate", "metadata": metadata},
-                options={"idempotency_key": f"bg-double-subscription-{subscription_id}"},
+                options={"idempotency_key": f"bg-double-subscription-{sub_id}"},
             ),
             timeout=timeout,
         )
     except PaymentProviderError as exc:
         cause = exc.__cause__
-        if isinstance(cause, stripe.InvalidRequestError) and cause.code == "charge_already_refunded":
-            return
+        if isinstance(cause, stripe.IdempotencyError) or (
+            isinstance(cause, stripe.InvalidRequestError) and cause.code == "charge_already_refunded"
+        ):
+            return  # another replica's request is (or was) the refund; its charge.refunded settles the row
         raise
     if payment is not None:
         await record_refund(so.as_dict(refund), payment, services.clock.now(), note="Double subscription.")

@@ -114,8 +114,9 @@ async def refund_payment(
 def _refusal(exc: PaymentProviderError) -> BillingError:
     """Refusals about this payment become NOT_REFUNDABLE; anything else stays a provider error."""
     cause = exc.__cause__
-    if isinstance(cause, stripe.IdempotencyError):
-        # Same key, other parameters: another admin's refund of this payment is under way.
+    if isinstance(cause, stripe.IdempotencyError) or getattr(cause, "http_status", None) == 409:
+        # Same key, other parameters (another admin's refund of this payment), or the same
+        # request still executing at Stripe (409, after the SDK's own retries).
         return BillingError(
             ErrorCode.NOT_REFUNDABLE, "A refund of this payment is already under way.", ["input", "paymentId"]
         )

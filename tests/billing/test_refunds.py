@@ -358,3 +358,27 @@ async def test_concurrent_deliveries_take_the_gift_time_back_once(world: StripeW
     await bought.payment.refresh_from_db()
     assert bought.payment.status == PaymentStatus.REFUNDED
     assert await Refund.filter(payment_id=bought.payment.id).count() == 1
+
+
+@pytest.mark.postgres_only
+async def test_double_subscription_handled_by_racing_replicas_refunds_once(world: StripeWorld) -> None:
+    services = world.services
+    first = await create_checkout(services, "r-double-race", request(ProductType.PREMIUM_MONTHLY))
+    await world.control(f"/_sandbox/checkout/sessions/{first.session_id}/complete", {"outcome": "paid"})
+    await world.advance(5)
+    second = await create_checkout(services, "r-double-race", request(ProductType.PREMIUM_MONTHLY))
+    await world.control(f"/_sandbox/checkout/sessions/{second.session_id}/complete", {"outcome": "paid"})
+    events = await world.new_events()
+    results = await asyncio.gather(
+        world.deliver(events),
+        world.deliver(list(reversed(events))),
+        world.deliver(events),
+        return_exceptions=True,
+    )
+    assert [r for r in results if isinstance(r, BaseException)] == []
+    await world.deliver_new()
+    await second.payment.refresh_from_db()
+    assert second.payment.status == PaymentStatus.REFUNDED
+    assert len(await stripe_refunds(world, second.payment)) == 1
+    statuses = sorted(s.status for s in await Subscription.filter(user_id="r-double-race"))
+    assert statuses == [SubscriptionStatus.ACTIVE, SubscriptionStatus.CANCELED]
