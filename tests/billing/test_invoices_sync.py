@@ -8,6 +8,8 @@ unknown one and "19" is exact rather than recomputed from rounded amounts.
 
 from __future__ import annotations
 
+from decimal import ROUND_HALF_UP, Decimal
+
 from billing.invoices import sync_invoice
 from models import Invoice, Payment, Subscription
 from models.enums import Currency, InvoiceStatus, PaymentKind, PaymentStatus, ProductType
@@ -89,3 +91,17 @@ async def test_replaying_an_invoice_event_changes_nothing(world: StripeWorld) ->
     after = await Invoice.get(pk=before.pk)
     assert after.version == before.version
     assert after.tax_breakdown == before.tax_breakdown
+
+
+async def test_gift_invoice_is_the_buyers_with_the_tax_of_their_country(world: StripeWorld) -> None:
+    result = await buy(
+        world, "inv-gift", request(ProductType.PREMIUM_YEARLY, Currency.GBP, gift=True), country="GB"
+    )
+    row = await Invoice.get(user_id="inv-gift")
+    assert row.stripe_invoice_id == result.payment.stripe_invoice_id and row.stripe_subscription_id is None
+    assert row.status == InvoiceStatus.PAID and row.total == result.payment.amount == row.amount_paid
+    tax = row.total - int((Decimal(row.total) / Decimal("1.2")).quantize(Decimal(1), ROUND_HALF_UP))
+    assert row.tax_breakdown == [
+        {"amount": tax, "rate_percent": "20", "jurisdiction": "GB", "inclusive": True}
+    ]
+    assert row.tax == tax and row.number
