@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
+from billing.checkout import create_checkout
 from billing.invoices import sync_invoice
 from models import Invoice, Payment, Subscription
 from models.enums import Currency, InvoiceStatus, PaymentKind, PaymentStatus, ProductType
@@ -105,3 +106,19 @@ async def test_gift_invoice_is_the_buyers_with_the_tax_of_their_country(world: S
         {"amount": tax, "rate_percent": "20", "jurisdiction": "GB", "inclusive": True}
     ]
     assert row.tax == tax and row.number
+
+
+async def test_subdivision_rate_keeps_its_fraction_and_province(world: StripeWorld) -> None:
+    checkout = await create_checkout(
+        world.services, "inv-qc", request(ProductType.PREMIUM_MONTHLY, Currency.CAD)
+    )
+    await world.control(
+        f"/_sandbox/checkout/sessions/{checkout.session_id}/complete",
+        {"outcome": "paid", "country": "CA", "state": "QC"},
+    )
+    await world.deliver_new()
+    row = await Invoice.get(user_id="inv-qc")
+    # 14.975 % (GST + QST) contained in 6.49 CAD: 649 - round(564.47) = 85
+    assert row.tax_breakdown == [
+        {"amount": 85, "rate_percent": "14.975", "jurisdiction": "CA-QC", "inclusive": True}
+    ]
