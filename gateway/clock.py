@@ -15,12 +15,19 @@ class SandboxClock:
     The sandbox's time is real time plus an offset that only grows when a test
     or a developer advances it, so we keep the offset and re-read it on
     `refresh()` (once per request or job) rather than on every `now()`.
+
+    The read is short-timed: it runs before every request, and a hung sandbox
+    must not add seconds to each one (a mutation must still answer
+    PAYMENT_PROVIDER_ERROR about STRIPE_TIMEOUT_SECONDS after it starts). A
+    failed read keeps the previous offset (the callers log it).
     """
+
+    READ_TIMEOUT_SECONDS = 1.0
 
     def __init__(self, api_base: str) -> None:
         self._url = api_base.rstrip("/") + "/_sandbox/clock"
         self._offset = timedelta(0)
-        self._client = httpx.AsyncClient(timeout=5.0)
+        self._client = httpx.AsyncClient(timeout=self.READ_TIMEOUT_SECONDS)
 
     def now(self) -> datetime:
         return datetime.now(UTC) + self._offset
