@@ -17,18 +17,23 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import orjson
+from pydantic import SecretStr
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute, Route, WebSocketRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.types.unset import UNSET, UnsetType
 from tortoise import connections
 from tortoise.contrib.starlette import RegisterTortoise
 
 from billing.clock import Clock
+from billing.deps import Viewer
 from billing.services import Services
 from gateway.auth import Authenticator, AuthError
 from gateway.clock import make_clock
@@ -38,6 +43,8 @@ from gateway.graphql_metrics import instrument_schema
 from gateway.invoice_pdf import make_invoice_pdf_route
 from gateway.logging import configure_logging
 from gateway.metrics import install_telemetry, metrics_endpoint
+from gateway.outbox_worker import outbox_delivery
+from gateway.pubsub import LiveHub
 from gateway.request_id import RequestIdMiddleware
 from gateway.services import billing_config, build_services
 from gateway.settings import Settings
@@ -79,6 +86,10 @@ def link_signing_key(settings: Settings) -> bytes:
     return secrets.token_bytes(32)
 
 
+def _secret(value: SecretStr | None) -> str | None:
+    return value.get_secret_value() if value is not None else None
+
+
 def schema_options(settings: Settings) -> SchemaOptions:
     return SchemaOptions(
         max_depth=settings.graphql_max_depth,
@@ -102,12 +113,16 @@ class GatewayGraphQL(GraphQL):
         clock: Clock,
         services: Services | None,
         link_key: bytes,
+        live: LiveHub | None = None,
     ) -> None:
         super().__init__(
             schema,
             graphql_ide="graphiql" if settings.graphiql else None,
             allow_queries_via_get=True,
+            subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+            allowed_origins=tuple(settings.cors_allowed_origins or ()),
         )
+        self._live = live
         self._authenticator = Authenticator.from_settings(settings)
         self._clock = clock
         self._config = billing_config(settings)
@@ -115,17 +130,7 @@ class GatewayGraphQL(GraphQL):
         self._services = services
 
     async def get_context(self, request: Request, response: Response) -> GatewayContext:  # type: ignore[override]
-        viewer = None
-        auth_error = None
-        header = request.headers.get("authorization")
-        if header is not None:
-            if self._authenticator is None:
-                auth_error = "no AUTH_JWT_SECRET / AUTH_JWT_PUBLIC_KEY configured"
-            else:
-                try:
-                    viewer = self._authenticator.authenticate(header)
-                except AuthError as exc:
-                    auth_error = str(exc)
+        viewer, auth_error = self._authenticate(request.headers.get("authorization"))
         return GatewayContext(
             request=request,
             response=response,
@@ -135,7 +140,38 @@ class GatewayGraphQL(GraphQL):
             auth_error=auth_error,
             link_key=self._link_key,
             services=self._services,
+            live=self._live,
         )
+
+    def _authenticate(self, header: object) -> tuple[Viewer | None, str | None]:
+        """The viewer of an Authorization value, or why it was refused (for logs)."""
+        if header is None:
+            return None, None
+        if self._authenticator is None:
+            return None, "no AUTH_JWT_SECRET / AUTH_JWT_PUBLIC_KEY configured"
+        if not isinstance(header, str):
+            return None, "Authorization is not a string"
+        try:
+            return self._authenticator.authenticate(header), None
+        except AuthError as exc:
+            return None, str(exc)
+
+    async def on_ws_connect(self, context: GatewayContext) -> UnsetType | dict[str, object] | None:  # type: ignore[override]
+        """graphql-transport-ws: a bearer token in connection_init's payload wins over the header.
+
+        Browsers cannot set headers on a websocket, so clients send
+        ``{"Authorization": "Bearer …"}`` in the payload. A token that is
+        present but invalid closes the socket (4403); none at all leaves an
+        anonymous connection whose subscriptions answer UNAUTHENTICATED.
+        """
+        params = context.connection_params or {}
+        header = params.get("Authorization", params.get("authorization"))
+        if header is not None:
+            context.viewer, context.auth_error = self._authenticate(header)
+        if context.auth_error is not None:
+            log.info("websocket refused: %s", context.auth_error)
+            raise ConnectionRejectionError()
+        return UNSET
 
     @property
     def graphql_ide_html(self) -> str:
@@ -314,17 +350,30 @@ def create_app(
     install_telemetry()
     schema = instrument_schema(build_schema(schema_options(settings)))
     link_key = link_signing_key(settings)
-    graphql = GatewayGraphQL(schema, settings=settings, clock=clock, services=services, link_key=link_key)
+    hub = LiveHub(settings.database_url)
+    graphql = GatewayGraphQL(
+        schema, settings=settings, clock=clock, services=services, link_key=link_key, live=hub
+    )
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         try:
-            if manage_db:
-                config = tortoise_config(settings.database_url, pool_max=settings.db_pool_max)
-                async with RegisterTortoise(app, config=config), background_jobs(services):
+            async with hub.running():
+                if manage_db:
+                    config = tortoise_config(settings.database_url, pool_max=settings.db_pool_max)
+                    async with (
+                        RegisterTortoise(app, config=config),
+                        background_jobs(services),
+                        outbox_delivery(
+                            url=settings.outbound_webhook_url,
+                            secret=_secret(settings.outbound_webhook_secret),
+                            clock=clock,
+                            hub=hub,
+                        ),
+                    ):
+                        yield
+                else:
                     yield
-            else:
-                yield
         finally:
             aclose = getattr(clock, "aclose", None)  # the sandbox clock holds an HTTP client
             if owns_clock and aclose is not None:
@@ -333,6 +382,7 @@ def create_app(
     app = Starlette(
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", graphql),  # live updates (graphql-transport-ws)
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
             Route("/metrics", metrics_endpoint, methods=["GET"]),
@@ -359,5 +409,6 @@ def create_app(
     app.state.clock = clock
     app.state.schema = schema
     app.state.services = services
+    app.state.live = hub
     app.state.link_key = link_key  # the invoice-PDF route verifies download links with it
     return app

@@ -174,6 +174,8 @@ class Settings(BaseSettings):
             missing.append("STRIPE_WEBHOOK_SECRET")
         if self.auth_jwt_secret is None and self.auth_jwt_public_key is None:
             missing.append("AUTH_JWT_SECRET (or AUTH_JWT_PUBLIC_KEY)")
+        if self.outbound_webhook_url is not None and self.outbound_webhook_secret is None:
+            missing.append("OUTBOUND_WEBHOOK_SECRET (required with OUTBOUND_WEBHOOK_URL)")
         if missing:
             raise SettingsError("missing required setting(s): " + ", ".join(missing))
         key = self.stripe_api_key.get_secret_value() if self.stripe_api_key else ""

@@ -9,11 +9,13 @@ behind) re-reads instead of guessing what was missed.
 
 from __future__ import annotations
 
+import functools
 import logging
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
+from graphql import GraphQLError
 from strawberry.types import Info
 
 from billing import premium as premium_rule
@@ -26,7 +28,34 @@ from schema.types.premium import Premium, premium_from_state
 
 log = logging.getLogger(__name__)
 
+T = TypeVar("T")
+UNEXPECTED = "Unexpected error."  # what the schema's masking says (schema.root.MASKED_MESSAGE)
 
+
+def _masked(stream: Callable[[Info], AsyncGenerator[T, None]]) -> Callable[[Info], AsyncGenerator[T, None]]:
+    """Log and mask an unexpected failure inside a stream.
+
+    Strawberry reports an exception raised by a subscription's generator
+    without a path, which the schema's masking takes for a client mistake and
+    would show verbatim; here it becomes the same "Unexpected error." as elsewhere.
+    """
+
+    @functools.wraps(stream)
+    async def masked(info: Info) -> AsyncGenerator[T, None]:
+        try:
+            async for item in stream(info):
+                yield item
+        except GraphQLError:
+            raise
+        except Exception:
+            viewer = info.context.viewer
+            log.exception("live update stream failed (viewer=%s)", viewer.user_id if viewer else None)
+            raise GraphQLError(UNEXPECTED) from None
+
+    return masked
+
+
+@_masked
 async def payment_updated(info: Info) -> AsyncGenerator[Payment, None]:
     """Each time one of the viewer's payments changes status (e.g. PENDING -> COMPLETED)."""
     context: GatewayContext = info.context
@@ -48,11 +77,12 @@ async def payment_updated(info: Info) -> AsyncGenerator[Payment, None]:
                     continue
                 shown[row["id"]] = row["version"]
                 # The context lives as long as the socket: never answer from a stale cache.
-                context.loaders.gift_code_by_payment.clear(row["id"])
+                context.loaders.gift_code_by_payment.clear_all()
                 (payment,) = await build_payments([row], context)
                 yield payment
 
 
+@_masked
 async def premium_changed(info: Info) -> AsyncGenerator[Premium, None]:
     """The viewer's premium now, then again each time it changes.
 

@@ -9,12 +9,13 @@ import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 
+import httpx
 import orjson
 import pytest
 import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from billing.notifications import Change
@@ -81,25 +82,78 @@ class Receiver:
         return JSONResponse({"ok": status == 200}, status_code=status)
 
     def start(self) -> Receiver:
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            self.port = sock.getsockname()[1]
-        app = Starlette(routes=[Route("/hooks/premium", self._hook, methods=["POST"])])
-        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="off")
-        self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self._server.run, daemon=True)
-        self._thread.start()
-        deadline = time.monotonic() + 10
-        while not self._server.started:
-            assert time.monotonic() < deadline, "receiver did not start"
-            time.sleep(0.01)
+        self.port, self._server, self._thread = _serve(
+            Starlette(routes=[Route("/hooks/premium", self._hook, methods=["POST"])])
+        )
         return self
 
     def stop(self) -> None:
-        if self._server is not None:
-            self._server.should_exit = True
-        if self._thread is not None:
-            self._thread.join(timeout=10)
+        _shutdown(self._server, self._thread)
+
+
+@dataclass
+class WebhookTap:
+    """A pass-through between Stripe (the sandbox) and a gateway replica that notes when each event arrived.
+
+    Lets a test measure from the moment a given webhook reached the gateway,
+    not from when the sandbox began delivering a batch.
+    """
+
+    target: str = ""
+    arrivals: dict[str, float] = field(default_factory=dict)  # event type -> first arrival (monotonic)
+    port: int = 0
+    _server: uvicorn.Server | None = None
+    _thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/stripe"
+
+    async def _forward(self, request: Request) -> Response:
+        raw = await request.body()
+        self.arrivals.setdefault(orjson.loads(raw)["type"], time.monotonic())
+        async with httpx.AsyncClient(timeout=30) as http:
+            answer = await http.post(
+                self.target,
+                content=raw,
+                headers={k: v for k, v in request.headers.items() if k.lower() in _FORWARDED},
+            )
+        return Response(answer.content, status_code=answer.status_code, media_type="application/json")
+
+    def start(self) -> WebhookTap:
+        self.port, self._server, self._thread = _serve(
+            Starlette(routes=[Route("/stripe", self._forward, methods=["POST"])])
+        )
+        return self
+
+    def stop(self) -> None:
+        _shutdown(self._server, self._thread)
+
+
+_FORWARDED = {"content-type", "stripe-signature", "user-agent"}
+
+
+def _serve(app: Starlette) -> tuple[int, uvicorn.Server, threading.Thread]:
+    """Run `app` on a free loopback port in a thread; returns once it accepts connections."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        assert time.monotonic() < deadline, "loopback server did not start"
+        time.sleep(0.01)
+    return port, server, thread
+
+
+def _shutdown(server: uvicorn.Server | None, thread: threading.Thread | None) -> None:
+    if server is not None:
+        server.should_exit = True
+    if thread is not None:
+        thread.join(timeout=10)
 
 
 @pytest.fixture
