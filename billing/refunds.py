@@ -209,9 +209,21 @@ async def fetch_charge(services: Services, charge_id: str) -> dict[str, Any]:
     return so.as_dict(charge)
 
 
-def refund_happenings(charge: dict[str, Any], current: PaymentStatus) -> list[Happening]:
-    """What the charge's refunded amount means for a payment in `current` (applied in order)."""
-    amount, refunded = int(charge.get("amount") or 0), int(charge.get("amount_refunded") or 0)
+def refunded_amount(charge: dict[str, Any]) -> int:
+    """What is refunded (or on its way back) on a charge.
+
+    From the charge's refunds when the whole list is at hand (failed and
+    canceled ones left out), so a failed refund is undone whether or not the
+    charge's `amount_refunded` already went down; else Stripe's total.
+    """
+    listing = charge.get("refunds") or {}
+    if listing.get("data") is not None and not listing.get("has_more"):
+        return sum(int(r["amount"]) for r in listing["data"] if r.get("status") in COUNTED_REFUND_STATUSES)
+    return int(charge.get("amount_refunded") or 0)
+
+
+def refund_happenings(amount: int, refunded: int, current: PaymentStatus) -> list[Happening]:
+    """What a charge's refunded amount means for a payment in `current` (applied in order)."""
     if amount and refunded >= amount:
         return [Happening.REFUNDED_FULL]
     if refunded > 0:
@@ -233,8 +245,11 @@ async def sync_charge(services: Services, charge_id: str) -> Payment | None:
     newly_counted = False
     for refund in (charge.get("refunds") or {}).get("data") or []:
         newly_counted |= await record_refund(so.as_dict(refund), payment, now)
-    columns = {"stripe_charge_id": charge["id"], "amount_refunded": int(charge.get("amount_refunded") or 0)}
-    for happening in refund_happenings(charge, PaymentStatus(payment.status)):
+    refunded = refunded_amount(charge)
+    columns = {"stripe_charge_id": charge["id"], "amount_refunded": refunded}
+    for happening in refund_happenings(
+        int(charge.get("amount") or 0), refunded, PaymentStatus(payment.status)
+    ):
         await payment_status.apply(payment, happening, now, also=lambda _p: columns)
     if newly_counted:
         await apply_refund_policy(services, payment.user_id)

@@ -15,9 +15,10 @@ from billing import ids
 from billing.checkout import create_checkout
 from billing.errors import BillingError, ErrorCode
 from billing.gifts import redeem
+from billing.payment_status import Happening
 from billing.premium import PremiumSource, load_premium
 from billing.read_queries import refund_count
-from billing.refunds import refund_payment
+from billing.refunds import refund_happenings, refund_payment, refunded_amount
 from billing.restrictions import set_restriction
 from models import Customer, GiftCode, Payment, Refund, Subscription
 from models.enums import (
@@ -382,3 +383,19 @@ async def test_double_subscription_handled_by_racing_replicas_refunds_once(world
     assert len(await stripe_refunds(world, second.payment)) == 1
     statuses = sorted(s.status for s in await Subscription.filter(user_id="r-double-race"))
     assert statuses == [SubscriptionStatus.ACTIVE, SubscriptionStatus.CANCELED]
+
+
+def test_a_failed_refund_does_not_count_even_before_the_charge_total_goes_down() -> None:
+    charge = {
+        "amount": 499,
+        "amount_refunded": 499,  # as a charge may still say while the failure propagates
+        "refunds": {"data": [{"amount": 499, "status": "failed"}], "has_more": False},
+    }
+    assert refunded_amount(charge) == 0
+    assert refund_happenings(499, 0, PaymentStatus.REFUNDED) == [Happening.REFUND_FAILED]
+    partly = {"amount": 499, "amount_refunded": 100, "refunds": {"data": [], "has_more": True}}
+    assert refunded_amount(partly) == 100, "an incomplete list: Stripe's total is the truth"
+    assert refund_happenings(499, 100, PaymentStatus.REFUNDED) == [
+        Happening.REFUND_FAILED,
+        Happening.REFUNDED_PARTIAL,
+    ]
