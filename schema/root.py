@@ -42,6 +42,7 @@ from resolvers.mutations import payment_method as payment_method_r
 from resolvers.mutations import refunds as refunds_r
 from resolvers.mutations import restrictions as restrictions_r
 from resolvers.mutations import subscriptions as subscriptions_r
+from schema.fast_path import FastPath
 from schema.types.errors import is_expected_error
 from schema.types.gift_code import GiftCode
 from schema.types.invoice import Invoice
@@ -231,6 +232,7 @@ def extensions_for(options: SchemaOptions) -> Sequence[Callable[[], SchemaExtens
         lambda: ParserCache(maxsize=options.parser_cache_size),
         *_validation_rule_extensions(options),
         lambda: ValidationCache(maxsize=options.validation_cache_size),
+        FastPath,  # last: runs on the parsed, validated operation (see schema/fast_path.py)
     ]
 
 
