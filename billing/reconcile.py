@@ -63,7 +63,10 @@ def parse_since(text: str | None, now: datetime) -> datetime:
         return now - DEFAULT_SINCE
     match = _DURATION.match(text)
     if match:
-        return now - timedelta(seconds=int(match[1]) * _UNIT_SECONDS[match[2]])
+        try:
+            return now - timedelta(seconds=int(match[1]) * _UNIT_SECONDS[match[2]])
+        except OverflowError:
+            raise ValueError(f"--since {text!r} reaches back before year 1") from None
     try:
         moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
     except ValueError:

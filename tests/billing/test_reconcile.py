@@ -305,6 +305,6 @@ def test_since_accepts_iso_times_and_durations() -> None:
     assert parse_since(None, now) == now - timedelta(days=30)
     assert parse_since("2026-11-01T00:00:00Z", now) == datetime.fromisoformat("2026-11-01T00:00:00+00:00")
     assert parse_since("2026-11-01T00:00:00", now).tzinfo is not None
-    for bad in ("yesterday", "7x", "2027-01-01T00:00:00Z"):
+    for bad in ("yesterday", "7x", "2027-01-01T00:00:00Z", "99999999999d"):
         with pytest.raises(ValueError, match="--since"):
             parse_since(bad, now)
