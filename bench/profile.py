@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import sys
 from collections import Counter
 from pathlib import Path
 
@@ -42,7 +43,9 @@ def summarise(collapsed: Path, top: int = 30) -> str:
 
 
 async def profile(spec: RunSpec, database_url: str, scenario: str, seconds: float) -> Path:
-    if shutil.which("py-spy") is None:
+    # Installed into the venv by `pip install py-spy`, which need not be on PATH.
+    py_spy = shutil.which("py-spy") or shutil.which("py-spy", path=str(Path(sys.executable).parent))
+    if py_spy is None:
         raise SystemExit("py-spy is not installed: pip install py-spy")
     bench = Bench(spec, database_url)
     try:
@@ -62,7 +65,7 @@ async def profile(spec: RunSpec, database_url: str, scenario: str, seconds: floa
         RESULTS.mkdir(parents=True, exist_ok=True)
         collapsed = RESULTS / f"profile-{scenario}.txt"
         spy = subprocess.Popen(  # noqa: ASYNC220 - runs beside wrk, waited for below
-            ["py-spy", "record", "-p", str(worker), "-d", str(int(seconds)), "-r", "200",
+            [py_spy, "record", "-p", str(worker), "-d", str(int(seconds)), "-r", "200",
              "--gil", "-f", "raw", "-o", str(collapsed)],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )  # fmt: skip
