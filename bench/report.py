@@ -116,6 +116,7 @@ def print_table(result: dict[str, Any]) -> None:
             f"{scenario:9s} {target:8s} {row['runs']:4d} {_fmt(row['rps']):>8s} {_fmt(row['p50_ms']):>8s}"
             f" {_fmt(row['p95_ms']):>7s} {_fmt(row['p99_ms']):>7s} {row['errors']:7d}"
             f" {_fmt(row['cpu_ms_per_request'], 2):>11s} {_fmt(sql):>8s} {_fmt(row['peak_rss_mb']):>12s}"
+            + ("  one worker did it all" if row["one_worker_runs"] else "")
         )
     ratios = summary["ratios"]
     print("\ngateway/ceiling req/s: " + ", ".join(f"{s} {_fmt(r, 2)}x" for s, r in ratios.items()))
