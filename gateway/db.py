@@ -18,26 +18,41 @@ MIGRATIONS_ROOT = Path(migrations.__file__).parent
 
 Dialect = Literal["sqlite", "postgres"]
 
+# PostgreSQL statements and connection attempts are time-bounded. Without a bound, a
+# network partition (nothing refused, nothing answered) holds each request and its pool
+# connection until TCP gives up, minutes later; bounded, the request fails (masked
+# error, webhook 503 for Stripe to redeliver) and the pool recovers when the network
+# does. Every statement the gateway runs takes milliseconds. Migrations are unbounded
+# (an index build may take long). A DATABASE_URL that sets `command_timeout` or
+# `timeout` itself wins.
+COMMAND_TIMEOUT_SECONDS = 10
+CONNECT_TIMEOUT_SECONDS = 10
+
 
 def dialect_of(database_url: str) -> Dialect:
     return "sqlite" if database_url.startswith("sqlite") else "postgres"
 
 
-def _with_pool(database_url: str, pool_max: int) -> str:
-    """Add asyncpg pool bounds to a postgres URL (unless the URL sets them)."""
+def _with_pool(database_url: str, pool_max: int, command_timeout: float | None) -> str:
+    """Add asyncpg pool bounds and timeouts to a postgres URL (unless the URL sets them)."""
     if dialect_of(database_url) != "postgres":
         return database_url
     parts = urlsplit(database_url)
     query = dict(parse_qsl(parts.query))
     query.setdefault("minsize", "1")
     query.setdefault("maxsize", str(pool_max))
+    query.setdefault("timeout", str(CONNECT_TIMEOUT_SECONDS))
+    if command_timeout is not None:
+        query.setdefault("command_timeout", f"{command_timeout:g}")
     scheme = "postgres" if parts.scheme in ("postgresql", "asyncpg") else parts.scheme
     return urlunsplit((scheme, parts.netloc, parts.path, urlencode(query), parts.fragment))
 
 
-def tortoise_config(database_url: str, *, pool_max: int = 10) -> dict[str, Any]:
+def tortoise_config(
+    database_url: str, *, pool_max: int = 10, command_timeout: float | None = COMMAND_TIMEOUT_SECONDS
+) -> dict[str, Any]:
     """The one Tortoise configuration every entry point (app, CLI, tests) uses."""
-    connection: str | dict[str, Any] = _with_pool(database_url, pool_max)
+    connection: str | dict[str, Any] = _with_pool(database_url, pool_max, command_timeout)
     if dialect_of(database_url) == "sqlite":
         path = database_url.split("://", 1)[1] or ":memory:"
         # busy_timeout: concurrent writers wait for SQLite's single write lock instead of failing.
@@ -66,7 +81,7 @@ async def apply_migrations(database_url: str) -> list[str]:
     from aerich import Command  # imported lazily: aerich is heavy and only needed here
 
     command = Command(
-        tortoise_config=tortoise_config(database_url, pool_max=2),
+        tortoise_config=tortoise_config(database_url, pool_max=2, command_timeout=None),
         app="models",
         location=str(migrations_location(database_url)),
     )
