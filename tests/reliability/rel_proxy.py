@@ -41,9 +41,10 @@ class TcpProxy:
                 await asyncio.wait_for(self._server.wait_closed(), 2)
 
     def set_mode(self, mode: Mode) -> None:
+        """Switch; every open connection is reset (leaving a black hole too: what was sent into
+        it is gone, as after a partition long enough for TCP to give up)."""
         self.mode = mode
-        if mode != "pass":
-            self._close_all()
+        self._close_all()
 
     def _close_all(self) -> None:
         for writer in list(self._open):

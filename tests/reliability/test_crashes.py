@@ -9,7 +9,7 @@ gateway's own retry loop taking over claims whose lease ran out (the lease is
 timed by the gateway's clock, which follows the sandbox's: advancing it by the
 lease is "waiting" two minutes).
 
-`REL_CRASH_PURCHASES` purchases per burst (default 6), `REL_CRASH_ROUNDS` bursts (default 2).
+`REL_CRASH_PURCHASES` purchases per burst (default 4), `REL_CRASH_ROUNDS` bursts (default 2).
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ from webhooks.signature import sign_header
 
 pytestmark = [pytest.mark.reliability, pytest.mark.e2e]
 
-PURCHASES = count("crash_purchases", 6)
+PURCHASES = count("crash_purchases", 4)
 ROUNDS = count("crash_rounds", 2)
 _users = itertools.count(1)
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from collections.abc import Callable
 
 import httpx
 import orjson
@@ -37,10 +38,12 @@ CONCURRENCY = 8
 SEED = count("graphql_fuzz_seed", 20261125)
 
 
-def generate_operations(n: int, first_seed: int) -> list[str]:
+def generate_operations(n: int, first_seed: int, sink: Callable[[str], None] = lambda _: None) -> list[str]:
     """`n` GraphQL documents drawn by schemathesis from the gateway's own schema.
 
     Seeded (`first_seed`, then +1 per round), so a failing run can be repeated.
+    Each document is also handed to `sink` as soon as it is drawn, so sending
+    can overlap generation (the gateway is another process: two cores busy).
     """
     schema = schemathesis.graphql.from_dict(introspection_from_schema(build_schema()._schema))
     operations = [result.ok() for result in schema.get_all_operations()]
@@ -55,7 +58,10 @@ def generate_operations(n: int, first_seed: int) -> list[str]:
     )
     @given(st.one_of(*[operation.as_strategy() for operation in operations]))
     def draw(case: schemathesis.Case) -> None:
-        bodies.append(case.body if isinstance(case.body, str) else case.body["query"])
+        body = case.body if isinstance(case.body, str) else case.body["query"]
+        if len(bodies) < n:
+            bodies.append(body)
+            sink(body)
 
     round_seed = first_seed
     while len(bodies) < n:  # hypothesis may stop early once it has exhausted small inputs
@@ -89,16 +95,26 @@ def _problems(status: int, body: bytes, markers: tuple[str, ...]) -> list[str]:
 
 async def test_graphql_fuzzing(db: str, rel_gateway: GatewayProcess, figures: Figures) -> None:
     seeded = await seed_two_users()
-    bodies = await asyncio.to_thread(generate_operations, CASES, SEED)
+    loop = asyncio.get_running_loop()
+    queue: asyncio.Queue[str | None] = asyncio.Queue()
+
+    def sink(body: str) -> None:
+        loop.call_soon_threadsafe(queue.put_nowait, body)
+
+    async def generate() -> list[str]:
+        try:
+            return await asyncio.to_thread(generate_operations, CASES, SEED, sink)
+        finally:
+            for _ in range(CONCURRENCY):
+                loop.call_soon_threadsafe(queue.put_nowait, None)
+
     headers = {"Authorization": f"Bearer {rel_gateway.token(ALICE)}"}
     statuses: Counter[int] = Counter()
     error_codes: Counter[str] = Counter()
     failures: list[tuple[str, list[str]]] = []
-    queue = list(bodies)
 
     async def worker(http: httpx.AsyncClient) -> None:
-        while queue:
-            query = queue.pop()
+        while (query := await queue.get()) is not None:
             response = await http.post("/graphql", json={"query": query}, headers=headers)
             statuses[response.status_code] += 1
             if response.status_code == 200:
@@ -109,7 +125,7 @@ async def test_graphql_fuzzing(db: str, rel_gateway: GatewayProcess, figures: Fi
                 failures.append((query, problems))
 
     async with httpx.AsyncClient(base_url=rel_gateway.base_url, timeout=30) as http:
-        await asyncio.gather(*(worker(http) for _ in range(CONCURRENCY)))
+        bodies, *_ = await asyncio.gather(generate(), *(worker(http) for _ in range(CONCURRENCY)))
 
     distinct = len(set(bodies))
     print(f"\ngraphql fuzz (seed {SEED}): {len(bodies)} operations ({distinct} distinct)")

@@ -30,7 +30,9 @@ from rel_support import (
 )
 
 from billing.catalog_sync import sync_catalog
+from gateway.app import READY_TIMEOUT_SECONDS
 from gateway.clock import SandboxClock
+from gateway.db import COMMAND_TIMEOUT_SECONDS
 from models import Customer, Payment, Subscription, WebhookEvent
 from models.enums import InboxStatus, PaymentStatus
 from stripe_sandbox.testing import SandboxServer
@@ -187,6 +189,32 @@ async def test_postgres_cut_off_under_load(
             await world.services.stripe.v1.webhook_endpoints.update_async(
                 endpoint.id, params={"disabled": True}
             )
+
+            # A partition (packets vanish, nothing is refused): readiness must still answer, in time.
+            db_proxy.set_mode("blackhole")
+            started = time.monotonic()
+            partitioned = await _status(http, "/readyz")
+            readyz_partitioned_s = time.monotonic() - started
+            started = time.monotonic()
+            try:
+                partitioned_query = await http.get(
+                    "/graphql?query=%7Bprices%7BlookupKey%7D%7D", timeout=COMMAND_TIMEOUT_SECONDS + 10
+                )
+                query_status = partitioned_query.status_code
+            except httpx.HTTPError:
+                query_status = 0  # still hanging: the statement is not time-bounded
+            query_partitioned_s = time.monotonic() - started
+            db_proxy.set_mode("pass")
+            await _wait_for_status(http, "/readyz", 200, timeout=20)
+            print(
+                f"\npartition: readyz {partitioned} in {readyz_partitioned_s:.2f} s;"
+                f" a query {query_status} in {query_partitioned_s:.2f} s"
+            )
+            assert partitioned == 503 and readyz_partitioned_s < READY_TIMEOUT_SECONDS + 1
+            # The request fails in bounded time (masked error) instead of hanging with its connection.
+            assert query_status in (200, 503) and query_partitioned_s < COMMAND_TIMEOUT_SECONDS + 3
+            if query_status == 200:
+                assert partitioned_query.json()["errors"][0]["message"] == "Unexpected error."
     finally:
         stop.set()
         await asyncio.to_thread(gateway.stop)
@@ -204,6 +232,14 @@ async def test_postgres_cut_off_under_load(
         f" {refused} deliveries refused, then redelivered)",
         len(ours) + sum(load.values()),
         lost_or_doubled,
+    )
+    figures.record(
+        f"PostgreSQL partitioned (black hole): readyz 503 in {readyz_partitioned_s:.1f} s,"
+        f" a query fails in {query_partitioned_s:.1f} s instead of hanging",
+        2,
+        0,
+        fixed=f"asyncpg command_timeout {COMMAND_TIMEOUT_SECONDS} s and connect timeout by default"
+        " (a query hung until TCP gave up)",
     )
 
 
@@ -263,6 +299,8 @@ async def test_stripe_down(db: str, figures: Figures) -> None:
                     ("reactivateSubscription", REACTIVATE, None, reactivator),
                     ("updatePaymentMethod", CARD, None, carder),
                 ]
+                if phase == "hung":  # each waits the whole timeout: two kinds are enough here
+                    cases = [case for case in cases if case[0] in ("createCheckout", "cancelSubscription")]
                 for name, query, variables, user in cases:
                     started = time.monotonic()
                     result = await gateway.graphql(query, variables, user=user)
@@ -283,7 +321,7 @@ async def test_stripe_down(db: str, figures: Figures) -> None:
                 ready = await http.get("/readyz")
                 assert ready.status_code == 200  # the database is fine: readiness says so, honestly
                 # Nothing half-made: no payment or customer row for the new buyers, subscriptions unchanged.
-                for user in (f"rel-sd-new-{phase}", f"rel-sd-gift-{phase}"):
+                for user in (f"rel-sd-new-{phase}", f"rel-sd-gift-{phase}", "rel-sd-gift-hung"):
                     half_made += await Payment.filter(user_id=user).count()
                     # A customer row without a Stripe id is the gateway's own claim on creating one
                     # (so racing first checkouts share a customer); it is reused on the next try.
