@@ -49,6 +49,7 @@ class LiveHub:
         self._task: asyncio.Task[None] | None = None
         self._local: contextlib.ExitStack | None = None
         self.listening = asyncio.Event()  # set while LISTEN is in force (PostgreSQL)
+        self.listener_pid: int | None = None  # the LISTEN connection's server process, for operators
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -146,6 +147,7 @@ class LiveHub:
                 lost = asyncio.Event()
                 conn.add_termination_listener(_setter(lost))
                 await conn.add_listener(notifications.CHANNEL, self._on_notify)
+                self.listener_pid = conn.get_server_pid()
                 self.listening.set()
                 if connected_before:
                     log.info("live updates: LISTEN re-established; subscribers re-read")
@@ -159,6 +161,7 @@ class LiveHub:
                 log.warning("live updates: listener connection failed: %s", exc)
             finally:
                 self.listening.clear()
+                self.listener_pid = None
                 if conn is not None and not conn.is_closed():
                     with contextlib.suppress(Exception):
                         await asyncio.wait_for(conn.close(), HEALTH_CHECK_TIMEOUT)

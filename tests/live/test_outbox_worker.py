@@ -25,8 +25,9 @@ from tests.billing.test_purchase_flows import buy, request
 from tests.live.conftest import OUTBOUND_SECRET, Receiver
 from tests.stripe_world import StripeWorld
 
+# Backoff shortened (0.1 s, doubling, no jitter) so the retries take a fraction of a second.
 FAST = DeliveryPolicy(
-    backoff_base=timedelta(milliseconds=50), backoff_factor=2, backoff_jitter=0, poll_interval=0.02
+    backoff_base=timedelta(milliseconds=100), backoff_factor=2, backoff_jitter=0, poll_interval=0.02
 )
 
 
@@ -67,7 +68,8 @@ async def test_a_receiver_failing_three_times_gets_the_fourth_attempt_once(
     assert [a.status for a in attempts] == [503, 503, 503, 200]
     assert all(a.signature_ok for a in attempts)
     gaps = [b.at - a.at for a, b in pairwise(attempts)]
-    assert gaps[0] < gaps[1] < gaps[2], f"backoff does not grow: {gaps}"
+    scheduled = [FAST.backoff(n).total_seconds() for n in (1, 2, 3)]  # 0.1 s, 0.2 s, 0.4 s
+    assert all(gap >= delay * 0.95 for gap, delay in zip(gaps, scheduled, strict=True)), (gaps, scheduled)
     body = attempts[-1].body
     assert body["id"] == msg and body["type"] == "premium.changed" and body["user_id"] == "out-ann"
     assert body["premium"]["active"] is True and body["premium"]["source"] == "SUBSCRIPTION"
