@@ -8,14 +8,17 @@ added through `extra_routes` below, or passed in as `routes`.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import hmac
 import logging
 import secrets
+import time
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
+import jwt
 import orjson
 from pydantic import SecretStr
 from starlette.applications import Starlette
@@ -25,6 +28,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.websockets import WebSocketState
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
@@ -168,9 +172,13 @@ class GatewayGraphQL(GraphQL):
         header = params.get("Authorization", params.get("authorization"))
         if header is not None:
             context.viewer, context.auth_error = self._authenticate(header)
+        else:
+            header = context.request.headers.get("authorization")
         if context.auth_error is not None:
             log.info("websocket refused: %s", context.auth_error)
             raise ConnectionRejectionError()
+        if context.viewer is not None and isinstance(header, str):
+            _close_at_expiry(context.request, header)
         return UNSET
 
     @property
@@ -182,6 +190,31 @@ class GatewayGraphQL(GraphQL):
 
     def decode_json(self, data: str | bytes) -> object:
         return orjson.loads(data)
+
+
+def _close_at_expiry(websocket: Any, header: str) -> None:
+    """A websocket lives no longer than the (already verified) token it was opened with: 4401 at `exp`."""
+    try:
+        claims = jwt.decode(header.partition(" ")[2].strip(), options={"verify_signature": False})
+        delay = max(0.0, float(claims["exp"]) - time.time())
+    except (jwt.PyJWTError, KeyError, TypeError, ValueError):
+        return
+
+    async def close() -> None:
+        with contextlib.suppress(Exception):  # already gone
+            if websocket.application_state == WebSocketState.CONNECTED:
+                await websocket.close(code=4401, reason="Token expired")
+
+    def start() -> None:
+        task = asyncio.get_running_loop().create_task(close())
+        _background.add(task)
+        task.add_done_callback(_background.discard)
+
+    asyncio.get_running_loop().call_later(delay, start)
+
+
+# Tasks started from timers stay referenced until done.
+_background: set[asyncio.Task[None]] = set()
 
 
 # --- middleware -------------------------------------------------------------------------------

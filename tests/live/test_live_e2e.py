@@ -13,6 +13,7 @@ import asyncio
 import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 import orjson
@@ -22,9 +23,10 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
 from billing.catalog_sync import sync_catalog
+from gateway.auth import mint_token
 from stripe_sandbox.testing import SandboxServer
 from tests.conftest import DIALECT
-from tests.e2e.gateway_process import GatewayProcess
+from tests.e2e.gateway_process import JWT_SECRET, GatewayProcess
 from tests.live.conftest import OUTBOUND_SECRET, Receiver, WebhookTap
 from tests.stripe_world import StripeWorld
 
@@ -250,3 +252,17 @@ async def test_websocket_authentication(stack: Stack) -> None:
         assert answer["payload"]["data"]["premiumChanged"]["active"] is False
     finally:
         await by_header.close()
+
+
+async def test_a_socket_closes_when_its_token_expires(stack: Stack) -> None:
+    token = mint_token(JWT_SECRET, "live-dan", ttl=timedelta(seconds=2))
+    client = await LiveClient.open(stack.a, token=token)
+    try:
+        await client.subscribe("prem", PREMIUM)
+        assert (await client.next("prem"))["payload"]["data"]["premiumChanged"]["active"] is False
+        opened = time.monotonic()
+        await asyncio.wait_for(client.ws.wait_closed(), 10)
+        assert client.ws.close_code == 4401
+        assert time.monotonic() - opened < 5
+    finally:
+        await client.close()
