@@ -142,6 +142,16 @@ async def test_idor_matrix(db: str, rel_gateway: GatewayProcess, figures: Figure
         )
         text = str(lists)
         assert all(marker not in text for marker in seeded.bob_markers)
+        # Bob's cursors are no way into Bob's lists either.
+        for field in ("payments", "invoices", "giftCodes"):
+            query = (
+                f"query($a: String) {{ {field}(first: 1, after: $a) {{ edges {{ cursor node {{ id }} }} }} }}"
+            )
+            bob_page = await _post(http, query, {"a": None}, rel_gateway.token(BOB))
+            bob_cursor = bob_page["data"][field]["edges"][0]["cursor"]
+            paged = await _post(http, query, {"a": bob_cursor}, alice)
+            assert all(marker not in str(paged) for marker in seeded.bob_markers), (field, paged)
+            tried += 1
         # Anyone may look a code up, but who redeemed it is for the buyer and the redeemer only.
         looked = await _post(
             http,
@@ -153,7 +163,7 @@ async def test_idor_matrix(db: str, rel_gateway: GatewayProcess, figures: Figure
         tried += 2
     bob_payment = await Payment.get(pk=ids.decode(seeded.bob_ids["Payment"])[1])
     assert bob_payment.status == "COMPLETED" and bob_payment.version == 1
-    figures.record("IDOR matrix (node, invoice, PDF route, admin fields, lists)", tried)
+    figures.record("IDOR matrix (node, invoice, PDF route, admin fields, lists, cursors)", tried)
 
 
 # --- JWT --------------------------------------------------------------------------------------
