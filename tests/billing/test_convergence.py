@@ -15,6 +15,7 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
+import pytest
 from tortoise import connections
 
 from billing.checkout import create_checkout
@@ -59,6 +60,7 @@ async def restore(customer: dict[str, Any], payment: dict[str, Any]) -> None:
     await Payment.create(**payment)
 
 
+@pytest.mark.timeout(600)
 async def test_every_delivery_order_of_a_subscription_purchase_converges(world: StripeWorld) -> None:
     checkout = await create_checkout(world.services, "perm", request(ProductType.PREMIUM_MONTHLY))
     customer = (await Customer.filter(user_id="perm").values())[0]
