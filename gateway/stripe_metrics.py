@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Mapping
+from collections.abc import Awaitable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -72,11 +72,22 @@ def operation_of(method: str, url: str) -> str:
     return _operations(f"{method.upper()} /{'/'.join(out)}")
 
 
-def _record(method: str, url: str, status: str, seconds: float) -> None:
-    operation = operation_of(method, url)
-    outcome = "ok" if status.startswith("2") else "error"
-    STRIPE_REQUESTS.labels(operation, outcome, status).inc()
-    STRIPE_DURATION.labels(operation).observe(seconds)
+async def _timed(method: str, url: str, request: Awaitable[tuple[Any, int, Any]]) -> tuple[Any, int, Any]:
+    """Await one SDK request, then count and time it by operation and status (also on failure)."""
+    started = time.perf_counter()
+    status = "connection_error"
+    try:
+        response = await request
+        status = str(response[1])
+        return response
+    except asyncio.CancelledError:
+        status = "cancelled"
+        raise
+    finally:
+        operation = operation_of(method, url)
+        outcome = "ok" if status.startswith("2") else "error"
+        STRIPE_REQUESTS.labels(operation, outcome, status).inc()
+        STRIPE_DURATION.labels(operation).observe(time.perf_counter() - started)
 
 
 class MeteredHTTPXClient(stripe.HTTPXClient):
@@ -92,19 +103,13 @@ class MeteredHTTPXClient(stripe.HTTPXClient):
         *,
         _usage: list[str] | None = None,
     ) -> tuple[Any, int, Any]:
-        started = time.perf_counter()
-        status = "connection_error"
-        try:
-            response = await super().request_with_retries_async(
+        return await _timed(
+            method,
+            url,
+            super().request_with_retries_async(
                 method, url, headers, post_data, max_network_retries, _usage=_usage
-            )
-            status = str(response[1])
-            return response
-        except asyncio.CancelledError:
-            status = "cancelled"
-            raise
-        finally:
-            _record(method, url, status, time.perf_counter() - started)
+            ),
+        )
 
     async def request_stream_with_retries_async(
         self,
@@ -116,16 +121,10 @@ class MeteredHTTPXClient(stripe.HTTPXClient):
         *,
         _usage: list[str] | None = None,
     ) -> tuple[Any, int, Any]:
-        started = time.perf_counter()
-        status = "connection_error"
-        try:
-            response = await super().request_stream_with_retries_async(
+        return await _timed(
+            method,
+            url,
+            super().request_stream_with_retries_async(
                 method, url, headers, post_data, max_network_retries, _usage=_usage
-            )
-            status = str(response[1])
-            return response
-        except asyncio.CancelledError:
-            status = "cancelled"
-            raise
-        finally:
-            _record(method, url, status, time.perf_counter() - started)
+            ),
+        )
