@@ -13,6 +13,7 @@ from enum import StrEnum
 
 import strawberry
 from graphql import GraphQLError
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 
 from billing.errors import BillingError
 from billing.errors import ErrorCode as BillingErrorCode
@@ -50,17 +51,32 @@ def rate_limited(message: str = "Too many attempts; try again later.") -> ApiErr
     return ApiError(TopLevelCode.RATE_LIMITED, message)
 
 
+# Strawberry's own refusals of a request (an operation name not in the document, an
+# operation type the transport does not allow): the client's mistake, worded by the library.
+_CLIENT_REQUEST_ERRORS = (CannotGetOperationTypeError, InvalidOperationTypeError)
+
+
 def is_expected_error(error: GraphQLError) -> bool:
     """True for errors the client may see as they are.
 
-    Errors without a path come from parsing, validation or variable coercion:
-    the client's own mistakes. During execution only our deliberate `ApiError`s
-    pass; anything else (an exception, a null in a non-null field, a value the
-    scalar cannot represent) is a server bug and gets masked.
+    During execution only our deliberate `ApiError`s pass; anything else (an
+    exception, a null in a non-null field, a value the scalar cannot represent)
+    is a server bug and gets masked.
+
+    Errors without a path are the client's own mistakes only when GraphQL made
+    them: parsing, validation and variable coercion give errors with no
+    original exception, or wrapping graphql-core's own error. A server-side
+    exception can arrive without a path too: Strawberry wraps one raised by an
+    extension hook, or by a subscription's source stream, as
+    ``GraphQLError(str(exc), original_error=exc)``; its text (a driver message,
+    a DSN) must never reach the client, so it is masked like any other fault.
     """
-    if error.path is None:
+    original = error.original_error
+    if isinstance(error, ApiError) or isinstance(original, ApiError):
         return True
-    return isinstance(error.original_error, ApiError)
+    if error.path is not None:
+        return False
+    return original is None or isinstance(original, (GraphQLError, *_CLIENT_REQUEST_ERRORS))
 
 
 # The contract's ErrorCode is billing's, exposed as is: one list of codes, not two to keep in step.
