@@ -1,13 +1,19 @@
 """Chargebacks: converging a payment on Stripe's dispute.
 
 A dispute is re-fetched, so the created/closed events converge whatever their
-order: an open dispute makes the payment DISPUTED (taking back what it paid
-for, `billing.reversals`) and restricts the buyer's account; `won` (or an
-inquiry closed without a chargeback) puts the payment back to COMPLETED and
-restores what the dispute took back, since the money stayed with us; `lost`
-leaves it DISPUTED. The restriction is made when the payment *becomes*
-DISPUTED, so a redelivered event never re-restricts an account support has
-lifted; winning the dispute does not lift it either (support decides).
+order (Stripe does not promise one): both ask "what is the dispute now?".
+- Open, or `lost`: the payment becomes DISPUTED (taking back what it paid for,
+  `billing.reversals`) and the buyer's account is restricted. A lost dispute
+  was opened first, so `charge.dispute.closed(lost)` handled before (or
+  without) `charge.dispute.created` still makes the payment DISPUTED.
+- `won` (or an inquiry closed without a chargeback): back to COMPLETED,
+  restoring what the dispute took back, since the money stayed with us. When
+  the gateway first hears of a dispute after it was won (both events handled
+  late, in either order), the payment never becomes DISPUTED: nothing is taken
+  back and the account is not restricted.
+The restriction is made when the payment *becomes* DISPUTED, so a redelivered
+event never re-restricts an account support has lifted; winning the dispute
+does not lift it either (support decides).
 """
 
 from __future__ import annotations
@@ -32,12 +38,17 @@ WON_STATUSES = frozenset({"won", "warning_closed", "prevented"})
 LOST_STATUSES = frozenset({"lost"})
 
 
-def dispute_happening(status: str) -> Happening:
+def dispute_happenings(status: str) -> list[Happening]:
+    """What a dispute in Stripe's `status` means for its payment, applied in order.
+
+    Every closed dispute was opened first: `lost` goes through DISPUTE_OPENED, so
+    the payment is DISPUTED whichever event is handled first.
+    """
     if status in WON_STATUSES:
-        return Happening.DISPUTE_WON
+        return [Happening.DISPUTE_WON]
     if status in LOST_STATUSES:
-        return Happening.DISPUTE_LOST
-    return Happening.DISPUTE_OPENED
+        return [Happening.DISPUTE_OPENED, Happening.DISPUTE_LOST]
+    return [Happening.DISPUTE_OPENED]
 
 
 async def fetch_dispute(services: Services, dispute_id: str) -> dict[str, Any]:
@@ -62,12 +73,9 @@ async def sync_dispute(services: Services, dispute_id: str) -> Payment | None:
             reason = dispute.get("reason") or "unspecified"
             await restrict(row.user_id, f"Chargeback on payment {row.reference} ({reason}).", now)
 
-    await payment_status.apply(
-        payment,
-        dispute_happening(str(dispute.get("status"))),
-        now,
-        also=lambda _p: {"stripe_charge_id": charge_id},
-        on_change=on_change,
-    )
+    for happening in dispute_happenings(str(dispute.get("status"))):
+        await payment_status.apply(
+            payment, happening, now, also=lambda _p: {"stripe_charge_id": charge_id}, on_change=on_change
+        )
     await converge_grants(services, payment)
     return payment

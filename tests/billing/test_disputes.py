@@ -118,3 +118,49 @@ async def test_partially_refunded_payment_can_be_disputed(world: StripeWorld) ->
     await close_dispute(world, bought.payment, dispute_id, "won")
     assert bought.payment.status == PaymentStatus.COMPLETED
     assert (await GiftCode.get(id=code.id)).status == GiftCodeStatus.AVAILABLE
+
+
+async def dispute_settled_before_we_hear(world: StripeWorld, user: str, outcome: str) -> list[dict]:
+    """A subscriber disputes; Stripe closes the dispute before the gateway handles either event."""
+    bought = await buy(world, user, request(ProductType.PREMIUM_MONTHLY))
+    intent = await world.services.stripe.v1.payment_intents.retrieve_async(
+        bought.payment.stripe_payment_intent_id
+    )
+    dispute = await world.control(f"/_sandbox/charges/{intent.latest_charge}/dispute")
+    await world.control(f"/_sandbox/disputes/{dispute['id']}/close", {"status": outcome})
+    events = [e for e in await world.new_events() if e["type"].startswith("charge.dispute.")]
+    assert [e["type"] for e in events] == ["charge.dispute.created", "charge.dispute.closed"]
+    return events
+
+
+async def outcome_of(world: StripeWorld, user: str) -> tuple[str, str, bool, bool]:
+    """What the user and support see: payment status, subscription status, premium, restriction."""
+    payment = await Payment.get(user_id=user)
+    sub = await Subscription.get(user_id=user)
+    premium = await load_premium(user, world.services.clock.now())
+    restricted = (await Customer.get(user_id=user)).purchase_restricted
+    return payment.status, sub.status, premium.active, restricted
+
+
+@pytest.mark.parametrize(
+    ("outcome", "expected"),
+    [
+        # Lost: the chargeback stands; what it paid for is taken back and the account restricted.
+        ("lost", (PaymentStatus.DISPUTED, SubscriptionStatus.CANCELED, False, True)),
+        # Won before we heard of it: the money stayed with us, nothing to take back or restrict.
+        ("won", (PaymentStatus.COMPLETED, SubscriptionStatus.ACTIVE, True, False)),
+    ],
+)
+async def test_dispute_events_in_either_order_end_in_the_same_state(
+    world: StripeWorld, outcome: str, expected: tuple[str, str, bool, bool]
+) -> None:
+    in_order = await dispute_settled_before_we_hear(world, f"d-order-{outcome}", outcome)
+    reversed_ = await dispute_settled_before_we_hear(world, f"d-reverse-{outcome}", outcome)
+    await world.deliver(in_order)
+    await world.deliver(list(reversed(reversed_)))  # charge.dispute.closed first
+    assert await outcome_of(world, f"d-order-{outcome}") == expected
+    assert await outcome_of(world, f"d-reverse-{outcome}") == expected
+    # Only the closed event arrives (created lost for good), then again: the same end.
+    only_closed = await dispute_settled_before_we_hear(world, f"d-closed-{outcome}", outcome)
+    await world.deliver(only_closed[1:] * 2)
+    assert await outcome_of(world, f"d-closed-{outcome}") == expected

@@ -3,7 +3,9 @@ Stripe's side in the sandbox, its signed webhooks delivered to the gateway's rou
 
 from __future__ import annotations
 
-from test_buying_e2e import CHECKOUT, REDEEM, buy, checkout_input
+import orjson
+import pytest
+from test_buying_e2e import CHECKOUT, REDEEM, _signed, buy, checkout_input
 
 from models import Payment
 
@@ -182,3 +184,35 @@ async def test_revoke_gift_codes_over_http(e2e) -> None:
     ]["revokeGiftCode"]
     assert taken["giftCode"]["status"] == "REVOKED" and taken["userErrors"] == []
     assert not (await e2e.gateway.graphql(MINE, user="e-taker"))["data"]["premium"]["active"]
+
+
+@pytest.mark.parametrize("outcome", ["lost", "won"])
+async def test_dispute_closed_before_created_over_http(e2e, outcome: str) -> None:
+    """Stripe does not order events: the closed one reaches the gateway first, then the created one."""
+    user = f"e-dispute-{outcome}"
+    await buy(e2e, user)
+    row = await Payment.get(user_id=user)
+    pi = await e2e.world.services.stripe.v1.payment_intents.retrieve_async(row.stripe_payment_intent_id)
+    await e2e.world.services.stripe.v1.webhook_endpoints.update_async(
+        e2e.endpoint_id, params={"disabled": True}
+    )
+    await e2e.world.new_events()
+    dispute = await e2e.world.control(f"/_sandbox/charges/{pi.latest_charge}/dispute")
+    await e2e.world.control(f"/_sandbox/disputes/{dispute['id']}/close", {"status": outcome})
+    events = [e for e in await e2e.world.new_events() if e["type"].startswith("charge.dispute.")]
+    assert [e["type"] for e in events] == ["charge.dispute.created", "charge.dispute.closed"]
+    for event in reversed(events):  # signed as Stripe signs them, to the gateway's route
+        assert (await _signed(e2e, orjson.dumps(event))).status_code == 200
+
+    view = await admin_view(e2e, user)
+    mine = (await e2e.gateway.graphql(MINE, user=user))["data"]
+    if outcome == "lost":
+        assert view["payments"]["edges"][0]["node"]["status"] == "DISPUTED"
+        assert view["purchaseRestricted"] and "Chargeback" in view["restrictionReason"]
+        assert not mine["premium"]["active"] and mine["subscription"] is None
+        blocked = await e2e.gateway.graphql(CHECKOUT, checkout_input(gift=True), user=user)
+        assert [e["code"] for e in blocked["data"]["createCheckout"]["userErrors"]] == ["PURCHASE_BLOCKED"]
+    else:
+        assert view["payments"]["edges"][0]["node"]["status"] == "COMPLETED"
+        assert not view["purchaseRestricted"] and view["restrictionReason"] is None
+        assert mine["premium"]["active"] and mine["subscription"]["status"] == "ACTIVE"
