@@ -31,6 +31,7 @@ from rel_support import (
     count,
     delete_endpoint,
     new_gateway,
+    off_by,
     register_endpoint,
 )
 
@@ -96,7 +97,7 @@ async def test_kill_9_during_a_webhook_burst(
     gateway, endpoint = crash_gateway
     stripe_endpoints = rel_world.services.stripe.v1.webhook_endpoints
     await stripe_endpoints.update_async(endpoint.id, params={"disabled": False})
-    tried = lost_or_doubled = in_flight_total = mid_handler_total = 0
+    tried = lost = doubled = in_flight_total = mid_handler_total = 0
     try:
         for _ in range(ROUNDS):
             if gateway.proc is None:
@@ -162,8 +163,9 @@ async def test_kill_9_during_a_webhook_burst(
                 payments = await Payment.filter(user_id=user)
                 codes = await GiftCode.filter(purchaser_user_id=user).count()
                 subs = await Subscription.filter(user_id=user).count()
-                wrong = abs(len(payments) - 1) + abs(codes - int(gift)) + abs(subs - int(not gift))
-                lost_or_doubled += wrong
+                for actual, expected in ((len(payments), 1), (codes, int(gift)), (subs, int(not gift))):
+                    missing, extra = off_by(actual, expected)
+                    lost, doubled = lost + missing, doubled + extra
                 assert [p.status for p in payments] == [PaymentStatus.COMPLETED], (user, payments)
                 assert codes == int(gift) and subs == int(not gift), (user, codes, subs)
             tried += len(events)
@@ -177,5 +179,6 @@ async def test_kill_9_during_a_webhook_burst(
         f"kill -9 during a webhook burst ({ROUNDS} kills; {in_flight_total} events unfinished,"
         f" {mid_handler_total} claimed mid-handler at the kill)",
         tried,
-        lost_or_doubled,
+        lost=lost,
+        doubled=doubled,
     )

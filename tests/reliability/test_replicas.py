@@ -17,9 +17,10 @@ from typing import Any
 import httpx
 import orjson
 import pytest
-from rel_support import WEBHOOK_SECRET, Figures, GatewayProcess, count, new_gateway
+from rel_support import WEBHOOK_SECRET, Figures, GatewayProcess, count, new_gateway, off_by
 
-from models import Customer, GiftCode, Payment, Subscription, WebhookEvent
+from billing import ids
+from models import Customer, GiftCode, Payment, Refund, Subscription, WebhookEvent
 from models.enums import GiftCodeStatus, InboxStatus, PaymentStatus
 from stripe_sandbox.testing import SandboxServer
 from tests import factories
@@ -145,13 +146,13 @@ async def test_one_gift_code_redeemed_concurrently_across_replicas(
         assert outcomes["OK"] == 1 and outcomes["GIFT_CODE_ALREADY_REDEEMED"] == len(users) - 1, outcomes
         assert row.status == GiftCodeStatus.REDEEMED and row.redeemed_by_user_id in users
         assert granted == 1
-    figures.record("two replicas: one gift code redeemed concurrently", tried, doubled)
+    figures.record("two replicas: one gift code redeemed concurrently", tried, doubled=doubled)
 
 
 async def test_same_event_delivered_to_both_replicas_at_once(
     rel_world: StripeWorld, replicas: tuple[GatewayProcess, GatewayProcess], figures: Figures
 ) -> None:
-    tried = lost_or_doubled = 0
+    tried = lost = doubled = 0
     for round_no in range(ROUNDS):
         user = _user("webhooks")
         gift = round_no % 2 == 0
@@ -169,12 +170,14 @@ async def test_same_event_delivered_to_both_replicas_at_once(
         payments = await Payment.filter(user_id=user)
         codes = await GiftCode.filter(purchaser_user_id=user).count()
         subs = await Subscription.filter(user_id=user).count()
-        lost_or_doubled += (
-            abs(len(payments) - 1) + abs(codes - (1 if gift else 0)) + abs(subs - (0 if gift else 1))
-        )
+        for actual, expected in ((len(payments), 1), (codes, int(gift)), (subs, int(not gift))):
+            missing, extra = off_by(actual, expected)
+            lost, doubled = lost + missing, doubled + extra
         assert [p.status for p in payments] == [PaymentStatus.COMPLETED]
         assert codes == (1 if gift else 0) and subs == (0 if gift else 1)
-    figures.record("two replicas: every purchase event delivered to both at once", tried, lost_or_doubled)
+    figures.record(
+        "two replicas: every purchase event delivered to both at once", tried, lost=lost, doubled=doubled
+    )
 
 
 async def test_create_checkout_with_one_idempotency_key_across_replicas(
@@ -205,7 +208,7 @@ async def test_create_checkout_with_one_idempotency_key_across_replicas(
             "IDEMPOTENCY_KEY_REUSED"
         ]
         tried += 1
-    figures.record("two replicas: createCheckout with one idempotency key", tried, doubled)
+    figures.record("two replicas: createCheckout with one idempotency key", tried, doubled=doubled)
 
 
 async def test_cancel_and_reactivate_race_across_replicas(
@@ -262,4 +265,99 @@ async def test_cancel_and_reactivate_race_across_replicas(
         if in_stripe:  # start the next round from an active subscription
             await _gql(replicas[0], REACTIVATE, None, user)
         tried += 3 * WIDTH
-    figures.record("two replicas: cancel / reactivate races (gateway == Stripe after)", tried, wrong)
+    figures.record(
+        "two replicas: cancel / reactivate races (gateway != Stripe after counts as lost)", tried, lost=wrong
+    )
+
+
+REFUND = """
+mutation($id: ID!) {
+  refundPayment(input: {paymentId: $id, note: "race"}) { payment { id status } userErrors { code message } }
+}"""
+
+
+async def _admin_gql(gateway: GatewayProcess, query: str, variables: dict, admin: str) -> dict[str, Any]:
+    async with httpx.AsyncClient(base_url=gateway.base_url, timeout=30) as http:
+        response = await http.post(
+            "/graphql",
+            json={"query": query, "variables": variables},
+            headers={"Authorization": f"Bearer {gateway.token(admin, admin=True)}"},
+        )
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+async def test_refund_races_across_replicas(
+    rel_world: StripeWorld, replicas: tuple[GatewayProcess, GatewayProcess], figures: Figures
+) -> None:
+    """Support clicks Refund on two screens (two replicas) and twice on one, while Stripe's
+    charge.refunded for that very refund reaches both replicas: one refund in Stripe, one row,
+    the payment REFUNDED, and every click answered either with the payment or NOT_REFUNDABLE."""
+    tried = lost = doubled = 0
+    for round_no in range(ROUNDS):
+        user, admin = _user("refund"), _user("support")
+        gift = round_no % 2 == 0
+        _, events = await _purchase(rel_world, replicas, user, gift=gift)
+        await _deliver_everywhere(replicas, events, 1)
+        await _wait_inbox_settled()
+        payment = await Payment.get(user_id=user)
+        assert payment.status == PaymentStatus.COMPLETED
+        payment_id = ids.encode("Payment", payment.pk)
+        delivered: list[dict[str, Any]] = []
+
+        async def stripe_reports_the_refund() -> None:
+            """Deliver Stripe's refund events to both replicas the moment they exist."""
+            for _ in range(600):
+                fresh = await rel_world.new_events()
+                if fresh:
+                    delivered.extend(fresh)
+                    await _deliver_everywhere(replicas, fresh, 2)
+                if any(e["type"] == "charge.refunded" for e in delivered):
+                    return
+                await asyncio.sleep(0.02)
+            raise AssertionError("Stripe never reported the refund")
+
+        clicks = [replicas[0], replicas[1], replicas[0]]  # two screens, and a double click on one
+        *results, _ = await asyncio.gather(
+            *(_admin_gql(gateway, REFUND, {"id": payment_id}, admin) for gateway in clicks),
+            stripe_reports_the_refund(),
+        )
+        await _deliver_everywhere(replicas, await rel_world.new_events(), 2)
+        await _wait_inbox_settled()
+        payloads = [r["data"]["refundPayment"] for r in results]
+        outcomes = Counter("OK" if p["payment"] else p["userErrors"][0]["code"] for p in payloads)
+        tried += len(clicks) + sum(1 for e in delivered if e["type"] == "charge.refunded") * 2
+        assert all("errors" not in r for r in results), results
+        assert outcomes["OK"] >= 1 and set(outcomes) <= {"OK", "NOT_REFUNDABLE"}, outcomes
+
+        in_stripe = (
+            await rel_world.services.stripe.v1.refunds.list_async(
+                params={"payment_intent": payment.stripe_payment_intent_id or "", "limit": 100}
+            )
+            if payment.stripe_payment_intent_id
+            else None
+        )
+        row = await Payment.get(pk=payment.pk)
+        refunds = await Refund.filter(payment_id=payment.pk)
+        if in_stripe is None:  # a subscription's first payment: its intent came with the refund
+            intent = row.stripe_payment_intent_id
+            assert intent, "the refunded payment never learned its payment intent"
+            in_stripe = await rel_world.services.stripe.v1.refunds.list_async(
+                params={"payment_intent": intent, "limit": 100}
+            )
+        stripe_refunds = [r for r in in_stripe.data if r.status != "failed"]
+        doubled += max(0, len(stripe_refunds) - 1) + max(0, len(refunds) - 1)
+        lost += int(not stripe_refunds) + int(not refunds) + int(row.status != PaymentStatus.REFUNDED)
+        assert len(stripe_refunds) == 1, [r.id for r in in_stripe.data]
+        assert [r.stripe_refund_id for r in refunds] == [stripe_refunds[0].id]
+        assert refunds[0].amount == row.amount and refunds[0].requested_by == admin
+        assert row.status == PaymentStatus.REFUNDED and row.amount_refunded == row.amount, (
+            row.status,
+            row.amount_refunded,
+        )
+    figures.record(
+        "two replicas: refundPayment on both + a double click, racing charge.refunded",
+        tried,
+        lost=lost,
+        doubled=doubled,
+    )
