@@ -4,12 +4,34 @@ Two halves (DESIGN.md "reconcile"):
 - Stripe's events since a moment, recorded and run through the webhook inbox
   (that half lives in `webhooks.reconcile`, because billing must not import
   webhooks); this module only pages the list for it.
-- This module's walk over what the gateway knows: for every customer, Stripe's
-  subscriptions (any status) and invoices, applied with the same convergent
-  functions the handlers use (`apply_subscription`, `sync_invoice`); and the
-  checkout sessions of payments still waiting for their checkout events
-  (`settle_session`). Events older than Stripe keeps them (30 days) are then no
-  loss: the walk reads the objects themselves.
+- This module's walk over what the gateway knows, applied with the same
+  convergent functions the handlers use, so events older than Stripe keeps
+  them (30 days) are no loss: the walk reads the objects themselves.
+  1. Every customer's subscriptions (any status; `apply_subscription`) and
+     invoices (`sync_invoice`, told the event the invoice's state stands for:
+     paid, voided, uncollectible, payment failed, or payment action required
+     when its payment intent waits for 3D Secure -> REQUIRES_ACTION).
+  2. The checkout sessions of payments still waiting for their checkout
+     events (`settle_session`), so first payments are COMPLETED before step 3.
+  3. Every customer's charges: a charge with refunds (or a payment we hold as
+     refunded) is converged with `sync_charge` (refund rows, REFUNDED /
+     PARTIALLY_REFUNDED, what it granted taken back, the refund policy); a
+     disputed charge's disputes with `sync_dispute` (DISPUTED, taken back,
+     restricted; a won dispute leaves COMPLETED).
+- The start of the unbroken stretch of access (`premium.since`): a live
+  subscription first seen by the walk in a later period has, as far as the
+  webhooks would have recorded, given access since its `start_date` (Stripe's
+  periods are back to back), so the walk carries the stored stretch back to
+  it before applying the subscription (`_carry_stretch_back`).
+
+What the walk cannot rebuild (the events are the only record, so only a
+reconcile whose `--since` still reaches them brings these back):
+- a renewal payment's failure details (code and message) and PENDING renewal
+  attempts that Stripe has since replaced;
+- the order of past states: a subscription that was UNPAID and paid again
+  later is taken as unbroken since its start (`premium.since` earlier than
+  the webhooks would have said);
+- a dispute on a charge whose payment the gateway never recorded.
 
 Everything here writes only through functions that compare before writing, so a
 second run changes nothing. A failure on one object is counted and logged, and
@@ -24,16 +46,20 @@ import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from billing import stripe_calls
 from billing import stripe_objects as so
+from billing.disputes import sync_dispute
 from billing.fulfilment import settle_session
 from billing.invoices import sync_invoice
+from billing.premium import PremiumSource, PremiumState, next_access_window
+from billing.refunds import payment_of_charge, sync_charge
 from billing.services import Services
-from billing.subscriptions import apply_subscription
-from models import Customer, Payment
-from models.enums import PaymentStatus
+from billing.subscriptions import apply_subscription, owner_of
+from models import Customer, Payment, StaleVersionError
+from models.enums import PaymentStatus, SubscriptionLiveness
 
 log = logging.getLogger("billing.reconcile")
 
@@ -50,6 +76,9 @@ _INVOICE_EVENT = {
     "uncollectible": "invoice.marked_uncollectible",
 }
 _WAITING_FOR_CHECKOUT = (PaymentStatus.PENDING, PaymentStatus.AWAITING_SETTLEMENT)
+# A payment in one of these must be re-checked against its charge even when Stripe shows no refund
+# any more (a refund that failed after we recorded it).
+_HELD_AS_REFUNDED = frozenset({PaymentStatus.REFUNDED, PaymentStatus.PARTIALLY_REFUNDED})
 
 Progress = Callable[[str], None]
 
@@ -121,21 +150,23 @@ class WalkReport:
     subscriptions: Tally = field(default_factory=Tally)
     invoices: Tally = field(default_factory=Tally)
     sessions: Tally = field(default_factory=Tally)
+    charges: Tally = field(default_factory=Tally)  # refunds and disputes
+
+    def tallies(self) -> list[tuple[str, Tally]]:
+        return [
+            ("customers", self.customers),
+            ("subscriptions", self.subscriptions),
+            ("invoices", self.invoices),
+            ("checkout sessions", self.sessions),
+            ("charges (refunds, disputes)", self.charges),
+        ]
 
     @property
     def failed(self) -> int:
-        return sum(t.failed for t in (self.customers, self.subscriptions, self.invoices, self.sessions))
+        return sum(t.failed for _, t in self.tallies())
 
     def lines(self) -> list[str]:
-        return [
-            f"{name}: {tally.seen} checked, {tally.failed} failed"
-            for name, tally in (
-                ("customers", self.customers),
-                ("subscriptions", self.subscriptions),
-                ("invoices", self.invoices),
-                ("checkout sessions", self.sessions),
-            )
-        ]
+        return [f"{name}: {tally.seen} checked, {tally.failed} failed" for name, tally in self.tallies()]
 
 
 class _Ticker:
@@ -150,14 +181,38 @@ class _Ticker:
             self.progress(f"… {self.count} objects walked ({what})")
 
 
-def invoice_event_type(invoice: dict[str, Any]) -> str:
-    """The invoice event Stripe would have sent for the invoice as it is now."""
+def invoice_event_type(invoice: dict[str, Any], intent_status: str | None = None) -> str:
+    """The invoice event Stripe would have sent for the invoice as it is now.
+
+    `intent_status`: its payment intent's status, which tells a failed attempt
+    from one waiting for the customer's 3D Secure (`requires_action`).
+    """
     status = invoice.get("status")
     if status in _INVOICE_EVENT:
         return _INVOICE_EVENT[status]
     if status == "open" and invoice.get("attempted"):
+        if intent_status == "requires_action":
+            return "invoice.payment_action_required"
         return "invoice.payment_failed"
     return "invoice.finalized"
+
+
+async def _intent_status(services: Services, invoice: dict[str, Any]) -> str | None:
+    """The status of an attempted open invoice's latest payment intent (one call); None otherwise."""
+    if invoice.get("status") != "open" or not invoice.get("attempted"):
+        return None
+    expanded = await stripe_calls.call(
+        "invoices.retrieve",
+        services.stripe.v1.invoices.retrieve_async(
+            invoice["id"], params={"expand": ["payments.data.payment.payment_intent"]}
+        ),
+        timeout=services.config.stripe_timeout_seconds,
+    )
+    for entry in (so.as_dict(expanded).get("payments") or {}).get("data") or []:
+        intent = (entry.get("payment") or {}).get("payment_intent")
+        if isinstance(intent, dict):
+            return str(intent.get("status"))
+    return None
 
 
 async def _paid_at(services: Services, session_id: str) -> datetime | None:
@@ -197,21 +252,101 @@ async def _walk_customer(services: Services, customer_id: str, report: WalkRepor
         report.subscriptions.seen += 1
         ticker.tick("subscriptions")
         try:
+            await _carry_stretch_back(sub)
             await apply_subscription(services, sub)
         except Exception as exc:
             report.subscriptions.fail(f"subscription {sub.get('id')}", exc)
-    invoices = list_all(services, "invoices.list", v1.invoices.list_async, {"customer": customer_id})
-    async for listed in invoices:
-        invoice = so.as_dict(listed)
+    listing = list_all(services, "invoices.list", v1.invoices.list_async, {"customer": customer_id})
+    invoices = [so.as_dict(listed) async for listed in listing]
+    for invoice in reversed(invoices):  # oldest first, as their events came (and rows were made)
         if invoice.get("status") == "draft":
             continue  # not final yet; its invoice.finalized event (or the next run) brings it
         report.invoices.seen += 1
         ticker.tick("invoices")
         try:
+            event_type = invoice_event_type(invoice, await _intent_status(services, invoice))
             # Re-fetched inside, with the expansions the tax lines need.
-            await sync_invoice(services, invoice["id"], invoice_event_type(invoice))
+            await sync_invoice(services, invoice["id"], event_type)
         except Exception as exc:
             report.invoices.fail(f"invoice {invoice.get('id')}", exc)
+
+
+async def _walk_charges(services: Services, customer_id: str, report: WalkReport, ticker: _Ticker) -> None:
+    """Refunds and disputes of the customer's charges, converged in the order Stripe made them.
+
+    Order matters for one thing only: which reversal restricted the account
+    first (its reason is kept), so refunds and disputes run by their `created`.
+    """
+    v1 = services.stripe.v1
+    work: list[tuple[int, int, str, Callable[[], Awaitable[Any]]]] = []
+    charges = list_all(
+        services, "charges.list", v1.charges.list_async, {"customer": customer_id, "expand": ["data.refunds"]}
+    )
+    async for listed in charges:
+        charge = so.as_dict(listed)
+        payment = await payment_of_charge(charge)
+        if payment is None:
+            continue  # not a payment of ours (or a failed attempt of one): nothing to converge
+        refunds = (charge.get("refunds") or {}).get("data") or []
+        if refunds or int(charge.get("amount_refunded") or 0) > 0 or payment.status in _HELD_AS_REFUNDED:
+            first = min((int(r["created"]) for r in refunds), default=int(charge["created"]))
+            work.append((first, 0, f"charge {charge['id']}", partial(sync_charge, services, charge["id"])))
+        if charge.get("disputed"):
+            params = {"charge": charge["id"]}
+            async for dispute in list_all(services, "disputes.list", v1.disputes.list_async, params):
+                what = f"dispute {dispute.id}"
+                work.append((int(dispute.created), 1, what, partial(sync_dispute, services, dispute.id)))
+    for _, _, what, converge in sorted(work, key=lambda w: w[:3]):
+        report.charges.seen += 1
+        ticker.tick("charges")
+        try:
+            await converge()
+        except Exception as exc:
+            report.charges.fail(what, exc)
+
+
+async def _carry_stretch_back(sub: dict[str, Any]) -> None:
+    """Let the stored stretch of access reach back to the start of a live subscription met late.
+
+    The webhooks, delivered as they happened, would have started the stretch
+    at the subscription's first period and kept it through every renewal (a
+    subscription's periods are back to back, and PAST_DUE still gives access).
+    The walk, and a late replay of the events, see only the current period, so
+    `premium.since` would be that period's start. Here the stored stretch is
+    made to start where the webhooks would have started it, by premium's own
+    rule (`next_access_window`): an earlier stretch that reached the
+    subscription's start is continued, anything known only from later is
+    replaced by the subscription's start. `apply_subscription`'s `record_access`
+    then carries it to the current period's end. Unchanged rows are not
+    written, so a second run changes nothing.
+    """
+    if so.subscription_status(str(sub.get("status"))) not in SubscriptionLiveness.GIVES_ACCESS:
+        return
+    started = so.ts(sub.get("start_date") or sub.get("created"))
+    period_start = so.ts(so.subscription_item(sub).get("current_period_start"))
+    if started is None or period_start is None or period_start <= started:
+        return  # in its first period: `record_access` starts the stretch right
+    user_id = await owner_of(sub, so.obj_id(sub.get("customer")))
+    customer = await Customer.get_or_none(user_id=user_id) if user_id else None
+    for _ in range(8):
+        if customer is None:
+            return
+        known_before = customer.access_since is not None and customer.access_since <= started
+        until = max(customer.access_until or period_start, period_start)
+        since, until = next_access_window(
+            previous_since=customer.access_since if known_before else None,
+            previous_until=customer.access_until if known_before else None,
+            state=PremiumState(True, PremiumSource.SUBSCRIPTION, None, None, None, until, False),
+            resumes_from=started,
+        )
+        if (since, until) == (customer.access_since, customer.access_until):
+            return
+        try:
+            await customer.save_versioned(access_since=since, access_until=until)
+            return
+        except StaleVersionError:
+            await customer.refresh_from_db()
+    raise StaleVersionError(f"customer {user_id}: access stretch kept changing")
 
 
 async def _each(items: list[str], concurrency: int, work: Callable[[str], Awaitable[None]]) -> None:
@@ -232,7 +367,8 @@ async def walk_stripe(
     every: int = PROGRESS_EVERY,
     concurrency: int = WALK_CONCURRENCY,
 ) -> WalkReport:
-    """Mirror every known customer's subscriptions and invoices, and settle waiting checkouts.
+    """Mirror every known customer's subscriptions and invoices, settle waiting checkouts, then refunds
+    and disputes (after the checkouts, so a refunded first payment is COMPLETED before it is REFUNDED).
 
     Customers are independent (one user each), so several are walked at once;
     each customer's own objects are applied in order, subscriptions first.
@@ -271,4 +407,12 @@ async def walk_stripe(
             report.sessions.fail(f"checkout session {session_id}", exc)
 
     await _each(sessions, concurrency, settle)
+
+    async def walk_charges(customer_id: str) -> None:
+        try:
+            await _walk_charges(services, customer_id, report, ticker)
+        except Exception as exc:  # the list itself failed: count it, go on
+            report.charges.fail(f"charges of customer {customer_id}", exc)
+
+    await _each(customer_ids, concurrency, walk_charges)
     return report

@@ -252,7 +252,13 @@ async def _shift_gift_until(user_id: str, delta: timedelta, now: datetime) -> No
 async def give_back(services: Services, payment: Payment) -> None:
     """The reversal did not happen after all: restore the codes it revoked."""
     if not payment.is_gift:
-        if payment.stripe_subscription_id:
+        # Only a subscription that a reversal ended is news (a partial refund ended nothing).
+        if (
+            payment.stripe_subscription_id
+            and await Subscription.filter(
+                stripe_subscription_id=payment.stripe_subscription_id, status=SubscriptionStatus.CANCELED
+            ).exists()
+        ):
             log.warning(
                 "reversal undone for a subscription payment; the cancelled subscription is not revived",
                 extra={"payment": payment.reference, "subscription": payment.stripe_subscription_id},

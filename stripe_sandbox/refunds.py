@@ -14,7 +14,16 @@ import copy
 from typing import TYPE_CHECKING, Any
 
 from . import params as p
-from .api import LIST_SPEC, Call, api_route, list_object, paginate
+from .api import (
+    CREATED_SPEC,
+    LIST_SPEC,
+    Call,
+    api_route,
+    created_filter,
+    created_param,
+    list_object,
+    paginate,
+)
 from .customers import merge_metadata
 from .errors import invalid
 from .events import changed
@@ -240,6 +249,15 @@ def retrieve_dispute(call: Call) -> dict[str, Any]:
     return call.sb.store.get("dispute", call.path["id"])
 
 
+def list_disputes(call: Call) -> dict[str, Any]:
+    """Stripe's `GET /v1/disputes`: by charge or payment intent, newest first (reconcile walks it)."""
+    items = created_filter(call.sb.store.all("dispute"), created_param(call.params.get("created")))
+    for key in ("charge", "payment_intent"):
+        if call.params.get(key):
+            items = [d for d in items if d[key] == call.params[key]]
+    return paginate(items, call.params, "/v1/disputes")
+
+
 def install(sb: Sandbox) -> None:
     sb.expanders[("charge", "refunds")] = charge_refunds
 
@@ -250,4 +268,10 @@ ROUTES = [
     api_route("/v1/refunds/{id}", "GET", retrieve, {}),
     api_route("/v1/refunds/{id}", "POST", update, {"metadata": p.METADATA}),
     api_route("/v1/disputes/{id}", "GET", retrieve_dispute, {}),
+    api_route(
+        "/v1/disputes",
+        "GET",
+        list_disputes,
+        {**LIST_SPEC, "charge": p.STR, "payment_intent": p.STR, "created": CREATED_SPEC},
+    ),
 ]

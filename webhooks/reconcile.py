@@ -60,17 +60,13 @@ class ReconcileReport:
         return self.events.failed + self.walk.failed
 
     def lines(self) -> list[str]:
-        errors = [*self.events.errors, *(e for t in self._tallies() for e in t.errors)]
+        errors = [*self.events.errors, *(e for _, t in self.walk.tallies() for e in t.errors)]
         return [
             f"since {self.since.isoformat()}",
             *self.events.lines(),
             *self.walk.lines(),
             *(f"error: {e}" for e in errors),
         ]
-
-    def _tallies(self) -> list[walk.Tally]:
-        w = self.walk
-        return [w.customers, w.subscriptions, w.invoices, w.sessions]
 
 
 async def feed_events(
