@@ -81,6 +81,11 @@ _WAITING_FOR_CHECKOUT = (PaymentStatus.PENDING, PaymentStatus.AWAITING_SETTLEMEN
 _HELD_AS_REFUNDED = frozenset({PaymentStatus.REFUNDED, PaymentStatus.PARTIALLY_REFUNDED})
 
 Progress = Callable[[str], None]
+# Said in every report, so an operator knows what only the events (within --since) can bring back.
+CANNOT_REBUILD = (
+    "not rebuilt from Stripe's objects (only from events within --since): renewal failure details, "
+    "a past UNPAID gap in access (premium.since), disputes of payments the gateway never recorded"
+)
 
 
 def parse_since(text: str | None, now: datetime) -> datetime:
@@ -166,7 +171,10 @@ class WalkReport:
         return sum(t.failed for _, t in self.tallies())
 
     def lines(self) -> list[str]:
-        return [f"{name}: {tally.seen} checked, {tally.failed} failed" for name, tally in self.tallies()]
+        return [
+            *(f"{name}: {tally.seen} checked, {tally.failed} failed" for name, tally in self.tallies()),
+            CANNOT_REBUILD,
+        ]
 
 
 class _Ticker:

@@ -44,7 +44,7 @@ from gateway.clock import make_clock
 from gateway.db import tortoise_config
 from gateway.graphiql import graphiql_html, vendor_mount
 from gateway.graphql_metrics import instrument_schema
-from gateway.invoice_pdf import make_invoice_pdf_route
+from gateway.invoice_pdf import close_invoice_pdf, make_invoice_pdf_route
 from gateway.logging import configure_logging
 from gateway.metrics import install_telemetry, metrics_endpoint
 from gateway.outbox_worker import outbox_delivery
@@ -408,6 +408,7 @@ def create_app(
                 else:
                     yield
         finally:
+            await close_invoice_pdf(app)  # its pooled HTTP client to Stripe
             aclose = getattr(clock, "aclose", None)  # the sandbox clock holds an HTTP client
             if owns_clock and aclose is not None:
                 await aclose()

@@ -20,6 +20,7 @@ import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 import httpx
+from starlette.applications import Starlette
 from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response, StreamingResponse
@@ -93,7 +94,11 @@ async def _pdf_url(invoice: Invoice, services: Services | None) -> str | None:
 
 
 class _Fetcher:
-    """One pooled HTTP client per event loop (building one costs ~100 ms of TLS setup)."""
+    """One pooled HTTP client per event loop (building one costs ~100 ms of TLS setup).
+
+    It lives as long as the app: `close_invoice_pdf(app)` on shutdown closes it,
+    so its pooled connections to Stripe are not left open.
+    """
 
     def __init__(self, timeout: float) -> None:
         self.timeout = timeout
@@ -102,12 +107,21 @@ class _Fetcher:
 
     def client(self) -> httpx.AsyncClient:
         loop = asyncio.get_running_loop()
-        if self._client is None or self._loop is not loop:
+        if self._client is None or self._client.is_closed or self._loop is not loop:
             self._client = httpx.AsyncClient(
                 timeout=httpx.Timeout(self.timeout), follow_redirects=True, max_redirects=5
             )
             self._loop = loop
         return self._client
+
+    @property
+    def is_open(self) -> bool:
+        return self._client is not None and not self._client.is_closed
+
+    async def aclose(self) -> None:
+        client, self._client, self._loop = self._client, None, None
+        if client is not None:
+            await client.aclose()
 
     async def open(self, url: str) -> tuple[httpx.Response, AsyncIterator[bytes], bytes]:
         """Start the download and read its first bytes, so a non-PDF is refused before any header goes out."""
@@ -158,12 +172,27 @@ async def _relay(
         await close()
 
 
+def fetcher_of(app: Starlette, timeout: float) -> _Fetcher:
+    """The app's PDF fetcher (one per app, made on first use, kept on `app.state`)."""
+    fetcher = getattr(app.state, "invoice_pdf_fetcher", None)
+    if fetcher is None:
+        fetcher = app.state.invoice_pdf_fetcher = _Fetcher(timeout)
+    return fetcher
+
+
+async def close_invoice_pdf(app: Starlette) -> None:
+    """On app shutdown: close the PDF fetcher's pooled HTTP client, if one was opened."""
+    fetcher = getattr(app.state, "invoice_pdf_fetcher", None)
+    if fetcher is not None:
+        await fetcher.aclose()
+
+
 def make_invoice_pdf_route(settings: Settings) -> Route:
     """The route, with the bearer-token check configured like `/graphql`'s."""
     authenticator = Authenticator.from_settings(settings)
-    fetcher = _Fetcher(settings.stripe_timeout_seconds)
 
     async def invoice_pdf(request: Request) -> Response:
+        fetcher = fetcher_of(request.app, settings.stripe_timeout_seconds)
         global_id = request.path_params["id"]
         pk = ids.decode_as(global_id, "Invoice")
         if pk is None:

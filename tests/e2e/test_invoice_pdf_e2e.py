@@ -10,9 +10,12 @@ from __future__ import annotations
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
+from gateway_process import JWT_SECRET
 
 from billing import ids
 from billing.download_links import LINK_TTL
+from gateway.app import create_app
+from gateway.settings import load_settings
 from models import Invoice
 from tests.e2e.test_buying_e2e import buy
 
@@ -120,3 +123,23 @@ async def test_pdf_url_comes_from_stripe_and_must_be_a_pdf(e2e) -> None:
     refused = await get(e2e, path, user="pdf-stored")
     assert refused.status_code == 502 and "content-disposition" not in refused.headers
     assert b"<html" not in refused.content.lower()
+
+
+async def test_the_pooled_pdf_client_is_closed_when_the_app_shuts_down(e2e) -> None:
+    """The route keeps one HTTP client to Stripe for all downloads; shutting the app down closes it."""
+    invoice = await bought_invoice(e2e, "pdf-shutdown")
+    settings = load_settings(
+        _env_file=None, auth_jwt_secret=JWT_SECRET, database_url=e2e.gateway.env["DATABASE_URL"]
+    )
+    services = e2e.world.services
+    app = create_app(settings, clock=services.clock, services=services, manage_db=False)
+    owner = {"Authorization": f"Bearer {e2e.gateway.token('pdf-shutdown')}"}
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as http:
+            for _ in range(2):
+                pdf = await http.get(f"/invoices/{invoice['id']}/pdf", headers=owner)
+                assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF-")
+        fetcher = app.state.invoice_pdf_fetcher
+        assert fetcher.is_open, "the client is pooled across downloads"
+    assert not fetcher.is_open, "shutdown left the PDF client's connections open"
