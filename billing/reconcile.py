@@ -286,7 +286,8 @@ async def _walk_charges(services: Services, customer_id: str, report: WalkReport
     first (its reason is kept), so refunds and disputes run by their `created`.
     """
     v1 = services.stripe.v1
-    work: list[tuple[int, int, str, Callable[[], Awaitable[Any]]]] = []
+    # (when the reversal happened, refund before dispute, the charge's own time, what, how to converge)
+    work: list[tuple[int, int, int, str, Callable[[], Awaitable[Any]]]] = []
     charges = list_all(
         services, "charges.list", v1.charges.list_async, {"customer": customer_id, "expand": ["data.refunds"]}
     )
@@ -298,13 +299,15 @@ async def _walk_charges(services: Services, customer_id: str, report: WalkReport
         refunds = (charge.get("refunds") or {}).get("data") or []
         if refunds or int(charge.get("amount_refunded") or 0) > 0 or payment.status in _HELD_AS_REFUNDED:
             first = min((int(r["created"]) for r in refunds), default=int(charge["created"]))
-            work.append((first, 0, f"charge {charge['id']}", partial(sync_charge, services, charge["id"])))
+            converge = partial(sync_charge, services, charge["id"])
+            work.append((first, 0, int(charge["created"]), f"charge {charge['id']}", converge))
         if charge.get("disputed"):
             params = {"charge": charge["id"]}
             async for dispute in list_all(services, "disputes.list", v1.disputes.list_async, params):
                 what = f"dispute {dispute.id}"
-                work.append((int(dispute.created), 1, what, partial(sync_dispute, services, dispute.id)))
-    for _, _, what, converge in sorted(work, key=lambda w: w[:3]):
+                converge = partial(sync_dispute, services, dispute.id)
+                work.append((int(dispute.created), 1, int(charge["created"]), what, converge))
+    for *_, what, converge in sorted(work, key=lambda w: w[:4]):
         report.charges.seen += 1
         ticker.tick("charges")
         try:
