@@ -18,6 +18,18 @@ set, delivers them:
   and `occurred_at`; a retried older message can arrive after a newer one, so
   receivers keep the state with the latest `occurred_at`.
 
+Retention: a background loop (`run_pruner`, hourly, whether or not a URL is
+set) deletes messages older than OUTBOX_RETENTION_DAYS, except each user's
+latest one per topic: that one is the "last announced state" billing compares
+against (`billing.notifications.premium_differs`), and keeping it bounds the
+table by the number of users plus the changes of the retention period. An old
+message that was never delivered but is superseded goes too: the newer one
+carries the whole state. Deleting is idempotent, so every replica may prune.
+
+Metrics (`gateway.metrics`): each attempt counts in
+``billing_outbox_delivery_attempts_total`` by outcome, each pruned message in
+``billing_outbox_pruned_messages_total``.
+
 Signature (like Stripe's): ``Billing-Signature: t=<unix seconds>,v1=<hex>`` where
 ``v1 = HMAC-SHA256(OUTBOUND_WEBHOOK_SECRET, "<t>.<raw body>")``. `t` is the
 system time of the attempt (what a receiver checks freshness against), not the
@@ -42,10 +54,13 @@ from datetime import datetime, timedelta
 import httpx
 import orjson
 from tortoise.expressions import F, Q
+from tortoise.functions import Max
 
 from billing.clock import Clock
 from billing.notifications import Change, ChangeKind
+from gateway.metrics import OUTBOX_DELIVERIES, OUTBOX_PRUNED
 from gateway.pubsub import LiveHub
+from gateway.settings import Settings
 from models import OutboxMessage
 from webhooks.inbox import describe_error
 
@@ -53,6 +68,10 @@ log = logging.getLogger(__name__)
 
 SIGNATURE_HEADER = "Billing-Signature"
 MESSAGE_ID_HEADER = "Billing-Message-Id"
+
+DEFAULT_RETENTION = timedelta(days=Settings.model_fields["outbox_retention_days"].default)
+PRUNE_INTERVAL = 3600.0  # seconds between pruning runs
+PRUNE_BATCH = 500
 
 
 @dataclass(frozen=True)
@@ -176,8 +195,11 @@ class OutboxSender:
         token = await claim(pk, self.clock.now(), self.policy.lease)
         if token is None:
             return False
-        row = await OutboxMessage.get(pk=pk)
-        error = await self._post(row)
+        row = await OutboxMessage.get_or_none(pk=pk)
+        if row is None:  # pruned between the claim and now
+            return False
+        outcome, error = await self._post(row)
+        OUTBOX_DELIVERIES.labels(outcome).inc()
         if error is None:
             await _finish(pk, token, delivered_at=self.clock.now(), last_error=None)
             return True
@@ -192,8 +214,8 @@ class OutboxSender:
         await _finish(pk, token, last_error=error, next_attempt_at=self.clock.now() + retry_in)
         return True
 
-    async def _post(self, row: OutboxMessage) -> str | None:
-        """None when the receiver acknowledged (2xx); else why not."""
+    async def _post(self, row: OutboxMessage) -> tuple[str, str | None]:
+        """(outcome for the metrics, None when the receiver acknowledged (2xx) else why not)."""
         body = message_body(row)
         headers = {
             "Content-Type": "application/json",
@@ -205,10 +227,10 @@ class OutboxSender:
                 self.url, content=body, headers=headers, timeout=self.policy.request_timeout
             )
         except httpx.HTTPError as exc:
-            return describe_error(exc)
+            return "failed", describe_error(exc)
         if 200 <= response.status_code < 300:
-            return None
-        return f"HTTP {response.status_code}"
+            return "delivered", None
+        return "rejected", f"HTTP {response.status_code}"
 
     async def next_due_in(self) -> float:
         """Seconds until the earliest undelivered message is due (the poll interval if none sooner)."""
@@ -222,6 +244,57 @@ class OutboxSender:
             return self.policy.poll_interval
         wait = (first - self.clock.now()).total_seconds()
         return min(self.policy.poll_interval, max(0.0, wait))
+
+
+# --- retention ---------------------------------------------------------------------------------
+
+
+async def prune(now: datetime, retention: timedelta = DEFAULT_RETENTION, *, batch: int = PRUNE_BATCH) -> int:
+    """Delete messages created before ``now - retention``, except each user's latest per topic.
+
+    In batches by id (short statements, no long lock). A message written while
+    this runs only makes older ones "not the latest", so the rule holds for
+    whatever it deletes. Returns how many rows it deleted.
+    """
+    cutoff = now - retention
+    deleted, after = 0, 0
+    while True:
+        rows = (
+            await OutboxMessage.filter(created_at__lt=cutoff, id__gt=after)
+            .order_by("id")
+            .limit(batch)
+            .values_list("id", "user_id")
+        )
+        if not rows:
+            break
+        after = rows[-1][0]
+        latest = set(
+            await OutboxMessage.filter(user_id__in={user for _, user in rows})
+            .annotate(latest=Max("id"))
+            .group_by("user_id", "topic")
+            .values_list("latest", flat=True)
+        )
+        doomed = [pk for pk, _ in rows if pk not in latest]
+        if doomed:
+            deleted += await OutboxMessage.filter(id__in=doomed).delete()
+    if deleted:
+        OUTBOX_PRUNED.inc(deleted)
+        log.info("outbox: pruned %d message(s) created before %s", deleted, cutoff.isoformat())
+    return deleted
+
+
+async def run_pruner(
+    clock: Clock, retention: timedelta, *, stop_event: asyncio.Event, interval: float = PRUNE_INTERVAL
+) -> None:
+    """Prune now, then every `interval` seconds, until `stop_event`."""
+    while not stop_event.is_set():
+        try:
+            await clock.refresh()
+            await prune(clock.now(), retention)
+        except Exception:  # the database is away: the next round catches up
+            log.exception("outbox pruning failed")
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop_event.wait(), interval)
 
 
 async def run_outbox_worker(
@@ -250,14 +323,31 @@ async def run_outbox_worker(
 
 @asynccontextmanager
 async def outbox_delivery(
-    *, url: str | None, secret: str | None, clock: Clock, hub: LiveHub | None = None
+    *,
+    url: str | None,
+    secret: str | None,
+    clock: Clock,
+    hub: LiveHub | None = None,
+    retention: timedelta = DEFAULT_RETENTION,
 ) -> AsyncIterator[None]:
-    """Run the worker for as long as the app runs, when OUTBOUND_WEBHOOK_URL is set."""
-    if url is None:
-        yield
-        return
-    if not secret:
+    """For as long as the app runs: prune the outbox, and deliver it when OUTBOUND_WEBHOOK_URL is set."""
+    if url is not None and not secret:
         raise RuntimeError("OUTBOUND_WEBHOOK_URL is set but OUTBOUND_WEBHOOK_SECRET is not")
+    stop = asyncio.Event()
+    pruner = asyncio.create_task(run_pruner(clock, retention, stop_event=stop), name="outbox-pruner")
+    try:
+        if url is None:
+            yield
+            return
+        async with _delivering(url=url, secret=secret or "", clock=clock, hub=hub):
+            yield
+    finally:
+        stop.set()
+        await pruner
+
+
+@asynccontextmanager
+async def _delivering(*, url: str, secret: str, clock: Clock, hub: LiveHub | None) -> AsyncIterator[None]:
     stop = asyncio.Event()
     wake = asyncio.Event()
 

@@ -101,6 +101,8 @@ class Settings(BaseSettings):
 
     outbound_webhook_url: str | None = None
     outbound_webhook_secret: SecretStr | None = None
+    # Outbox rows older than this are deleted (each user's latest kept): `gateway.outbox_worker.prune`.
+    outbox_retention_days: int = Field(default=30, ge=1, le=3650)
 
     log_level: str = "INFO"
     log_json: bool = True

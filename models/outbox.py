@@ -12,6 +12,8 @@ class OutboxMessage(VersionedModel):
     never lost and never announced without having happened. `delivered_at`
     marks the acknowledgement; delivery claims use `claimed_until` like the
     webhook inbox, so several replicas never send one message twice at once.
+    Rows older than OUTBOX_RETENTION_DAYS are pruned, each user's latest kept
+    (`gateway.outbox_worker.prune`).
     """
 
     id = fields.BigIntField(primary_key=True)
@@ -27,4 +29,11 @@ class OutboxMessage(VersionedModel):
 
     class Meta:
         table = "outbox_messages"
-        indexes = (("delivered_at", "next_attempt_at"),)
+        indexes = (
+            # The worker: undelivered and due, earliest first (`deliver_due`, `next_due_in`).
+            ("delivered_at", "next_attempt_at"),
+            # A user's last announcement (`premium_differs`, on every access change); pruning keeps it.
+            ("user_id", "topic", "id"),
+            # Pruning: messages older than the retention.
+            ("created_at",),
+        )

@@ -18,7 +18,16 @@ import pytest
 from billing import notifications
 from billing.clock import SystemClock
 from billing.premium import PremiumSource, PremiumState
-from gateway.outbox_worker import DeliveryPolicy, OutboxSender, message_id, run_outbox_worker, sign, verify
+from gateway.outbox_worker import (
+    DeliveryPolicy,
+    OutboxSender,
+    message_id,
+    outbox_delivery,
+    prune,
+    run_outbox_worker,
+    sign,
+    verify,
+)
 from models import OutboxMessage
 from models.enums import ProductType
 from tests.billing.test_purchase_flows import buy, request
@@ -139,3 +148,58 @@ async def test_racing_replicas_send_each_message_exactly_once(db: str) -> None:
         assert set(await OutboxMessage.all().values_list("attempts", flat=True)) == {1}
     finally:
         receiver.stop()
+
+
+# --- retention --------------------------------------------------------------------------------
+
+
+async def _message(
+    user_id: str, created: datetime, *, delivered: bool = True, topic: str = "premium.changed"
+):
+    return await OutboxMessage.create(
+        topic=topic,
+        user_id=user_id,
+        payload={"user_id": user_id},
+        created_at=created,
+        next_attempt_at=created,
+        delivered_at=created if delivered else None,
+    )
+
+
+async def test_pruning_deletes_old_messages_but_keeps_each_users_latest_and_recent_ones(db: str) -> None:
+    now = datetime.now(UTC)
+    days = timedelta(days=1)
+    old_delivered = [await _message("prune-ann", now - n * days) for n in (90, 60, 40)]
+    ann_recent = await _message("prune-ann", now - 5 * days)
+    bob_only = await _message("prune-bob", now - 400 * days)  # old, but the last word on bob
+    cat_superseded = await _message("prune-cat", now - 50 * days, delivered=False)  # never delivered
+    cat_latest = await _message("prune-cat", now - 45 * days, delivered=False)
+    ann_other_topic = await _message("prune-ann", now - 70 * days, topic="other.topic")
+
+    # Small batches, so the keyset walk over several pages is exercised.
+    deleted = await prune(now, timedelta(days=30), batch=2)
+
+    kept = set(await OutboxMessage.all().values_list("id", flat=True))
+    assert kept == {ann_recent.pk, bob_only.pk, cat_latest.pk, ann_other_topic.pk}
+    assert deleted == len(old_delivered) + 1 and cat_superseded.pk not in kept
+    assert await prune(now, timedelta(days=30)) == 0  # nothing more to do
+    # What billing compares a new premium state against is still there for every user.
+    for user in ("prune-ann", "prune-bob", "prune-cat"):
+        last = await OutboxMessage.filter(user_id=user, topic="premium.changed").order_by("-id").first()
+        assert last is not None
+
+
+async def test_the_app_prunes_even_without_an_outbound_url(db: str) -> None:
+    """The table is bounded whether or not notifications are delivered (without a URL nobody sends them)."""
+    now = datetime.now(UTC)
+    old = [await _message("prune-eve", now - timedelta(days=d), delivered=False) for d in (100, 99)]
+    async with outbox_delivery(url=None, secret=None, clock=SystemClock(), retention=timedelta(days=30)):
+        await wait_until_async(lambda: OutboxMessage.filter(pk=old[0].pk).exists(), expect=False)
+    assert await OutboxMessage.filter(user_id="prune-eve").values_list("id", flat=True) == [old[1].pk]
+
+
+async def wait_until_async(query, *, expect: bool, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while await query() != expect:
+        assert time.monotonic() < deadline, "timed out"
+        await asyncio.sleep(0.02)
