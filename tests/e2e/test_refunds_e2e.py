@@ -3,11 +3,13 @@ Stripe's side in the sandbox, its signed webhooks delivered to the gateway's rou
 
 from __future__ import annotations
 
+import asyncio
+
 import orjson
 import pytest
 from test_buying_e2e import CHECKOUT, REDEEM, _signed, buy, checkout_input
 
-from models import Payment
+from models import Payment, Refund
 
 REFUND = """
 mutation($input: RefundPaymentInput!) {
@@ -216,3 +218,46 @@ async def test_dispute_closed_before_created_over_http(e2e, outcome: str) -> Non
         assert view["payments"]["edges"][0]["node"]["status"] == "COMPLETED"
         assert not view["purchaseRestricted"] and view["restrictionReason"] is None
         assert mine["premium"]["active"] and mine["subscription"]["status"] == "ACTIVE"
+
+
+async def test_double_click_on_refund_refunds_once_over_http(e2e) -> None:
+    """Support's two screens (or a double click) send refundPayment five times at once."""
+    payload = await buy(e2e, "e-double", gift=True)
+    answers = await asyncio.gather(*(refund(e2e, payload["payment"]["id"]) for _ in range(5)))
+    # The others get the same refund back, or NOT_REFUNDABLE (under way / already refunded).
+    assert all({e["code"] for e in a["userErrors"]} <= {"NOT_REFUNDABLE"} for a in answers), answers
+    assert any(a["userErrors"] == [] for a in answers), answers
+    await e2e.flush()
+    view = await admin_view(e2e, "e-double")
+    node = view["payments"]["edges"][0]["node"]
+    assert node["status"] == "REFUNDED" and node["giftCode"]["status"] == "REVOKED"
+    assert view["refundCount"] == 1 and not view["purchaseRestricted"]
+    row = await Payment.get(user_id="e-double")
+    refunds = await e2e.world.services.stripe.v1.refunds.list_async(
+        params={"payment_intent": row.stripe_payment_intent_id}
+    )
+    assert len(refunds.data) == 1, "Stripe refunded more than once"
+    assert await Refund.filter(payment_id=row.id).count() == 1
+
+
+async def test_refunded_gifts_over_http(e2e) -> None:
+    """Unredeemed: the code stops working. Redeemed: the redeemer loses the time it gave."""
+    unredeemed = await buy(e2e, "e-gift-back", gift=True)
+    redeemed = await buy(e2e, "e-gift-back", gift=True, product="PREMIUM_YEARLY")
+    codes = {
+        edge["node"]["id"]: edge["node"]["giftCode"]["code"]
+        for edge in (await admin_view(e2e, "e-gift-back"))["payments"]["edges"]
+    }
+    used = await e2e.gateway.graphql(REDEEM, {"code": codes[redeemed["payment"]["id"]]}, user="e-gift-friend")
+    assert used["data"]["redeemGift"]["premium"]["active"]
+    for payload in (unredeemed, redeemed):
+        assert (await refund(e2e, payload["payment"]["id"]))["userErrors"] == []
+    await e2e.flush()
+
+    nodes = {e["node"]["id"]: e["node"] for e in (await admin_view(e2e, "e-gift-back"))["payments"]["edges"]}
+    assert {n["status"] for n in nodes.values()} == {"REFUNDED"}
+    assert {n["giftCode"]["status"] for n in nodes.values()} == {"REVOKED"}
+    late = await e2e.gateway.graphql(REDEEM, {"code": codes[unredeemed["payment"]["id"]]}, user="e-gift-late")
+    assert [e["code"] for e in late["data"]["redeemGift"]["userErrors"]] == ["GIFT_CODE_REVOKED"]
+    friend = (await e2e.gateway.graphql(MINE, user="e-gift-friend"))["data"]
+    assert not friend["premium"]["active"], "the refunded gift's time was not taken back"
