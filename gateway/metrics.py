@@ -14,19 +14,27 @@ What is counted, and where it is counted:
   and ``billing_stripe_request_duration_seconds`` {operation}: `gateway.stripe_metrics`
   (the SDK's HTTP client);
 - ``billing_gift_redemptions_total`` {outcome}: `billing.gifts.redeem`, through `billing.telemetry`;
-- ``billing_rate_limit_hits_total`` {limit}: `billing.rate_limit.is_exceeded`, through `billing.telemetry`.
+- ``billing_rate_limit_hits_total`` {limit}: `billing.rate_limit.is_exceeded`, through `billing.telemetry`;
+- ``billing_outbox_backlog_messages`` and ``billing_outbox_oldest_undelivered_age_seconds``:
+  one query at scrape time, when OUTBOUND_WEBHOOK_URL is set (without it nothing is delivered);
+- ``billing_outbox_delivery_attempts_total`` {outcome: delivered / rejected / failed} and
+  ``billing_outbox_pruned_messages_total``: `gateway.outbox_worker`;
+- ``billing_live_subscriptions`` (gauge, summed over workers) and ``billing_live_notices_total``
+  {kind: payment / premium / resync}: `gateway.pubsub.LiveHub`, which every live-update
+  subscription of a websocket goes through.
 
 Several workers (``serve --workers N``): each worker is its own process with
 its own counters, and a scrape reaches one of them. `serve` therefore runs
 prometheus_client's multiprocess mode: it points ``PROMETHEUS_MULTIPROC_DIR``
 at an empty directory before the workers start, every worker writes its
 samples to files there, and whichever worker answers a scrape sums them all.
-The inbox gauges are read from the database at scrape time, so they are the
-same whichever replica is asked.
+The inbox and outbox gauges are read from the database at scrape time, so they
+are the same whichever replica is asked.
 
 Labels that come from outside (GraphQL operation names, Stripe paths) go
 through `BoundedLabel`, so a client sending random operation names cannot
-grow the number of series without bound.
+grow the number of series without bound; the outbox and live-update labels
+are fixed sets (no user ids, no URLs).
 """
 
 from __future__ import annotations
@@ -37,7 +45,7 @@ import os
 import shutil
 import tempfile
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Awaitable, Iterable, Iterator
 from datetime import datetime
 from pathlib import Path
 
@@ -46,6 +54,7 @@ from prometheus_client import (
     REGISTRY,
     CollectorRegistry,
     Counter,
+    Gauge,
     Histogram,
     generate_latest,
     multiprocess,
@@ -107,6 +116,26 @@ GIFT_REDEMPTIONS = Counter(
     ["outcome"],
 )
 RATE_LIMIT_HITS = Counter("billing_rate_limit_hits", "Requests refused by a rate limit, by limit.", ["limit"])
+OUTBOX_DELIVERIES = Counter(
+    "billing_outbox_delivery_attempts",
+    "Outbound notification POSTs by outcome: delivered (2xx), rejected (another HTTP status), "
+    "failed (no answer: timeout, refused connection).",
+    ["outcome"],
+)
+OUTBOX_PRUNED = Counter(
+    "billing_outbox_pruned_messages",
+    "Outbox messages deleted past OUTBOX_RETENTION_DAYS (each user's latest kept).",
+)
+LIVE_SUBSCRIPTIONS = Gauge(
+    "billing_live_subscriptions",
+    "Live-update GraphQL subscriptions (websocket streams) open now.",
+    multiprocess_mode="livesum",
+)
+LIVE_NOTICES = Counter(
+    "billing_live_notices",
+    "Change notices pushed to live-update subscribers, by kind (payment, premium, resync).",
+    ["kind"],
+)
 
 
 class BoundedLabel:
@@ -177,14 +206,32 @@ async def inbox_backlog(now: datetime) -> tuple[int, float]:
         .annotate(backlog=Count("id"), oldest=Min("received_at"))
         .values("backlog", "oldest")
     )
+    return _count_and_age(rows, now)
+
+
+async def outbox_backlog(now: datetime) -> tuple[int, float]:
+    """(messages not delivered yet, age in seconds of the oldest of them): one aggregate query."""
+    from tortoise.functions import Count, Min
+
+    from models import OutboxMessage
+
+    rows = (
+        await OutboxMessage.filter(delivered_at__isnull=True)
+        .annotate(backlog=Count("id"), oldest=Min("created_at"))
+        .values("backlog", "oldest")
+    )
+    return _count_and_age(rows, now)
+
+
+def _count_and_age(rows: list[dict[str, object]], now: datetime) -> tuple[int, float]:
     row = rows[0] if rows else {"backlog": 0, "oldest": None}
     oldest = row["oldest"]
     if isinstance(oldest, str):  # SQLite hands aggregates back as text
         oldest = datetime.fromisoformat(oldest)
-    if oldest is not None and oldest.tzinfo is None:
+    if isinstance(oldest, datetime) and oldest.tzinfo is None:
         oldest = oldest.replace(tzinfo=now.tzinfo)
-    age = max(0.0, (now - oldest).total_seconds()) if oldest is not None else 0.0
-    return int(row["backlog"] or 0), age
+    age = max(0.0, (now - oldest).total_seconds()) if isinstance(oldest, datetime) else 0.0
+    return int(row["backlog"] or 0), age  # type: ignore[call-overload]
 
 
 class _Snapshot:
@@ -197,36 +244,58 @@ class _Snapshot:
         yield from self._metrics
 
 
-async def _inbox_metrics(now: datetime) -> bytes:
+async def _gauges(name: str, read: Awaitable[tuple[int, float]]) -> list[Metric]:
+    """The (count, age) pair `read` returns as two gauges; none when the query fails or is slow."""
     try:
-        backlog, age = await asyncio.wait_for(inbox_backlog(now), SCRAPE_QUERY_TIMEOUT)
+        count, age = await asyncio.wait_for(read, SCRAPE_QUERY_TIMEOUT)
     except Exception as exc:  # the scrape still reports the process metrics; readyz reports the DB
-        log.warning("metrics: inbox backlog query failed: %s", exc)
+        log.warning("metrics: %s query failed: %s", name, exc)
+        return []
+    count_name, count_help, age_name, age_help = _GAUGES[name]
+    return [
+        GaugeMetricFamily(count_name, count_help, value=count),
+        GaugeMetricFamily(age_name, age_help, value=age),
+    ]
+
+
+_GAUGES = {
+    "inbox": (
+        "billing_webhook_inbox_backlog_events",
+        "Webhook events received but not processed yet (RECEIVED or FAILED).",
+        "billing_webhook_inbox_oldest_unprocessed_age_seconds",
+        "Age of the oldest RECEIVED or FAILED webhook event (0 when there is none).",
+    ),
+    "outbox": (
+        "billing_outbox_backlog_messages",
+        "Outbound notifications not acknowledged yet.",
+        "billing_outbox_oldest_undelivered_age_seconds",
+        "Age of the oldest outbound notification not acknowledged yet (0 when there is none).",
+    ),
+}
+
+
+async def _database_metrics(now: datetime, *, outbox: bool) -> bytes:
+    metrics = await _gauges("inbox", inbox_backlog(now))
+    if outbox:
+        metrics += await _gauges("outbox", outbox_backlog(now))
+    if not metrics:
         return b""
     registry = CollectorRegistry(auto_describe=False)
-    registry.register(
-        _Snapshot(
-            [
-                GaugeMetricFamily(
-                    "billing_webhook_inbox_backlog_events",
-                    "Webhook events received but not processed yet (RECEIVED or FAILED).",
-                    value=backlog,
-                ),
-                GaugeMetricFamily(
-                    "billing_webhook_inbox_oldest_unprocessed_age_seconds",
-                    "Age of the oldest RECEIVED or FAILED webhook event (0 when there is none).",
-                    value=age,
-                ),
-            ]
-        )
-    )
+    registry.register(_Snapshot(metrics))
     return generate_latest(registry)
 
 
 async def metrics_endpoint(request: Request) -> Response:
-    """`GET /metrics`: every worker's counters (summed in multiprocess mode) plus the inbox gauges."""
+    """`GET /metrics`: every worker's counters (summed in multiprocess mode) plus the database gauges.
+
+    The outbox gauges only when OUTBOUND_WEBHOOK_URL is set: without a receiver
+    every message stays undelivered by design, and a growing "backlog" would
+    only be noise.
+    """
     clock = request.app.state.clock
-    body = _process_metrics() + await _inbox_metrics(clock.now())
+    settings = getattr(request.app.state, "settings", None)
+    outbox = settings is not None and settings.outbound_webhook_url is not None
+    body = _process_metrics() + await _database_metrics(clock.now(), outbox=outbox)
     return Response(body, media_type=CONTENT_TYPE_LATEST)
 
 

@@ -11,6 +11,10 @@ The listener reconnects by itself; after a reconnect every subscriber gets a
 RESYNC notice (notifications sent while it was away are gone), so screens
 re-read rather than silently miss a change. A slow subscriber's queue is
 collapsed into one RESYNC instead of growing without bound.
+
+Every live-update subscription goes through `LiveHub.subscribe`, so the hub is
+where they are counted (`billing_live_subscriptions`, and each notice handed
+to a subscriber in `billing_live_notices_total`, see `gateway.metrics`).
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ import asyncpg
 from billing import notifications
 from billing.notifications import Change, ChangeKind
 from gateway.db import dialect_of
+from gateway.metrics import LIVE_NOTICES, LIVE_SUBSCRIPTIONS
 
 log = logging.getLogger(__name__)
 
@@ -90,9 +95,11 @@ class LiveHub:
         """Changes for `user_id` (and RESYNC notices) while inside the block."""
         queue: asyncio.Queue[Change] = asyncio.Queue(maxsize=self._queue_size)
         self._queues.setdefault(user_id, set()).add(queue)
+        LIVE_SUBSCRIPTIONS.inc()
         try:
             yield _Drain(queue)
         finally:
+            LIVE_SUBSCRIPTIONS.dec()
             queues = self._queues.get(user_id)
             if queues is not None:
                 queues.discard(queue)
@@ -188,7 +195,9 @@ def _offer(queue: asyncio.Queue[Change], change: Change) -> None:
     except asyncio.QueueFull:
         while not queue.empty():
             queue.get_nowait()
-        queue.put_nowait(Change(change.user_id, ChangeKind.RESYNC))
+        change = Change(change.user_id, ChangeKind.RESYNC)
+        queue.put_nowait(change)
+    LIVE_NOTICES.labels(str(change.kind)).inc()
 
 
 class _Drain:
