@@ -36,8 +36,11 @@ def _masked(stream: Callable[[Info], AsyncGenerator[T, None]]) -> Callable[[Info
     """Log and mask an unexpected failure inside a stream.
 
     Strawberry reports an exception raised by a subscription's generator
-    without a path, which the schema's masking takes for a client mistake and
-    would show verbatim; here it becomes the same "Unexpected error." as elsewhere.
+    without a path. The schema's mask now catches those too (`is_expected_error`
+    masks a path-less error carrying a server exception), but only this wrapper
+    knows the viewer to log, and it keeps the stream masked should that rule
+    ever loosen again (tests/reliability/test_live_attacks.py cuts PostgreSQL
+    under a subscription and checks the client sees "Unexpected error.").
     """
 
     @functools.wraps(stream)

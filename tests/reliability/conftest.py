@@ -2,8 +2,9 @@
 
 Every test here is marked `reliability` and records figures (cases tried, what
 was lost or doubled, what was fixed because of it) through the `figures`
-fixture; the table is printed at the end of the run (and written to
-`RELIABILITY_FIGURES_FILE` when that is set), ready for the issue note.
+fixture; the table (cases tried, lost, doubled, fixed) is printed at the end
+of the run and written to tests/reliability/figures/figures.md (gitignored;
+`RELIABILITY_FIGURES_FILE` overrides the path), ready for the issue note.
 
 Counts are sized for CI on a 2-core machine and can be raised by environment
 variables (see `count`), e.g. `REL_GRAPHQL_FUZZ_CASES=20000`.
@@ -26,6 +27,8 @@ from billing.catalog_sync import sync_catalog
 from stripe_sandbox.testing import SandboxServer
 from tests.stripe_world import StripeWorld
 
+FIGURES_FILE = Path(__file__).parent / "figures" / "figures.md"
+
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
@@ -38,9 +41,10 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         return
     terminalreporter.section("reliability figures")
     terminalreporter.write_line(FIGURES.table())
-    target = os.environ.get("RELIABILITY_FIGURES_FILE")
-    if target:
-        Path(target).write_text(FIGURES.table() + "\n")
+    target = Path(os.environ.get("RELIABILITY_FIGURES_FILE") or FIGURES_FILE)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(FIGURES.table() + "\n")
+    terminalreporter.write_line(f"(written to {target})")
 
 
 @pytest.fixture(scope="session")

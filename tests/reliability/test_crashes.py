@@ -181,4 +181,6 @@ async def test_kill_9_during_a_webhook_burst(
         tried,
         lost=lost,
         doubled=doubled,
+        fixed="inbox claim: a claimer whose 'now' was read before the winner's no longer takes the"
+        " fresh lease (6951bfd; an event ran twice)",
     )

@@ -67,7 +67,12 @@ async def test_an_extension_failure_in_a_subscription_is_masked(figures: Figures
         assert _messages(result.errors) == [MASKED_MESSAGE], result.errors
         assert SECRET not in str(result.errors)
         tried += 1
-    figures.record("path-less server errors: extension hook failing under a subscription", tried)
+    figures.record(
+        "path-less server errors: extension hook failing under a subscription",
+        tried,
+        fixed="is_expected_error masks a path-less error carrying a server exception (113cac8);"
+        " the query/mutation side is xfail: schema/root.py",
+    )
 
 
 @pytest.mark.xfail(

@@ -93,6 +93,7 @@ def _problems(status: int, body: bytes, markers: tuple[str, ...]) -> list[str]:
     return problems
 
 
+@pytest.mark.timeout(400)  # ~60 s on an idle 2-core machine; benchmarks running beside it triple that
 async def test_graphql_fuzzing(db: str, rel_gateway: GatewayProcess, figures: Figures) -> None:
     seeded = await seed_two_users()
     loop = asyncio.get_running_loop()

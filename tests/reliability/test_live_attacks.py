@@ -82,8 +82,10 @@ async def pair(migrated_db: str, sandbox: SandboxServer) -> AsyncIterator[Pair]:
     else:
         b = a
         gateways = [a]
-    # Blocking starts off the loop: the proxy in front of B runs on this loop.
-    await asyncio.gather(*(asyncio.to_thread(g.start) for g in gateways))
+    # Blocking starts off the loop (the proxy in front of B runs on this loop), one after the
+    # other and with room for a loaded machine.
+    for gateway in gateways:
+        await asyncio.to_thread(gateway.start, 60)
     yield Pair(a, b, proxy)
     await asyncio.gather(*(asyncio.to_thread(g.stop) for g in gateways))
     if proxy is not None:
@@ -277,10 +279,22 @@ async def test_no_user_sees_another_users_live_updates(
                 sockets[user].append(client)
         received: dict[str, list[tuple[int, str, dict[str, Any]]]] = {alice: [], bob: []}
 
-        async def collect(settle: float = 0.7) -> None:
-            """Everything pushed so far, once nothing new has come for `settle` s."""
+        def seen(user: str, op_id: str, check: Any) -> bool:
+            """Every one of `user`'s sockets has had an `op_id` message passing `check`."""
+            return all(
+                any(j == i and o == op_id and check(m["payload"]["data"]) for j, o, m in received[user])
+                for i in range(len(replicas))
+            )
+
+        async def collect(until: Any, settle: float = 0.7, timeout: float = 20) -> None:
+            """Everything pushed, until `until()` holds (the webhook is handled in the background,
+            so wait for the owner's pushes) and then nothing new has come for `settle` s (so a
+            stray push to the other user has had its chance to arrive)."""
+            deadline = time.monotonic() + timeout
             quiet_since = time.monotonic()
-            while time.monotonic() - quiet_since < settle:
+            while not until() or time.monotonic() - quiet_since < settle:
+                if time.monotonic() > deadline:
+                    return  # judged below: what did not arrive counts as lost
                 await asyncio.sleep(0.1)
                 for user, clients in sockets.items():
                     for i, client in enumerate(clients):
@@ -289,16 +303,19 @@ async def test_no_user_sees_another_users_live_updates(
                                 received[user].append((i, op_id, message))
                                 quiet_since = time.monotonic()
 
+        def completed(user: str) -> bool:
+            return seen(user, "pay", lambda d: (d.get("paymentUpdated") or {}).get("status") == "COMPLETED")
+
         # Bob subscribes (Stripe's events land on B): his sockets on both replicas hear it.
         await _buy(rel_world, pair, bob, gift=False)
-        await collect()
+        await collect(lambda: completed(bob) and seen(bob, "prem", lambda d: d["premiumChanged"]["active"]))
         # Alice buys a gift (her premium does not change; her payment does).
         await _buy(rel_world, pair, alice, gift=True)
-        await collect()
+        await collect(lambda: completed(alice))
         # Bob cancels at period end on replica B: his premium (willCancel) changes, Alice's does not.
         cancelled = await pair.b.graphql(CANCEL, user=bob)
         assert cancelled["data"]["cancelSubscription"]["userErrors"] == [], cancelled
-        await collect()
+        await collect(lambda: seen(bob, "prem", lambda d: d["premiumChanged"]["willCancel"]))
     finally:
         for clients in sockets.values():
             for client in clients:

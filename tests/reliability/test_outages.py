@@ -213,7 +213,7 @@ async def test_postgres_cut_off_under_load(
                 world.control("/_sandbox/webhooks/flush", {}), _send_signed(http, events)
             )
             assert set(resent_after.values()) == {200}, resent_after
-            for _ in range(100):
+            for _ in range(300):  # handlers may finish after their answer; a loaded machine is slow
                 rows = await WebhookEvent.filter(stripe_event_id__in=list(ours))
                 if len(rows) == len(ours) and all(
                     r.status in (InboxStatus.PROCESSED, InboxStatus.IGNORED) for r in rows
@@ -294,7 +294,7 @@ async def test_postgres_cut_off_under_load(
         f" a query fails in {query_partitioned_s:.1f} s instead of hanging",
         2,
         fixed=f"asyncpg command_timeout {COMMAND_TIMEOUT_SECONDS} s and connect timeout by default"
-        " (a query hung until TCP gave up)",
+        " (18ff26b; a query hung until TCP gave up); readyz its own task, 503 within 2 s (c670900)",
     )
 
 
@@ -400,5 +400,5 @@ async def test_stripe_down(db: str, figures: Figures) -> None:
         f" STRIPE_TIMEOUT_SECONDS={STRIPE_TIMEOUT}), readyz 200 (database fine); half-made rows as doubled",
         tried,
         doubled=half_made,
-        fixed="sandbox clock read bounded to 1 s (a hung sandbox added 5 s to every request)",
+        fixed="sandbox clock read bounded to 1 s (7b40080; a hung sandbox added 5 s to every request)",
     )
