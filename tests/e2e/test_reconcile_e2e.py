@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from datetime import datetime, timedelta
 
 from gateway_process import ROOT
 
+from billing.gifts import add_months
 from models import WebhookEvent
 from tests.e2e.test_buying_e2e import CHECKOUT, checkout_input
 
 DAY = 86_400
+SLACK = 5  # seconds
 VIEW = """
 { premium { active source willCancel }
   subscription { status cancelAtPeriodEnd }
@@ -93,3 +96,137 @@ async def test_reconcile_exits_1_when_stripe_cannot_be_reached(e2e) -> None:
 async def test_reconcile_refuses_a_bad_since(e2e) -> None:
     code, _, err = await cli(e2e.gateway.env, "reconcile", "--since", "last tuesday")
     assert code == 2 and "--since" in err
+
+
+FULL_VIEW = """
+{ premium { active source productType since until willCancel }
+  subscription { status cancelAtPeriodEnd currentPeriodStart currentPeriodEnd }
+  payments { edges { node { productType status amount currency isGift completedAt giftCode { status } } } }
+  invoices(first: 100) { edges { node {
+    status subtotal { amount } tax { amount } total { amount } amountPaid { amount } amountDue { amount }
+    taxBreakdown { ratePercent jurisdiction inclusive } periodStart periodEnd paidAt } } } }"""
+SUPPORT_VIEW = (
+    "query($id: ID!) { userBilling(userId: $id) { purchaseRestricted restrictionReason refundCount } }"
+)
+
+
+async def reversal_lifecycle(e2e, user: str) -> datetime:
+    """Over GraphQL and the control API: subscribe, renew, part-refund the renewal, refund one gift,
+    lose a chargeback on another, then a renewal that waits for 3D Secure. Returns when it started."""
+    world, stripe = e2e.world, e2e.world.services.stripe.v1
+    started = world.services.clock.now()
+
+    async def pay(**kwargs) -> str:
+        answer = await e2e.gateway.graphql(CHECKOUT, checkout_input(currency="EUR", **kwargs), user=user)
+        session_id = answer["data"]["createCheckout"]["sessionId"]
+        await world.control(
+            f"/_sandbox/checkout/sessions/{session_id}/complete", {"outcome": "paid", "country": "DE"}
+        )
+        await e2e.flush()
+        return session_id
+
+    sub_id = (await stripe.checkout.sessions.retrieve_async(await pay())).subscription
+
+    async def past_period_end(seconds: int) -> None:
+        """Every step is timed from Stripe's period end, so both runs live the same calendar."""
+        sub = await stripe.subscriptions.retrieve_async(sub_id)
+        await world.services.clock.refresh()
+        ends = sub["items"].data[0].current_period_end
+        await world.advance(ends - int(world.services.clock.now().timestamp()) + seconds)
+        await e2e.flush()
+
+    await past_period_end(DAY)  # the renewal, paid
+    gift_refunded = (await stripe.checkout.sessions.retrieve_async(await pay(gift=True))).payment_intent
+    gift_disputed = (await stripe.checkout.sessions.retrieve_async(await pay(gift=True))).payment_intent
+    renewal = (await stripe.invoices.list_async(params={"subscription": sub_id, "limit": 1})).data[0]
+    renewal = await stripe.invoices.retrieve_async(renewal.id, params={"expand": ["payments"]})
+    await stripe.refunds.create_async(
+        params={"payment_intent": renewal.payments.data[0].payment.payment_intent, "amount": 100}
+    )
+    await e2e.flush()
+    await stripe.refunds.create_async(params={"payment_intent": gift_refunded})
+    await e2e.flush()
+    charge = (await stripe.payment_intents.retrieve_async(gift_disputed)).latest_charge
+    dispute = await world.control(f"/_sandbox/charges/{charge}/dispute")
+    await e2e.flush()
+    await world.control(f"/_sandbox/disputes/{dispute['id']}/close", {"status": "lost"})
+    await e2e.flush()
+    customer = (await stripe.subscriptions.retrieve_async(sub_id)).customer
+    await world.control(f"/_sandbox/customers/{customer}/card", {"outcome": "authentication_required"})
+    await past_period_end(3600)
+    return started
+
+
+async def seen(e2e, user: str, started: datetime) -> dict:
+    """What the user and support see, with times as seconds since the run started."""
+    mine = (await e2e.gateway.graphql(FULL_VIEW, user=user))["data"]
+    support = await e2e.gateway.graphql(SUPPORT_VIEW, {"id": user}, user="support", admin=True)
+
+    def relative(value):
+        if isinstance(value, dict):
+            return {k: relative(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [relative(v) for v in value]
+        if isinstance(value, str) and value[:2] == "20" and "T" in value:
+            return calendar_offset(started, datetime.fromisoformat(value))
+        return value
+
+    return relative({**mine, **support["data"]["userBilling"]})
+
+
+def calendar_offset(start: datetime, moment: datetime) -> tuple[str, int, int]:
+    """`moment` as (calendar months, seconds) after `start`: the runs start on different dates,
+    and Stripe's periods are calendar months, so plain seconds would differ by month lengths."""
+    months = (moment.year - start.year) * 12 + moment.month - start.month
+    if add_months(start, months) > moment:
+        months -= 1
+    seconds = (moment - add_months(start, months)).total_seconds()
+    next_month = (add_months(start, months + 1) - add_months(start, months)).total_seconds()
+    if seconds > next_month - SLACK:  # a second before a month boundary is that boundary
+        months, seconds = months + 1, seconds - next_month
+    return ("t", months, round(seconds))
+
+
+def close_enough(a, b, path: str = "") -> list[str]:
+    """Differences, with times equal to within SLACK seconds (the real time a run takes)."""
+    if isinstance(a, dict) and isinstance(b, dict) and a.keys() == b.keys():
+        return [d for k in a for d in close_enough(a[k], b[k], f"{path}.{k}")]
+    if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+        pairs = enumerate(zip(a, b, strict=True))
+        return [d for i, (x, y) in pairs for d in close_enough(x, y, f"{path}[{i}]")]
+    if isinstance(a, tuple) and isinstance(b, tuple) and a[:2] == b[:2]:
+        return [] if abs(a[2] - b[2]) <= SLACK else [f"{path}: {a} vs {b}"]
+    return [] if a == b else [f"{path}: {a!r} vs {b!r}"]
+
+
+async def test_reconcile_rebuilds_refunds_disputes_and_3ds_renewals_from_objects_alone(e2e) -> None:
+    """Events older than Stripe's 30 days are not listed: the walk alone must give what webhooks gave."""
+    delivered = await seen(e2e, "cmp-hooks", await reversal_lifecycle(e2e, "cmp-hooks"))
+    statuses = [e["node"]["status"] for e in delivered["payments"]["edges"]]
+    assert sorted(statuses) == sorted(
+        ["COMPLETED", "PARTIALLY_REFUNDED", "REFUNDED", "DISPUTED", "REQUIRES_ACTION"]
+    ), statuses
+    assert delivered["purchaseRestricted"] and delivered["refundCount"] == 2
+
+    stripe = e2e.world.services.stripe.v1
+    await stripe.webhook_endpoints.update_async(e2e.endpoint_id, params={"disabled": True})
+    received = await WebhookEvent.all().count()
+    started = await reversal_lifecycle(e2e, "cmp-lost")
+    assert await WebhookEvent.all().count() == received, "the disabled endpoint received something"
+    # --since after the last event: nothing of this history is in Stripe's list any more.
+    await e2e.world.advance(60)
+    now = (e2e.world.services.clock.now() - timedelta(seconds=30)).isoformat()
+    code, out, err = await cli(e2e.gateway.env, "reconcile", "--since", now)
+    assert code == 0, out + err
+    assert "events: 0 listed" in out and "charges (refunds, disputes): " in out
+    assert "not rebuilt from Stripe's objects" in out  # the operator is told what the walk cannot do
+
+    rebuilt = await seen(e2e, "cmp-lost", started)
+    assert close_enough(rebuilt, delivered) == []
+    assert rebuilt["premium"]["since"][1] < rebuilt["subscription"]["currentPeriodStart"][1], (
+        "since restarted"
+    )
+
+    again_code, again, again_err = await cli(e2e.gateway.env, "reconcile", "--since", now)
+    assert again_code == 0, again + again_err
+    assert await seen(e2e, "cmp-lost", started) == rebuilt
