@@ -99,6 +99,13 @@ async def _prepare(
     return load_settings(**overrides)
 
 
+# What the banner tells a newcomer to run; tests/ops/test_dev.py follows the printed text exactly.
+TRY_CHECKOUT = f"""mutation {{ createCheckout(input: {{productType: PREMIUM_MONTHLY,
+       successUrl: "{DEV_ORIGIN}/success", cancelUrl: "{DEV_ORIGIN}/cancel"}})
+       {{ checkoutUrl payment {{ status }} userErrors {{ code message }} }} }}"""
+TRY_PREMIUM = "{ premium { active source until } payments { edges { node { status money { formatted } } } } }"
+
+
 def banner(gateway_url: str, sandbox_url: str, token: str) -> str:
     return f"""
 billing-gateway dev is up.
@@ -108,16 +115,26 @@ billing-gateway dev is up.
   demo user       {DEMO_USER}
   bearer token    {token}
 
-Try this (in GraphiQL, with the header  {{"Authorization": "Bearer <token above>"}}):
+Try this: open GraphiQL and, in the "Headers" tab under the editor, put
+  {{"Authorization": "Bearer <the token above>"}}
 
-  1. mutation {{ createCheckout(input: {{productType: PREMIUM_MONTHLY,
-       successUrl: "{DEV_ORIGIN}/success", cancelUrl: "{DEV_ORIGIN}/cancel"}})
-       {{ checkoutUrl payment {{ status }} userErrors {{ code message }} }} }}
-  2. open checkoutUrl in a browser, pick "Card (succeeds)", press Pay
-  3. {{ premium {{ active source until }}
-       payments {{ edges {{ node {{ status money {{ formatted }} }} }} }} }}
+  1. Run:
 
-Ctrl-C stops everything; running `dev` again picks up where it left off.
+     {TRY_CHECKOUT}
+
+  2. Open the checkoutUrl it answers in a browser, keep "Card that succeeds" selected and
+     press Subscribe. The browser then goes to {DEV_ORIGIN}/success, where your
+     frontend would be (nothing answers there in dev: the payment is done).
+
+  3. Run:
+
+     {TRY_PREMIUM}
+
+     premium is active and the payment COMPLETED (a second after paying: Stripe's
+     webhooks, here the sandbox's, bring the news).
+
+Ctrl-C stops everything; running `dev` again picks up where it left off (same data; tokens
+it printed before keep working).
 """
 
 
