@@ -199,7 +199,6 @@ async def test_card_change_over_http(e2e) -> None:
     assert (await view(e2e, "m-carol"))["premium"]["active"]
 
 
-@pytest.mark.postgres_only
 async def test_concurrent_cancel_and_reactivate_over_http_agree_with_stripe(e2e) -> None:
     await buy(e2e, "m-racer")
     sub_id = (await view(e2e, "m-racer"))["subscription"]["stripeSubscriptionId"]
