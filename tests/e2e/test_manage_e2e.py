@@ -13,7 +13,7 @@ from datetime import datetime
 
 import pytest
 
-from tests.e2e.test_buying_e2e import buy
+from tests.e2e.test_buying_e2e import CHECKOUT, buy, checkout_input
 
 DAY = 86_400
 CANCEL = """
@@ -217,3 +217,72 @@ async def test_concurrent_cancel_and_reactivate_over_http_agree_with_stripe(e2e)
         await e2e.flush()  # and the webhooks of all those changes leave it there
         seen = await view(e2e, "m-racer")
         assert seen["subscription"]["cancelAtPeriodEnd"] == remote["cancel_at_period_end"]
+
+
+INVOICES = """
+query($first: Int, $after: String) {
+  invoices(first: $first, after: $after) {
+    edges { cursor node {
+      id number status currency createdAt paidAt periodStart periodEnd
+      subtotal { amount } tax { amount } total { amount } amountPaid { amount } amountDue { amount }
+      taxBreakdown { amount { amount } ratePercent jurisdiction inclusive }
+    } }
+    pageInfo { hasNextPage endCursor }
+  }
+}"""
+ONE_INVOICE = "query($id: ID!) { invoice(id: $id) { id number } }"
+
+
+async def invoice_page(e2e, user: str, first: int, after: str | None = None) -> dict:
+    answer = await e2e.gateway.graphql(INVOICES, {"first": first, "after": after}, user=user)
+    assert "errors" not in answer, answer
+    return answer["data"]["invoices"]
+
+
+async def test_invoices_kept_in_step_and_paged_over_http(e2e) -> None:
+    """Three invoices in Germany (19 % VAT, inclusive), the second renewal declined: what the list shows."""
+    payload = (await e2e.gateway.graphql(CHECKOUT, checkout_input(currency="EUR"), user="m-inv"))["data"]
+    session_id = payload["createCheckout"]["sessionId"]
+    await e2e.world.control(
+        f"/_sandbox/checkout/sessions/{session_id}/complete", {"outcome": "paid", "country": "DE"}
+    )
+    await e2e.flush()
+    await advance_past(e2e, (await view(e2e, "m-inv"))["subscription"]["currentPeriodEnd"])
+    sub = await stripe_sub(e2e, (await view(e2e, "m-inv"))["subscription"]["stripeSubscriptionId"])
+    await e2e.world.control(f"/_sandbox/customers/{sub['customer']}/card", {"outcome": "declined"})
+    await advance_past(e2e, (await view(e2e, "m-inv"))["subscription"]["currentPeriodEnd"])
+
+    first = await invoice_page(e2e, "m-inv", 2)
+    assert first["pageInfo"]["hasNextPage"] and len(first["edges"]) == 2
+    rest = await invoice_page(e2e, "m-inv", 2, first["pageInfo"]["endCursor"])
+    assert not rest["pageInfo"]["hasNextPage"] and len(rest["edges"]) == 1
+    invoices = [edge["node"] for edge in first["edges"] + rest["edges"]]  # newest first
+    assert len({i["id"] for i in invoices}) == 3 and len({i["number"] for i in invoices}) == 3
+    assert [i["status"] for i in invoices] == ["OPEN", "PAID", "PAID"]
+    assert [i["createdAt"] for i in invoices] == sorted((i["createdAt"] for i in invoices), reverse=True)
+
+    declined, renewal, bought = invoices
+    for invoice in invoices:
+        assert invoice["currency"] == "EUR" and invoice["number"]
+        assert (invoice["total"]["amount"], invoice["subtotal"]["amount"], invoice["tax"]["amount"]) == (
+            499,
+            499,
+            80,
+        )
+        assert invoice["taxBreakdown"] == [
+            {"amount": {"amount": 80}, "ratePercent": "19", "jurisdiction": "DE", "inclusive": True}
+        ]
+        assert invoice["periodStart"] < invoice["periodEnd"]
+    for paid in (renewal, bought):
+        assert paid["amountPaid"]["amount"] == 499 and paid["paidAt"]
+    assert declined["amountPaid"]["amount"] == 0 and declined["amountDue"]["amount"] == 499
+    assert declined["paidAt"] is None
+    # Back to back: each renewal covers the period after the one before.
+    assert bought["periodEnd"] == renewal["periodStart"] and renewal["periodEnd"] == declined["periodStart"]
+
+    # Nobody else sees them, one by one or as a list.
+    assert (await invoice_page(e2e, "m-inv-other", 25))["edges"] == []
+    other = await e2e.gateway.graphql(ONE_INVOICE, {"id": bought["id"]}, user="m-inv-other")
+    assert other["data"]["invoice"] is None
+    mine = await e2e.gateway.graphql(ONE_INVOICE, {"id": bought["id"]}, user="m-inv")
+    assert mine["data"]["invoice"] == {"id": bought["id"], "number": bought["number"]}
