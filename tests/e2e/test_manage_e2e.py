@@ -13,7 +13,7 @@ from datetime import datetime
 
 import pytest
 
-from tests.e2e.test_buying_e2e import CHECKOUT, buy, checkout_input
+from tests.e2e.test_buying_e2e import CHECKOUT, REDEEM, buy, checkout_input
 
 DAY = 86_400
 CANCEL = """
@@ -286,3 +286,30 @@ async def test_invoices_kept_in_step_and_paged_over_http(e2e) -> None:
     assert other["data"]["invoice"] is None
     mine = await e2e.gateway.graphql(ONE_INVOICE, {"id": bought["id"]}, user="m-inv")
     assert mine["data"]["invoice"] == {"id": bought["id"], "number": bought["number"]}
+
+
+async def test_gift_time_outlasts_a_cancelled_subscription_over_http(e2e) -> None:
+    """Access ends when Stripe ends the subscription, or later when gift time remains."""
+    gift = await buy(e2e, "m-giver", product="PREMIUM_YEARLY", gift=True)
+    bought = await e2e.gateway.graphql(
+        "{ payments { edges { node { id giftCode { code } } } } }", user="m-giver"
+    )
+    (node,) = [
+        e["node"] for e in bought["data"]["payments"]["edges"] if e["node"]["id"] == gift["payment"]["id"]
+    ]
+    redeemed = await e2e.gateway.graphql(REDEEM, {"code": node["giftCode"]["code"]}, user="m-gifted")
+    gift_until = redeemed["data"]["redeemGift"]["premium"]["until"]
+    await buy(e2e, "m-gifted")
+    assert (await cancel(e2e, "m-gifted", reason="SWITCHED_SERVICE"))["userErrors"] == []
+    await e2e.flush()
+    cancelling = await view(e2e, "m-gifted")
+    assert cancelling["premium"]["source"] == "SUBSCRIPTION" and cancelling["premium"]["willCancel"]
+
+    await advance_past(e2e, cancelling["subscription"]["currentPeriodEnd"])
+    after = await view(e2e, "m-gifted")
+    assert after["subscription"] is None, "Stripe ended the subscription at its period end"
+    assert after["premium"]["active"] and after["premium"]["source"] == "GIFT"
+    assert not after["premium"]["willCancel"] and after["premium"]["until"] == gift_until
+
+    await advance_past(e2e, gift_until)
+    assert not (await view(e2e, "m-gifted"))["premium"]["active"]
