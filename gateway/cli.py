@@ -1,13 +1,25 @@
 """`billing-gateway …`: the command line (DESIGN.md "Command line").
 
-Every command reads settings through `load_settings`, so a wrong variable is
-reported by name with exit code 2 instead of a traceback.
+What every command shares, so an operator can script any of them:
+
+- Output: the command's result (tables, reports, progress lines) on stdout;
+  the structured log (JSON lines, LOG_LEVEL/LOG_JSON, secrets masked: see
+  `gateway.logging`) on stderr, configured before the command runs; a failure
+  ends with one plain ``error: …`` line on stderr.
+- Exit codes: 0 done; 1 the work failed (database or Stripe unreachable,
+  an event not found, items that failed); 2 a usage error (bad argument or
+  option, a missing or malformed setting, named). Never a traceback: anything
+  unexpected is reported in one line by `main`, its traceback logged only at
+  LOG_LEVEL=DEBUG.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
+import re
 import sys
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
@@ -15,6 +27,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
+from typer._click import exceptions as click_errors  # typer >= 0.29 vendors click: its own classes
+from typer.exceptions import Abort
 
 from gateway.settings import Settings, SettingsError, load_settings
 
@@ -32,7 +46,10 @@ webhooks_app = typer.Typer(help="The webhook inbox.", no_args_is_help=True)
 app.add_typer(catalog_app, name="catalog")
 app.add_typer(webhooks_app, name="webhooks")
 
+EXIT_FAILED = 1
 EXIT_USAGE = 2
+
+log = logging.getLogger("gateway.cli")
 
 
 def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
@@ -47,6 +64,20 @@ def settings_or_exit(**overrides: object) -> Settings:
         fail(str(exc))
 
 
+@app.callback()
+def _before_any_command() -> None:
+    # Logs first, so whatever the command (or a library under it) logs is JSON on stderr with
+    # secrets masked. With a bad setting the defaults serve until the command names the variable.
+    from gateway.logging import configure_logging
+
+    try:
+        settings = load_settings()
+    except SettingsError:
+        configure_logging()
+        return
+    configure_logging(settings.log_level, settings.log_json)
+
+
 @app.command()
 def migrate() -> None:
     """Apply the database migrations to DATABASE_URL."""
@@ -56,13 +87,13 @@ def migrate() -> None:
     try:
         applied = asyncio.run(apply_migrations(settings.database_url))
     except (OSError, ConnectionError) as exc:
-        fail(f"cannot reach the database at DATABASE_URL: {exc}", code=1)
+        fail(f"cannot reach the database at DATABASE_URL: {exc}", code=EXIT_FAILED)
     typer.echo(f"applied {len(applied)} migration(s)" + (": " + ", ".join(applied) if applied else ""))
 
 
 @app.command()
 def token(
-    user_id: Annotated[str, typer.Argument(help="The user id, the token's `sub`.")],
+    user_id: Annotated[str, typer.Argument(metavar="USER_ID", help="The user id, the token's `sub`.")],
     admin: Annotated[bool, typer.Option("--admin", help="Grant the admin role.")] = False,
     ttl: Annotated[int, typer.Option("--ttl", min=1, help="Lifetime in seconds.")] = 3600,
 ) -> None:
@@ -157,7 +188,7 @@ def reconcile(
     for line in report.lines():
         typer.echo(line)
     if report.failed:
-        fail(f"{report.failed} item(s) failed; see the lines above and the log", code=1)
+        fail(f"{report.failed} item(s) failed; see the lines above and the log", code=EXIT_FAILED)
     typer.echo("reconcile finished: no failures")
 
 
@@ -186,38 +217,60 @@ def webhooks_list(
 def webhooks_retry(
     event_id: Annotated[str | None, typer.Argument(help="evt_… to run now.")] = None,
     all_failed: Annotated[bool, typer.Option("--all-failed", help="Run every FAILED event now.")] = False,
+    every: Annotated[int, typer.Option(min=1, help="With --all-failed, print progress every N events.")] = 50,
 ) -> None:
-    """Run a failed or unfinished event now (or all failed ones)."""
+    """Run a failed or unfinished event now (or all failed ones, with progress)."""
+    from models.enums import InboxStatus
     from webhooks import admin
 
     if (event_id is None) == (not all_failed):
         fail("give an EVENT_ID or --all-failed (one of the two)")
 
-    async def run() -> str:
+    async def run() -> list[dict[str, object]]:
         async with runtime(settings_or_exit()) as services:
-            try:
-                rows = await admin.retry(services, event_id, all_failed=all_failed)
-            except admin.EventNotFound as exc:
-                fail(str(exc), code=1)
-            return admin.render(rows, ("id", "type", "outcome", "status", "error"))
+            if event_id is not None:
+                try:
+                    return await admin.retry(services, event_id)
+                except admin.EventNotFound as exc:
+                    fail(str(exc), code=EXIT_FAILED)
+            # One event at a time, so a long run shows it is moving (an event that stopped
+            # failing meanwhile reports "already finished").
+            failed = [row["id"] for row in await admin.list_events(InboxStatus.FAILED, limit=10**9)]
+            typer.echo(f"{len(failed)} failed event(s) to retry")
+            rows: list[dict[str, object]] = []
+            for n, failed_id in enumerate(failed, 1):
+                try:
+                    rows += await admin.retry(services, failed_id)
+                except admin.EventNotFound:  # pruned or replayed away meanwhile
+                    continue
+                if n % every == 0:
+                    typer.echo(f"… {n}/{len(failed)} events")
+            return rows
 
-    typer.echo(asyncio.run(run()))
+    rows = asyncio.run(run())
+    typer.echo(admin.render(rows, ("id", "type", "outcome", "status", "error")))
+    still = sum(1 for row in rows if row["status"] == InboxStatus.FAILED.value)
+    if still:
+        fail(f"{still} event(s) still failing; see the table above and the log", code=EXIT_FAILED)
 
 
 @webhooks_app.command("replay")
 def webhooks_replay(event_id: Annotated[str, typer.Argument(help="evt_… to run again.")]) -> None:
     """Run an event's handler again, even if it finished (handlers are idempotent)."""
+    from models.enums import InboxStatus
     from webhooks import admin
 
-    async def run() -> str:
+    async def run() -> dict[str, object]:
         async with runtime(settings_or_exit()) as services:
             try:
-                row = await admin.replay(services, event_id)
+                return await admin.replay(services, event_id)
             except admin.EventNotFound as exc:
-                fail(str(exc), code=1)
-            return admin.render([row], ("id", "type", "outcome", "status", "error"))
+                fail(str(exc), code=EXIT_FAILED)
 
-    typer.echo(asyncio.run(run()))
+    row = asyncio.run(run())
+    typer.echo(admin.render([row], ("id", "type", "outcome", "status", "error")))
+    if row["status"] == InboxStatus.FAILED.value:
+        fail(f"{event_id} failed again; see the table above and the log", code=EXIT_FAILED)
 
 
 @app.command()
@@ -267,9 +320,19 @@ def sandbox(
     state: Annotated[Path | None, typer.Option(help="File to keep the sandbox's state in.")] = None,
 ) -> None:
     """Run only the local Stripe sandbox."""
-    from stripe_sandbox.server import run
+    import uvicorn
 
-    run(host=host, port=port, state_path=state)
+    from stripe_sandbox.app import create_app
+    from stripe_sandbox.server import DEV_RETRY_DELAYS
+
+    uvicorn.run(
+        create_app(state, webhook_retry_delays=DEV_RETRY_DELAYS),
+        host=host,
+        port=port,
+        log_level="info",
+        log_config=None,  # ours, configured before the command ran
+        access_log=False,
+    )
 
 
 @app.command()
@@ -285,11 +348,74 @@ def dev(
     run_dev(host=host, port=port, sandbox_port=sandbox_port)
 
 
-def main() -> None:
+def describe_failure(exc: BaseException) -> str:
+    """One line an operator can act on, for an exception no command handled (secrets masked)."""
+    import stripe
+    from tortoise.exceptions import DBConnectionError, OperationalError
+
+    from billing.errors import PaymentProviderError
+    from gateway.logging import redact_text
+
+    text = re.sub(r"\s+", " ", str(exc)).strip() or type(exc).__name__
+    if isinstance(exc, stripe.StripeError | PaymentProviderError):
+        line = f"Stripe request failed (STRIPE_API_BASE, STRIPE_API_KEY): {text}"
+    elif isinstance(exc, OperationalError) and re.search(r"no such table|does not exist", text):
+        line = f"the database has no schema yet, run `billing-gateway migrate` first ({text})"
+    elif isinstance(exc, DBConnectionError | ConnectionError | OSError | TimeoutError):
+        line = f"cannot reach the database at DATABASE_URL: {type(exc).__name__}: {text}"
+    else:
+        line = f"unexpected {type(exc).__name__}: {text}"
+    return redact_text(line)
+
+
+def _command_name(args: list[str]) -> str:
+    """`reconcile`, `catalog sync`, `webhooks retry`: what the log calls the command (no arguments)."""
+    words = [arg for arg in args[:2] if not arg.startswith("-")]
+    if words and words[0] in ("catalog", "webhooks"):
+        return " ".join(words)
+    return words[0] if words else ""
+
+
+def run_cli(args: list[str]) -> int:
+    """Run one command; returns its exit code (see the module docstring), never raises."""
+    command = _command_name(args)
+    started = time.monotonic()
+    code = _run(args)
+    if command:  # one line per run, for whoever collects the logs of scheduled commands
+        log.info(
+            "command finished",
+            extra={"command": command, "exit_code": code, "seconds": round(time.monotonic() - started, 3)},
+        )
+    return code
+
+
+def _run(args: list[str]) -> int:
     try:
-        app()
-    except KeyboardInterrupt:
-        sys.exit(130)
+        result = app(args=args, prog_name="billing-gateway", standalone_mode=False)
+    except click_errors.NoArgsIsHelpError as exc:
+        exc.show()  # the help text itself
+        return exc.exit_code
+    except click_errors.UsageError as exc:
+        where = exc.ctx.command_path if exc.ctx is not None else "billing-gateway"
+        typer.echo(f"error: {exc.format_message()} (see `{where} --help`)", err=True)
+        return exc.exit_code
+    except click_errors.ClickException as exc:
+        typer.echo(f"error: {exc.format_message()}", err=True)
+        return exc.exit_code
+    except (Abort, KeyboardInterrupt):
+        typer.echo("aborted", err=True)
+        return 130
+    except Exception as exc:
+        message = describe_failure(exc)
+        log.error("command failed: %s", message)
+        log.debug("command failed", exc_info=exc)  # the traceback, for LOG_LEVEL=DEBUG
+        typer.echo(f"error: {message}", err=True)
+        return EXIT_FAILED
+    return result if isinstance(result, int) else 0
+
+
+def main() -> None:
+    sys.exit(run_cli(sys.argv[1:]))
 
 
 if __name__ == "__main__":

@@ -141,6 +141,7 @@ it printed before keep working).
 def run_dev(*, host: str, port: int, sandbox_port: int) -> None:
     from gateway.app import create_app
     from gateway.auth import mint_token
+    from gateway.logging import route_uvicorn_to_root
     from stripe_sandbox.server import DEV_RETRY_DELAYS
     from stripe_sandbox.testing import SandboxServer
 
@@ -156,13 +157,15 @@ def run_dev(*, host: str, port: int, sandbox_port: int) -> None:
         paths.sandbox_state, webhook_retry_delays=DEV_RETRY_DELAYS, port=sandbox_port, api_key=SANDBOX_KEY
     )
     sandbox.start()
+    route_uvicorn_to_root()  # the sandbox's uvicorn set up its own plain-text handlers
     try:
         dev = asyncio.run(_prepare(settings, sandbox.base_url, gateway_url, stored))
         _save_secrets(paths.secrets, stored)
         token = mint_token(dev.auth_jwt_secret.get_secret_value(), DEMO_USER, ttl=timedelta(days=7))
-        server = uvicorn.Server(
-            uvicorn.Config(create_app(dev), host=host, port=port, log_level="warning", access_log=False)
+        config = uvicorn.Config(
+            create_app(dev), host=host, port=port, log_level="warning", access_log=False, log_config=None
         )
+        server = uvicorn.Server(config)
         print(banner(gateway_url, sandbox.base_url, token), flush=True)
         server.run()
     finally:

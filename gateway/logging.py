@@ -24,7 +24,8 @@ Stripe SDK, httpx, Tortoise, asyncpg) are held at INFO or above even with
 ``LOG_LEVEL=DEBUG``: their debug lines would carry customer data and whole
 webhook bodies.
 
-Configured once per process by the app and by `serve`; calling it again with
+Configured once per process by the app and by every CLI command (before it
+runs: `gateway.cli`); calling it again with
 the same arguments does nothing, with other arguments replaces our handler
 (and only ours: handlers others installed, e.g. pytest's, are left alone).
 """
@@ -46,8 +47,9 @@ REDACTED = "[REDACTED]"
 
 # Loggers whose DEBUG output carries request bodies, SQL parameters or headers.
 _NEVER_BELOW_INFO = ("stripe", "httpx", "httpcore", "tortoise", "asyncpg", "aiosqlite", "hpack")
-# Noise: Stripe's SDK logs every request at INFO (the metrics count them instead).
-_WARNING_AND_UP = ("stripe",)
+# Noise at INFO: the Stripe SDK and httpx log every request (the metrics count them instead; in
+# `dev` the sandbox clock alone is polled every few seconds), Tortoise its start and shutdown.
+_WARNING_AND_UP = ("stripe", "httpx", "tortoise")
 
 # Field names whose value is never logged, whatever it looks like.
 _SECRET_KEYS = frozenset(
@@ -217,11 +219,7 @@ def configure_logging(level: str = "INFO", json: bool = True) -> None:
         logging.getLogger(name).setLevel(max(numeric, logging.INFO))
     for name in _WARNING_AND_UP:
         logging.getLogger(name).setLevel(max(numeric, logging.WARNING))
-    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
-        # uvicorn's own handlers would print plain text beside ours; let its records reach the root.
-        uvicorn_logger = logging.getLogger(name)
-        uvicorn_logger.handlers.clear()
-        uvicorn_logger.propagate = True
+    route_uvicorn_to_root()
     structlog.configure(
         processors=[
             structlog.stdlib.filter_by_level,
@@ -235,6 +233,15 @@ def configure_logging(level: str = "INFO", json: bool = True) -> None:
     )
     _handler = handler
     _configured = (level, json)
+
+
+def route_uvicorn_to_root() -> None:
+    """Undo uvicorn's own logging set-up (a `uvicorn.Config` made without ``log_config=None`` installs
+    handlers printing plain text beside ours): its records reach the root handler instead."""
+    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
+        uvicorn_logger = logging.getLogger(name)
+        uvicorn_logger.handlers.clear()
+        uvicorn_logger.propagate = True
 
 
 def get_logger(name: str) -> Any:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import signal
 import sys
 import tempfile
 import time
@@ -23,7 +24,7 @@ from typing import Any
 
 import orjson
 import pytest
-from ops_serve import JWT_SECRET, STRIPE_KEY, WEBHOOK_SECRET, clean_env
+from ops_serve import JWT_SECRET, STRIPE_KEY, WEBHOOK_SECRET, clean_env, free_port
 
 from gateway.cli import app, run_cli
 from stripe_sandbox.testing import SandboxServer
@@ -285,3 +286,42 @@ async def test_webhooks_retry_all_failed_shows_progress_and_logs_each_failure_by
     assert replay.code == 1, replay.out + replay.err
     assert "FAILED" in replay.out and ids[0] in replay.error
     finished(replay, "webhooks replay")
+
+
+async def test_sandbox_logs_json_lines_too(tmp_path: Path) -> None:
+    port = free_port()
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "gateway.cli",
+        "sandbox",
+        "--port",
+        str(port),
+        "--state",
+        str(tmp_path / "stripe.json"),
+        cwd=tmp_path,
+        env=clean_env(PYTHONPATH=str(ROOT)),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        line = await asyncio.wait_for(_line_containing(proc.stderr, b"Uvicorn running on"), 60)
+    finally:
+        proc.send_signal(signal.SIGINT)
+        out, err = await asyncio.wait_for(proc.communicate(), 60)
+    assert proc.returncode in (0, 130), err.decode()
+    records = Run(0, out.decode(), line.decode() + err.decode()).logs()
+    assert any(r["logger"].startswith("uvicorn") for r in records)
+    assert (tmp_path / "stripe.json").exists()  # its state kept on the way out
+
+
+async def _line_containing(stream: asyncio.StreamReader | None, needle: bytes) -> bytes:
+    """The stream's lines up to and including the first one containing `needle`."""
+    assert stream is not None
+    seen = b""
+    while True:
+        line = await stream.readline()
+        assert line, f"ended before {needle!r}: {seen.decode()}"
+        seen += line
+        if needle in line:
+            return seen

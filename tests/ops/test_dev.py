@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import orjson
 import pytest
 from ops_serve import clean_env, free_port
 
@@ -201,3 +202,9 @@ def test_the_printed_try_this_works_then_ctrl_c_and_a_restart_pick_up_where_it_l
     assert graphql(printed, "{ premium { active } }")["premium"]["active"] is True  # the old token
     assert dev.interrupt() in (0, 130), dev.err()[-3000:]
     assert "stopped; sandbox state saved" in dev.out()
+
+    # Its log, both runs: JSON lines only (uvicorn's and the sandbox's included), no token in it.
+    for run in (1, 2):
+        for line in (dev.data / f"dev-{run}.err").read_text().splitlines():
+            assert isinstance(orjson.loads(line), dict), line
+            assert printed.token not in line and again.token not in line
