@@ -12,11 +12,12 @@ import asyncio
 import sys
 from datetime import datetime, timedelta
 
+import orjson
 from gateway_process import ROOT
 
 from billing.gifts import add_months
 from models import WebhookEvent
-from tests.e2e.test_buying_e2e import CHECKOUT, checkout_input
+from tests.e2e.test_buying_e2e import CHECKOUT, _signed, buy, checkout_input
 
 DAY = 86_400
 SLACK = 5  # seconds
@@ -230,3 +231,39 @@ async def test_reconcile_rebuilds_refunds_disputes_and_3ds_renewals_from_objects
     again_code, again, again_err = await cli(e2e.gateway.env, "reconcile", "--since", now)
     assert again_code == 0, again + again_err
     assert await seen(e2e, "cmp-lost", started) == rebuilt
+
+
+async def test_webhooks_list_retry_and_replay_against_the_served_database(e2e) -> None:
+    """The operator's view of the inbox the running gateway filled: failed first; re-runs change nothing."""
+    await buy(e2e, "wh-user")
+    before = (await e2e.gateway.graphql(VIEW, user="wh-user"))["data"]
+    completed = await WebhookEvent.get(type="checkout.session.completed", payload__contains="wh-user")
+    # An event the gateway cannot handle (Stripe knows no such invoice), signed as Stripe signs.
+    bad = {
+        "id": "evt_e2e_unhandleable",
+        "object": "event",
+        "type": "invoice.paid",
+        "created": int(e2e.world.services.clock.now().timestamp()),
+        "data": {"object": {"id": "in_e2e_missing", "object": "invoice", "customer": "cus_nobody"}},
+    }
+    await _signed(e2e, orjson.dumps(bad))
+    for _ in range(150):  # the route may finish the handler after answering: up to 30 s
+        failed = await WebhookEvent.get_or_none(stripe_event_id=bad["id"])
+        if failed is not None and failed.status == "FAILED":
+            break
+        await asyncio.sleep(0.2)
+    assert failed is not None
+    assert failed.status == "FAILED"
+
+    code, out, err = await cli(e2e.gateway.env, "webhooks", "list")
+    assert code == 0, out + err
+    rows = [line for line in out.splitlines()[1:] if line.strip()]
+    assert bad["id"] in rows[0] and "FAILED" in rows[0], out  # failed first
+    assert any(completed.stripe_event_id in row and "PROCESSED" in row for row in rows[1:]), out
+
+    code, out, err = await cli(e2e.gateway.env, "webhooks", "retry", bad["id"])
+    assert code == 1 and bad["id"] in out + err, out + err  # still failing, said so
+
+    code, out, err = await cli(e2e.gateway.env, "webhooks", "replay", completed.stripe_event_id)
+    assert code == 0 and "PROCESSED" in out, out + err
+    assert (await e2e.gateway.graphql(VIEW, user="wh-user"))["data"] == before, "a replay changed something"
