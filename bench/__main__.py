@@ -27,8 +27,8 @@ def main() -> None:
         help="PostgreSQL database of the benchmark (created and seeded if needed; never the test DB)",
     )
     run_p.add_argument("--out", type=Path, default=run.RESULTS)
-    prof_p = sub.add_parser("profile", help="py-spy one gateway worker while wrk drives a scenario")
-    prof_p.add_argument("scenario", choices=["S1", "S2", "S3"])
+    prof_p = sub.add_parser("profile", help="py-spy one gateway worker while a scenario runs")
+    prof_p.add_argument("scenario", choices=["S1", "S2", "S3", "S4"])
     prof_p.add_argument("--seconds", type=float, default=10.0)
     prof_p.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE_URL))
     args = parser.parse_args()

@@ -1,8 +1,9 @@
-"""Profile one scenario: `python -m bench profile S1|S2|S3 [--seconds N]`.
+"""Profile one scenario: `python -m bench profile S1|S2|S3|S4 [--seconds N]`.
 
 Starts the same environment as a run (seeded database, sandbox, `serve` with 2
-workers), drives the scenario with wrk and samples ONE gateway worker with
-py-spy meanwhile (`pip install py-spy`). Writes the collapsed stacks and a
+workers), drives the scenario with wrk (S4: the load generator, once through
+S4's events, then until the inbox backlog drained; `--seconds` does not apply)
+and samples ONE gateway worker with py-spy meanwhile (`pip install py-spy`). Writes the collapsed stacks and a
 flame graph to bench/results/ and prints where the time goes: the share of
 samples per function (inclusive) and per leaf (self), so an optimisation is
 chosen by the profile, not by guesswork.
@@ -11,6 +12,7 @@ chosen by the profile, not by guesswork.
 from __future__ import annotations
 
 import shutil
+import signal
 import subprocess
 import sys
 from collections import Counter
@@ -50,6 +52,8 @@ async def profile(spec: RunSpec, database_url: str, scenario: str, seconds: floa
     bench = Bench(spec, database_url)
     try:
         await bench.setup()
+        if scenario == "S4":
+            return await _profile_s4(bench, py_spy)
         if scenario == "S1":
             bodies = [(t, payments_body()) for _, t in bench.read_tokens]
         elif scenario == "S2":
@@ -62,8 +66,7 @@ async def profile(spec: RunSpec, database_url: str, scenario: str, seconds: floa
         url = bench.gateway.base_url + "/graphql"
         wrk.run(url, script, 2, spec.connections)
         worker = bench.gateway.workers()[0]
-        RESULTS.mkdir(parents=True, exist_ok=True)
-        collapsed = RESULTS / f"profile-{scenario}.txt"
+        collapsed = _collapsed_path(scenario)
         spy = subprocess.Popen(  # noqa: ASYNC220 - runs beside wrk, waited for below
             [py_spy, "record", "-p", str(worker), "-d", str(int(seconds)), "-r", "200",
              "--gil", "-f", "raw", "-o", str(collapsed)],
@@ -80,3 +83,28 @@ async def profile(spec: RunSpec, database_url: str, scenario: str, seconds: floa
                 getattr(bench, server).stop()
         if hasattr(bench, "stripe"):
             await bench.stripe.aclose()
+
+
+async def _profile_s4(bench: Bench, py_spy: str) -> Path:
+    """S4's events sent once, py-spy on one worker from the first event until the backlog drained."""
+    events, plan, setup_seconds = await bench.prepare_s4()
+    collapsed = _collapsed_path("S4")
+    worker = bench.gateway.workers()[0]
+    spy = subprocess.Popen(  # noqa: ASYNC220 - runs beside the load, stopped below
+        [py_spy, "record", "-p", str(worker), "-r", "200", "--gil", "-f", "raw", "-o", str(collapsed)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        cpu_before = bench._s4_cpu()
+        result = bench._measured(bench.gateway, lambda: bench._loadgen(plan, "S4"))
+        await bench._record_s4(result, events, plan, setup_seconds, cpu_before)
+    finally:
+        spy.send_signal(signal.SIGINT)  # py-spy writes its output on SIGINT
+        spy.wait(timeout=60)
+    print(summarise(collapsed))
+    return collapsed
+
+
+def _collapsed_path(scenario: str) -> Path:
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    return RESULTS / f"profile-{scenario}.txt"

@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Any, Self
 
 from tortoise import fields
-from tortoise.exceptions import IntegrityError
 from tortoise.models import Model
 
 
@@ -52,17 +51,18 @@ class VersionedModel(Model):
     ) -> tuple[Self, bool]:
         """Make the row found by `lookup` carry `values`; create it (with `on_create`) if absent.
 
-        Race-safe on both sides: a concurrent insert surfaces as IntegrityError on the
-        unique lookup and the loop re-reads; a concurrent update as StaleVersionError.
+        Race-safe on both sides: a concurrent insert makes `create_if_absent` find the
+        unique lookup taken and the loop re-reads; a concurrent update raises
+        StaleVersionError and the loop re-reads. Usable inside a transaction.
         Returns the row and whether anything was written.
         """
         for _ in range(attempts):
             row = await cls.get_or_none(**lookup)
             if row is None:
-                try:
-                    return await cls.create(**lookup, **values, **(on_create or {})), True
-                except IntegrityError:
-                    continue
+                created = await cls.create_if_absent(**lookup, **values, **(on_create or {}))
+                if created is not None:
+                    return created, True
+                continue
             changes = {k: v for k, v in values.items() if getattr(row, k) != v}
             if not changes:
                 return row, False
@@ -72,3 +72,30 @@ class VersionedModel(Model):
             except StaleVersionError:
                 continue
         raise StaleVersionError(f"{cls.__name__} {lookup} kept changing")
+
+    @classmethod
+    async def create_if_absent(cls, **values: Any) -> Self | None:
+        """Insert a row unless a unique column already holds its value: the new row, or None.
+
+        One statement, `INSERT … ON CONFLICT DO NOTHING RETURNING id`: cheaper than
+        looking up first where the row is usually new, and, unlike a failed plain
+        INSERT, a conflict does not abort an enclosing PostgreSQL transaction.
+        """
+        row = cls(**values)
+        meta = cls._meta
+        columns = [name for name in meta.fields_db_projection if not meta.fields_map[name].generated]
+        db = meta.db  # the current transaction's connection, if any
+        postgres = db.capabilities.dialect == "postgres"
+        marks = ", ".join(f"${n}" if postgres else "?" for n in range(1, len(columns) + 1))
+        names = ", ".join(f'"{meta.fields_db_projection[name]}"' for name in columns)
+        table, pk = meta.db_table, meta.fields_db_projection[meta.pk_attr]
+        # Names come from the model, every value is bound.
+        sql = f'INSERT INTO "{table}" ({names}) VALUES ({marks}) ON CONFLICT DO NOTHING RETURNING "{pk}"'  # noqa: S608
+        inserted = await db.execute_query_dict(
+            sql, [meta.fields_map[name].to_db_value(getattr(row, name), row) for name in columns]
+        )
+        if not inserted:
+            return None
+        row.pk = next(iter(inserted[0].values()))
+        row._saved_in_db = True  # as `Model.save` leaves it: a later save() updates this row
+        return row

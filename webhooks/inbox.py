@@ -39,7 +39,6 @@ from typing import Any
 
 import orjson
 from structlog.contextvars import bound_contextvars
-from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F, Q
 
 from billing.services import Services
@@ -138,27 +137,22 @@ async def record(
 ) -> tuple[WebhookEvent, bool]:
     """Store a verified event by its Stripe id; return the row and whether it was new.
 
-    A duplicate returns the existing row untouched. Two requests inserting the
-    same new event at once both succeed: the loser's unique violation is
-    caught and the winner's row returned. The raw body is kept verbatim (the
+    One statement for a new event (`INSERT … ON CONFLICT DO NOTHING`); a
+    duplicate, or the loser of two requests inserting the same new event at
+    once, gets the existing row, untouched. The raw body is kept verbatim (the
     signed bytes), which is what `replay` and audits want.
     """
     event = parse_event(payload, max_bytes=max_bytes)
-    existing = await WebhookEvent.get_or_none(stripe_event_id=event["id"])
-    if existing is not None:
-        return existing, False
-    try:
-        row = await WebhookEvent.create(
-            stripe_event_id=event["id"],
-            type=event["type"],
-            payload=payload.decode("utf-8"),
-            stripe_created=event["created"],
-            status=InboxStatus.RECEIVED,
-            received_at=now,
-            next_attempt_at=now + grace,
-        )
-    except IntegrityError:
-        log.debug("webhook event %s inserted concurrently; using that row", event["id"])
+    row = await WebhookEvent.create_if_absent(
+        stripe_event_id=event["id"],
+        type=event["type"],
+        payload=payload.decode("utf-8"),
+        stripe_created=event["created"],
+        status=InboxStatus.RECEIVED,
+        received_at=now,
+        next_attempt_at=now + grace,
+    )
+    if row is None:  # delivered before, or inserted concurrently by another request
         return await WebhookEvent.get(stripe_event_id=event["id"]), False
     return row, True
 

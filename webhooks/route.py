@@ -1,28 +1,29 @@
-"""`POST /webhooks/stripe`: verify, record, process, acknowledge.
+"""`POST /webhooks/stripe`: verify, record, acknowledge, then process in the background.
 
 Status codes are what Stripe acts on, so each one is chosen for its effect:
 - 400: the delivery is not verifiable (signature) or not an event; nothing is
   stored. Stripe retries it, which only helps after a secret is fixed.
 - 413: body larger than the configured limit (read no further than the limit).
-- 503: the event could not be stored, or processing broke down outside the
-  handler (the database went away); Stripe delivers it again later.
-- 200: the event is durably recorded and processed, ignored (unknown type),
-  already finished (duplicate), in flight elsewhere, or failed and queued for
-  the gateway's own retry. `{"received": true, "status": …}`.
+- 503: the event could not be stored (the inbox is unavailable); Stripe
+  delivers it again later.
+- 200: the event is durably recorded. `{"received": true, "status": …}` with
+  the inbox status as this request found it; `"queued": true` when its handler
+  was handed to the background (a new event, or a redelivery of one that is not
+  finished); `"duplicate": true` for a redelivery. A redelivery of a PROCESSED
+  or IGNORED event changes nothing.
 
-Answering fast: the handler runs inline, but if it has not finished within
-`respond_within` seconds the route answers 200 (`"in_progress": true`) and the
-handler carries on in the background under its claim (bounded by
-`handler_timeout`, inside the lease). Stripe times out slow endpoints (the
-sandbox after 5 s) and would only redeliver what is already recorded.
+Answering fast: Stripe times out slow endpoints and advises answering 2xx as
+soon as the event is recorded and processing it asynchronously. The answer
+goes out right after the one INSERT; the handler runs afterwards under the
+inbox's claim (`webhooks.dispatch`, bounded concurrency). If the process dies
+first, the row is still RECEIVED and the retry loop runs it after the grace
+period, so a recorded event is never lost and never handled twice at once.
 
 The body is never logged; the event id and type are.
 """
 
 from __future__ import annotations
 
-import asyncio
-import functools
 import logging
 import time
 from collections.abc import Callable, Sequence
@@ -33,16 +34,16 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from billing.services import Services
+from billing.telemetry import telemetry
+from models.enums import InboxStatus
 from webhooks import inbox
+from webhooks.dispatch import Dispatcher
 from webhooks.signature import DEFAULT_TOLERANCE_SECONDS, SignatureError, verify
 
 log = logging.getLogger(__name__)
 
 WEBHOOK_PATH = "/webhooks/stripe"
-DEFAULT_RESPOND_WITHIN = 4.0  # seconds; under the sandbox's 5 s delivery timeout
-
-# Handlers still running after their response was sent: kept referenced until done.
-_background: set[asyncio.Task[inbox.ProcessResult]] = set()
+_FINISHED = (InboxStatus.PROCESSED, InboxStatus.IGNORED)  # a redelivery of these changes nothing
 
 Secrets = Sequence[str] | Callable[[], Sequence[str]]
 
@@ -77,11 +78,9 @@ def make_webhook_route(
     *,
     path: str = WEBHOOK_PATH,
     tolerance: int = DEFAULT_TOLERANCE_SECONDS,
-    lease: timedelta = inbox.DEFAULT_LEASE,
-    handler_timeout: float = inbox.DEFAULT_HANDLER_TIMEOUT,
     grace: timedelta = inbox.DEFAULT_GRACE,
-    respond_within: float = DEFAULT_RESPOND_WITHIN,
     refresh_clock: bool = True,
+    dispatcher: Dispatcher | None = None,
 ) -> Route:
     """The Starlette route for Stripe's deliveries.
 
@@ -90,7 +89,10 @@ def make_webhook_route(
     is built (`dev` registers its endpoint with the sandbox at start-up).
     `get_services` is called per request, so the app can build them lazily.
     `refresh_clock=False` when a middleware already refreshes the clock per request.
+    `dispatcher` runs the handlers (its concurrency, lease and handler timeout);
+    one with the defaults is made per route unless given.
     """
+    dispatcher = dispatcher or Dispatcher()
 
     def current_secrets() -> Sequence[str]:
         return secrets() if callable(secrets) else secrets
@@ -123,43 +125,34 @@ def make_webhook_route(
             log.exception("webhook not stored: inbox unavailable")
             return _error(503, "inbox unavailable, retry later")
 
-        ids = {"event_id": row.stripe_event_id, "event_type": row.type}
-        if refresh_clock:
-            await _refresh(services)
-        try:
-            task = asyncio.create_task(
-                inbox.process(row, services, lease=lease, handler_timeout=handler_timeout)
+        if row.status in _FINISHED:  # a redelivery: counted like the run it does not need
+            telemetry().webhook_event(
+                row.type, inbox.Outcome.ALREADY_DONE.value.lower(), time.perf_counter() - started
             )
-            _background.add(task)  # referenced until done, even if this request is cancelled
-            task.add_done_callback(_background.discard)
-            try:
-                result = await asyncio.wait_for(asyncio.shield(task), timeout=respond_within)
-            except TimeoutError:
-                task.add_done_callback(functools.partial(_log_late_failure, ids))
-                result = inbox.ProcessResult(inbox.Outcome.IN_PROGRESS, row.status)
-        except Exception:
-            # Recorded but not processed: the retry loop will pick it up after the lease/grace,
-            # and a 5xx makes Stripe deliver it again too.
-            log.exception("webhook recorded but processing broke down", extra=ids)
-            return _error(503, "event recorded, processing interrupted; retry later")
-
+            queued = False
+        else:
+            if refresh_clock:
+                await _refresh(services)  # for the handler, which runs on this reading
+            queued = dispatcher.submit(row, services)
         log.info(
             "webhook %s %s: %s",
             row.type,
             row.stripe_event_id,
-            result.outcome.value,
+            "queued" if queued else row.status.value,
             extra={
-                **ids,
+                "event_id": row.stripe_event_id,
+                "event_type": row.type,
                 "duplicate": not created,
-                "outcome": result.outcome.value,
+                "status": row.status.value,
+                "queued": queued,
                 "ms": round((time.perf_counter() - started) * 1000, 1),
             },
         )
-        payload: dict[str, object] = {"received": True, "status": result.status.value}
+        payload: dict[str, object] = {"received": True, "status": row.status.value}
         if not created:
             payload["duplicate"] = True
-        if result.outcome is inbox.Outcome.IN_PROGRESS:
-            payload["in_progress"] = True
+        if queued:
+            payload["queued"] = True
         return JSONResponse(payload)
 
     return Route(path, stripe_webhook, methods=["POST"], name="stripe_webhook")
@@ -175,13 +168,3 @@ async def _refresh(services: Services) -> None:
         await services.clock.refresh()
     except Exception:
         log.warning("clock refresh failed; using the previous reading", exc_info=True)
-
-
-def _log_late_failure(ids: dict[str, str], task: asyncio.Task[inbox.ProcessResult]) -> None:
-    """A handler that outlived its response: nobody awaits it, so report a breakdown here."""
-    if not task.cancelled() and task.exception() is not None:
-        log.error(
-            "webhook processing broke down after the response; the retry loop takes it over",
-            exc_info=task.exception(),
-            extra=ids,
-        )

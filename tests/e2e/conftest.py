@@ -11,6 +11,7 @@ from gateway_process import GatewayProcess
 
 from billing.catalog_sync import sync_catalog
 from stripe_sandbox.testing import SandboxServer
+from tests.inbox_settle import inbox_settled
 from tests.stripe_world import StripeWorld
 
 
@@ -37,8 +38,9 @@ class E2E:
     endpoint_id: str
 
     async def flush(self) -> None:
-        """Deliver every pending webhook now (returns when the gateway has answered them)."""
+        """Deliver every pending webhook now; return once the gateway has handled what it accepted."""
         await self.world.control("/_sandbox/webhooks/flush", {})
+        await inbox_settled()
 
 
 @pytest.fixture

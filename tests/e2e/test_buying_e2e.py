@@ -11,6 +11,7 @@ import orjson
 import pytest
 
 from models import GiftCode, Payment, WebhookEvent
+from tests.inbox_settle import inbox_settled
 from webhooks.signature import sign_header
 
 CHECKOUT = """
@@ -160,6 +161,7 @@ async def test_twenty_concurrent_deliveries_of_one_event_have_one_effect(e2e) ->
     body = orjson.dumps(completed)
     responses = await asyncio.gather(*(_signed(e2e, body) for _ in range(20)))
     assert {r.status_code for r in responses} == {200}
+    await inbox_settled()
     payment = await Payment.get(user_id="http-dup")
     assert payment.status == "COMPLETED"
     assert await GiftCode.filter(payment_id=payment.id).count() == 1

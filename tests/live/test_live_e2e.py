@@ -27,6 +27,7 @@ from gateway.auth import mint_token
 from stripe_sandbox.testing import SandboxServer
 from tests.conftest import DIALECT
 from tests.e2e.gateway_process import JWT_SECRET, GatewayProcess
+from tests.inbox_settle import inbox_settled
 from tests.live.conftest import OUTBOUND_SECRET, Receiver, WebhookTap
 from tests.stripe_world import StripeWorld
 
@@ -106,7 +107,9 @@ class Stack:
     tap: WebhookTap  # in front of B: when each Stripe event reached it
 
     async def flush(self) -> None:
+        """Deliver every pending webhook; return once replica B has handled what it accepted."""
         await self.world.control("/_sandbox/webhooks/flush", {})
+        await inbox_settled()
 
 
 @pytest.fixture(scope="module")

@@ -17,6 +17,7 @@ from ops_serve import WEBHOOK_SECRET, ServeProcess, sample, serve_env, total
 from models.enums import InboxStatus
 from models.inbox import WebhookEvent
 from stripe_sandbox.testing import SandboxServer
+from tests.inbox_settle import inbox_settled
 from webhooks.signature import sign_header
 
 PRICES = "query OpsServePrices { prices { lookupKey } }"
@@ -97,8 +98,10 @@ async def test_webhook_events_by_type_and_outcome(db: str, two_workers: ServePro
     before = await two_workers.scrape()
     event_id = "evt_ops_" + secrets.token_hex(8)
     first = await deliver(two_workers, "customer.created", event_id)
+    await inbox_settled()  # handled after the answer
     again = await deliver(two_workers, "customer.created", event_id)
-    assert first.json()["status"] == "IGNORED" and again.json().get("duplicate") is True
+    assert first.json()["queued"] is True
+    assert again.json() == {"received": True, "status": "IGNORED", "duplicate": True}
     after = await two_workers.scrape()
 
     def grown(outcome: str) -> float:

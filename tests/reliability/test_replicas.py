@@ -24,6 +24,7 @@ from models import Customer, GiftCode, Payment, Refund, Subscription, WebhookEve
 from models.enums import GiftCodeStatus, InboxStatus, PaymentStatus
 from stripe_sandbox.testing import SandboxServer
 from tests import factories
+from tests.inbox_settle import inbox_settled
 from tests.stripe_world import StripeWorld
 from webhooks.signature import sign_header
 
@@ -103,15 +104,6 @@ async def _deliver_everywhere(
     return statuses
 
 
-async def _wait_inbox_settled(timeout: float = 15) -> None:
-    """Handlers may finish after their response (a slow one under its claim)."""
-    for _ in range(int(timeout * 10)):
-        if not await WebhookEvent.filter(claimed_until__isnull=False).exists():
-            return
-        await asyncio.sleep(0.1)
-    raise AssertionError("inbox events still claimed")
-
-
 async def _purchase(
     world: StripeWorld, pair: tuple[GatewayProcess, GatewayProcess], user: str, *, gift: bool
 ) -> tuple[str, list[dict[str, Any]]]:
@@ -160,7 +152,7 @@ async def test_same_event_delivered_to_both_replicas_at_once(
         statuses = await _deliver_everywhere(replicas, events, WIDTH)
         tried += len(events) * WIDTH
         assert set(statuses) == {200}, statuses
-        await _wait_inbox_settled()
+        await inbox_settled()
         rows = await WebhookEvent.filter(stripe_event_id__in=[e["id"] for e in events])
         assert len(rows) == len(events)
         assert all(r.status in (InboxStatus.PROCESSED, InboxStatus.IGNORED) for r in rows), [
@@ -217,7 +209,7 @@ async def test_cancel_and_reactivate_race_across_replicas(
     user = _user("cancel")
     _, events = await _purchase(rel_world, replicas, user, gift=False)
     await _deliver_everywhere(replicas, events, 1)
-    await _wait_inbox_settled()
+    await inbox_settled()
     sub = await Subscription.get(user_id=user)
     stripe_subs = rel_world.services.stripe.v1.subscriptions
 
@@ -299,7 +291,7 @@ async def test_refund_races_across_replicas(
         gift = round_no % 2 == 0
         _, events = await _purchase(rel_world, replicas, user, gift=gift)
         await _deliver_everywhere(replicas, events, 1)
-        await _wait_inbox_settled()
+        await inbox_settled()
         payment = await Payment.get(user_id=user)
         assert payment.status == PaymentStatus.COMPLETED
         payment_id = ids.encode("Payment", payment.pk)
@@ -323,7 +315,7 @@ async def test_refund_races_across_replicas(
             stripe_reports_the_refund(),
         )
         await _deliver_everywhere(replicas, await rel_world.new_events(), 2)
-        await _wait_inbox_settled()
+        await inbox_settled()
         payloads = [r["data"]["refundPayment"] for r in results]
         outcomes = Counter("OK" if p["payment"] else p["userErrors"][0]["code"] for p in payloads)
         tried += len(clicks) + sum(1 for e in delivered if e["type"] == "charge.refunded") * 2

@@ -33,6 +33,7 @@ from rel_support import WEBHOOK_SECRET, Figures, GatewayProcess, count
 
 from models.enums import InboxStatus
 from models.inbox import WebhookEvent
+from tests.inbox_settle import inbox_settled
 from webhooks.handlers import HANDLERS
 from webhooks.inbox import BACKOFF_BASE, BACKOFF_JITTER
 from webhooks.signature import sign_header
@@ -273,6 +274,7 @@ async def test_webhook_fuzzing(db: str, rel_gateway: GatewayProcess, figures: Fi
         assert not wrong, wrong[:5]
 
         # The inbox holds exactly the accepted events, none claimed, failures backed off.
+        await inbox_settled()  # handled after the answers
         rows = {row.stripe_event_id: row for row in await WebhookEvent.all()}
         assert set(rows) == set(accepted)
         now = datetime.now(UTC)
@@ -334,6 +336,7 @@ async def test_a_failure_quoting_a_nul_is_recorded(
             "/webhooks/stripe", content=body, headers={"Stripe-Signature": sign_header(body, WEBHOOK_SECRET)}
         )
     assert response.status_code == 200, response.text
+    await inbox_settled()
     row = await WebhookEvent.get(stripe_event_id=orjson.loads(body)["id"])
     assert row.status in (InboxStatus.FAILED, InboxStatus.PROCESSED) and row.claimed_until is None
     if row.status is InboxStatus.FAILED:

@@ -19,6 +19,7 @@ from inbox_testkit import HANDLED, SECRET, T0, Calls, Deliver, http_client, make
 from billing.clock import FixedClock
 from billing.services import Services
 from webhooks import registry
+from webhooks.dispatch import Dispatcher
 from webhooks.registry import Handler, StripeEvent
 from webhooks.signature import sign_header
 
@@ -54,9 +55,17 @@ def calls(handlers: dict[str, Handler]) -> Calls:
 
 
 @pytest.fixture
-async def client(db: str, services: Services) -> AsyncIterator[httpx.AsyncClient]:
+async def dispatcher(db: str) -> AsyncIterator[Dispatcher]:
+    """Runs the route's handlers; drained before the database goes, so nothing outlives the test."""
+    running = Dispatcher()
+    yield running
+    await running.drain()
+
+
+@pytest.fixture
+async def client(services: Services, dispatcher: Dispatcher) -> AsyncIterator[httpx.AsyncClient]:
     """HTTP client on an app that mounts the webhook route, configured with `SECRET` only."""
-    async with http_client(make_app(services)) as http:
+    async with http_client(make_app(services, dispatcher)) as http:
         yield http
 
 

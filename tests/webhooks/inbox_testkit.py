@@ -6,7 +6,9 @@ packages, and a `tests/webhooks` package would shadow the real `webhooks`.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -16,6 +18,9 @@ import orjson
 from starlette.applications import Starlette
 
 from billing.services import Services
+from models.enums import InboxStatus
+from models.inbox import WebhookEvent
+from webhooks.dispatch import Dispatcher
 from webhooks.registry import StripeEvent
 from webhooks.route import make_webhook_route
 
@@ -67,11 +72,31 @@ class Calls:
 
 def make_app(
     services: Services,
+    dispatcher: Dispatcher,
     secrets: Sequence[str] | Callable[[], Sequence[str]] | None = None,
     **route_kwargs: Any,
 ) -> Starlette:
-    route = make_webhook_route(lambda: services, secrets or [SECRET], MAX_BODY, **route_kwargs)
+    """An app with only the webhook route; its handlers run on `dispatcher` (the test drains it)."""
+    route = make_webhook_route(
+        lambda: services, secrets or [SECRET], MAX_BODY, dispatcher=dispatcher, **route_kwargs
+    )
     return Starlette(routes=[route])
+
+
+async def settled(event_id: str, *, attempts: int = 1, timeout: float = 5.0) -> WebhookEvent:
+    """The inbox row once its `attempts`-th run has finished (the route answers before it runs).
+
+    Finished: PROCESSED, IGNORED or FAILED with the claim released. Polls the
+    database, as an operator would look at the inbox.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        row = await WebhookEvent.get(stripe_event_id=event_id)
+        if row.attempts >= attempts and row.status is not InboxStatus.RECEIVED and row.claimed_until is None:
+            return row
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{event_id} not finished after {timeout} s: {row.status}, {row.attempts}")
+        await asyncio.sleep(0.01)
 
 
 def http_client(app: Starlette) -> httpx.AsyncClient:

@@ -22,6 +22,7 @@ from inbox_testkit import (
     event_payload,
     http_client,
     make_app,
+    settled,
 )
 from tortoise import connections
 
@@ -30,6 +31,7 @@ from billing.services import Services
 from models.enums import InboxStatus
 from models.inbox import WebhookEvent
 from webhooks import inbox, retry
+from webhooks.dispatch import Dispatcher
 from webhooks.registry import Handler, StripeEvent
 from webhooks.signature import sign_header
 
@@ -39,11 +41,11 @@ async def test_valid_delivery_is_recorded_processed_and_acknowledged(deliver: De
     response = await deliver(payload)
 
     assert response.status_code == 200
-    assert response.json() == {"received": True, "status": "PROCESSED"}
+    assert response.json() == {"received": True, "status": "RECEIVED", "queued": True}
+    row = await settled(event_id_of(payload))
     assert len(calls) == 1
     event = calls.events[0]
     assert (event.id, event.type, event.object["id"]) == (event_id_of(payload), HANDLED, "cs_test_1")
-    row = await WebhookEvent.get(stripe_event_id=event.id)
     assert row.status is InboxStatus.PROCESSED
     assert row.payload == payload.decode()  # the signed bytes, verbatim
     assert (row.attempts, row.last_error, row.claimed_until, row.next_attempt_at) == (1, None, None, None)
@@ -55,6 +57,7 @@ async def test_stripe_sdk_signed_delivery_is_accepted(client: httpx.AsyncClient,
     header = stripe.WebhookSignature.generate_signature_header(payload.decode(), SECRET)
     response = await client.post("/webhooks/stripe", content=payload, headers={"Stripe-Signature": header})
     assert response.status_code == 200
+    assert (await settled(event_id_of(payload))).status is InboxStatus.PROCESSED
     assert len(calls) == 1
 
 
@@ -106,8 +109,10 @@ async def test_unverifiable_delivery_is_400_and_stores_nothing(
     assert len(calls) == 0
 
 
-async def test_rotation_accepts_either_configured_secret(db: str, services: Services, calls: Calls) -> None:
-    app = make_app(services, secrets=[SECRET, ROTATED_SECRET])
+async def test_rotation_accepts_either_configured_secret(
+    services: Services, dispatcher: Dispatcher, calls: Calls
+) -> None:
+    app = make_app(services, dispatcher, secrets=[SECRET, ROTATED_SECRET])
     async with http_client(app) as http:
         for secret in (ROTATED_SECRET, SECRET):
             payload = event_payload()
@@ -116,14 +121,15 @@ async def test_rotation_accepts_either_configured_secret(db: str, services: Serv
                 "/webhooks/stripe", content=payload, headers={"Stripe-Signature": header}
             )
             assert response.status_code == 200, response.text
+            assert (await settled(event_id_of(payload))).status is InboxStatus.PROCESSED
     assert len(calls) == 2
 
 
 async def test_secrets_may_be_supplied_late_through_a_callable(
-    db: str, services: Services, calls: Calls
+    services: Services, dispatcher: Dispatcher, calls: Calls
 ) -> None:
     configured: list[str] = []
-    app = make_app(services, secrets=lambda: configured)  # type: ignore[arg-type]
+    app = make_app(services, dispatcher, secrets=lambda: configured)  # type: ignore[arg-type]
     async with http_client(app) as http:
         payload = event_payload()
         headers = {
@@ -133,15 +139,17 @@ async def test_secrets_may_be_supplied_late_through_a_callable(
         configured.append(SECRET)
         accepted = await http.post("/webhooks/stripe", content=payload, headers=headers)
     assert (refused.status_code, refused.json()) == (400, {"error": "no_webhook_secret_configured"})
-    assert accepted.status_code == 200 and len(calls) == 1
+    assert accepted.status_code == 200
+    assert (await settled(event_id_of(payload))).status is InboxStatus.PROCESSED
+    assert len(calls) == 1
 
 
 async def test_unknown_event_type_is_ignored_and_acknowledged(deliver: Deliver, calls: Calls) -> None:
     payload = event_payload("customer.tax_id.created")
     response = await deliver(payload)
     assert response.status_code == 200
-    assert response.json() == {"received": True, "status": "IGNORED"}
-    row = await WebhookEvent.get(stripe_event_id=event_id_of(payload))
+    assert response.json() == {"received": True, "status": "RECEIVED", "queued": True}
+    row = await settled(event_id_of(payload))
     assert row.status is InboxStatus.IGNORED and row.processed_at == T0 and row.claimed_until is None
     assert len(calls) == 0
 
@@ -151,9 +159,10 @@ async def test_duplicate_delivery_is_acknowledged_without_running_again(
 ) -> None:
     payload = event_payload()
     first = await deliver(payload)
+    await settled(event_id_of(payload))
     second = await deliver(payload)
     third = await deliver(payload, timestamp=int(time.time()) - 10)  # Stripe re-signs each attempt
-    assert first.json() == {"received": True, "status": "PROCESSED"}
+    assert first.json() == {"received": True, "status": "RECEIVED", "queued": True}
     assert second.status_code == third.status_code == 200
     assert second.json() == {"received": True, "status": "PROCESSED", "duplicate": True}
     assert len(calls) == 1
@@ -164,6 +173,7 @@ async def test_duplicate_delivery_is_acknowledged_without_running_again(
 async def test_duplicate_of_ignored_event_stays_ignored(deliver: Deliver, calls: Calls) -> None:
     payload = event_payload("ping.unknown")
     await deliver(payload)
+    await settled(event_id_of(payload))
     again = await deliver(payload)
     assert again.json() == {"received": True, "status": "IGNORED", "duplicate": True}
 
@@ -182,8 +192,7 @@ async def test_handler_failure_is_recorded_and_queued_then_redelivery_succeeds(
     payload = event_payload()
     failed = await deliver(payload)
     assert failed.status_code == 200
-    assert failed.json() == {"received": True, "status": "FAILED"}
-    row = await WebhookEvent.get(stripe_event_id=event_id_of(payload))
+    row = await settled(event_id_of(payload))
     assert row.status is InboxStatus.FAILED and row.attempts == 1
     assert row.last_error is not None and row.last_error.startswith("RuntimeError: stripe said no")
     assert "sk_test_abcdef123456" not in row.last_error and "whsec_leaky" not in row.last_error
@@ -193,8 +202,8 @@ async def test_handler_failure_is_recorded_and_queued_then_redelivery_succeeds(
 
     clock.set(T0 + timedelta(seconds=1))  # Stripe redelivers before our own backoff is due: run it anyway
     redelivered = await deliver(payload)
-    assert redelivered.json() == {"received": True, "status": "PROCESSED", "duplicate": True}
-    row = await WebhookEvent.get(stripe_event_id=event_id_of(payload))
+    assert redelivered.json() == {"received": True, "status": "FAILED", "duplicate": True, "queued": True}
+    row = await settled(event_id_of(payload), attempts=2)
     assert (row.status, row.attempts, row.last_error, row.next_attempt_at) == (
         InboxStatus.PROCESSED,
         2,
@@ -212,13 +221,14 @@ async def test_handler_timeout_is_a_failure(
         await asyncio.sleep(5)
 
     handlers[HANDLED] = slow
-    app = make_app(services, handler_timeout=0.05)
+    dispatcher = Dispatcher(handler_timeout=0.05)
     payload = event_payload()
     header = stripe.WebhookSignature.generate_signature_header(payload.decode(), SECRET)
-    async with http_client(app) as http:
+    async with http_client(make_app(services, dispatcher)) as http:
         response = await http.post("/webhooks/stripe", content=payload, headers={"Stripe-Signature": header})
-    assert response.json() == {"received": True, "status": "FAILED"}
-    row = await WebhookEvent.get(stripe_event_id=event_id_of(payload))
+    assert response.status_code == 200
+    row = await settled(event_id_of(payload))
+    assert row.status is InboxStatus.FAILED
     assert row.last_error == "TimeoutError: handler did not finish within 0.05 s"
 
 
@@ -300,17 +310,48 @@ class BrokenClock(FixedClock):
         raise ConnectionError("sandbox clock unreachable")
 
 
-async def test_an_unreachable_clock_source_does_not_refuse_the_event(db: str, calls: Calls) -> None:
+async def test_an_unreachable_clock_source_does_not_refuse_the_event(
+    dispatcher: Dispatcher, calls: Calls
+) -> None:
     services = Services(clock=BrokenClock(T0), stripe=stripe.StripeClient("sk_test_x"))
     payload = event_payload()
-    async with http_client(make_app(services)) as http:
+    async with http_client(make_app(services, dispatcher)) as http:
         response = await http.post("/webhooks/stripe", content=payload, headers=_sign(payload))
-    assert response.json() == {"received": True, "status": "PROCESSED"}
+    assert response.json() == {"received": True, "status": "RECEIVED", "queued": True}
+    assert (await settled(event_id_of(payload))).status is InboxStatus.PROCESSED
     assert len(calls) == 1
 
 
-async def test_database_lost_during_processing_is_503_and_the_event_is_retried_later(
-    deliver: Deliver, services: Services, clock: FixedClock, handlers: dict[str, Handler]
+async def test_the_answer_does_not_wait_for_the_handler_and_redeliveries_meanwhile_do_not_rerun_it(
+    deliver: Deliver, handlers: dict[str, Handler]
+) -> None:
+    started, release = asyncio.Event(), asyncio.Event()
+    runs: list[str] = []
+
+    async def held(event: StripeEvent, services: Services) -> None:
+        runs.append(event.id)
+        started.set()
+        await release.wait()  # a slow Stripe call, held until both answers are in
+
+    handlers[HANDLED] = held
+    payload = event_payload()
+    first = await deliver(payload)
+    await asyncio.wait_for(started.wait(), timeout=5)  # the handler runs: the event is claimed
+    busy = await deliver(payload)
+    release.set()
+    row = await settled(event_id_of(payload))
+    assert first.json() == {"received": True, "status": "RECEIVED", "queued": True}
+    assert busy.json() == {"received": True, "status": "RECEIVED", "duplicate": True, "queued": True}
+    assert (row.status, row.attempts, len(runs)) == (InboxStatus.PROCESSED, 1, 1)
+
+
+async def test_a_breakdown_after_the_answer_is_logged_and_left_to_the_retry_loop(
+    deliver: Deliver,
+    dispatcher: Dispatcher,
+    services: Services,
+    clock: FixedClock,
+    handlers: dict[str, Handler],
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     """The inbox table disappears while the handler runs, so the bookkeeping fails."""
     conn = connections.get("default")
@@ -325,11 +366,13 @@ async def test_database_lost_during_processing_is_503_and_the_event_is_retried_l
     payload = event_payload()
     try:
         response = await deliver(payload)
+        await dispatcher.drain()
     finally:
-        if len(runs) == 1:
+        if runs:
             await conn.execute_script("ALTER TABLE webhook_events_away RENAME TO webhook_events")
-    assert response.status_code == 503
-    assert response.json() == {"error": "event recorded, processing interrupted; retry later"}
+    assert response.json() == {"received": True, "status": "RECEIVED", "queued": True}
+    (broke,) = [r for r in caplog.records if "broke down" in r.getMessage()]
+    assert broke.event_id == event_id_of(payload)  # type: ignore[attr-defined]
     row = await WebhookEvent.get(stripe_event_id=event_id_of(payload))
     assert row.status is InboxStatus.RECEIVED and row.claimed_until is not None  # the claim outlives us
 
@@ -339,59 +382,16 @@ async def test_database_lost_during_processing_is_503_and_the_event_is_retried_l
     assert (row.status, row.attempts, len(runs)) == (InboxStatus.PROCESSED, 2, 2)
 
 
-async def test_a_slow_handler_is_acknowledged_in_time_and_finishes_in_the_background(
-    db: str, services: Services, handlers: dict[str, Handler]
+async def test_past_the_backlog_bound_an_event_is_recorded_and_left_to_the_retry_loop(
+    services: Services, clock: FixedClock, calls: Calls
 ) -> None:
-    finished = asyncio.Event()
-
-    async def slow(event: StripeEvent, services: Services) -> None:
-        await asyncio.sleep(0.3)
-        finished.set()
-
-    handlers[HANDLED] = slow
     payload = event_payload()
-    async with http_client(make_app(services, respond_within=0.05)) as http:
-        started = time.perf_counter()
+    async with http_client(make_app(services, Dispatcher(max_pending=0))) as http:
         response = await http.post("/webhooks/stripe", content=payload, headers=_sign(payload))
-        elapsed = time.perf_counter() - started
-        busy = await http.post("/webhooks/stripe", content=payload, headers=_sign(payload))
-    assert response.status_code == 200 and elapsed < 0.25
-    assert response.json() == {"received": True, "status": "RECEIVED", "in_progress": True}
-    assert busy.json() == {"received": True, "status": "RECEIVED", "duplicate": True, "in_progress": True}
-    await asyncio.wait_for(finished.wait(), timeout=2)
-    for _ in range(100):
-        row = await WebhookEvent.get(stripe_event_id=event_id_of(payload))
-        if row.status is InboxStatus.PROCESSED:
-            break
-        await asyncio.sleep(0.01)
-    assert row.status is InboxStatus.PROCESSED and row.attempts == 1
+    assert response.json() == {"received": True, "status": "RECEIVED"}
+    assert len(calls) == 0
 
-
-async def test_a_breakdown_after_the_response_is_logged_and_left_to_the_retry_loop(
-    db: str, services: Services, handlers: dict[str, Handler], caplog: pytest.LogCaptureFixture
-) -> None:
-    conn = connections.get("default")
-    gone = asyncio.Event()
-
-    async def slow_and_then_the_database_goes(event: StripeEvent, services: Services) -> None:
-        await asyncio.sleep(0.1)
-        await conn.execute_script("ALTER TABLE webhook_events RENAME TO webhook_events_away")
-        gone.set()
-
-    handlers[HANDLED] = slow_and_then_the_database_goes
-    payload = event_payload()
-    try:
-        async with http_client(make_app(services, respond_within=0.02)) as http:
-            response = await http.post("/webhooks/stripe", content=payload, headers=_sign(payload))
-        assert response.json()["in_progress"] is True
-        await asyncio.wait_for(gone.wait(), timeout=2)
-        for _ in range(100):
-            if any("after the response" in m for m in caplog.messages):
-                break
-            await asyncio.sleep(0.01)
-    finally:
-        await asyncio.sleep(0.05)
-        await conn.execute_script("ALTER TABLE webhook_events_away RENAME TO webhook_events")
-    assert any("after the response" in m for m in caplog.messages)
+    clock.set(T0 + inbox.DEFAULT_GRACE)
+    assert await retry.retry_due(services) == 1
     row = await WebhookEvent.get(stripe_event_id=event_id_of(payload))
-    assert row.status is InboxStatus.RECEIVED and row.claimed_until is not None
+    assert (row.status, row.attempts, len(calls)) == (InboxStatus.PROCESSED, 1, 1)
