@@ -16,8 +16,10 @@ What every command shares, so an operator can script any of them:
 from __future__ import annotations
 
 import asyncio
+import errno
 import logging
 import re
+import socket
 import sys
 import time
 from collections.abc import AsyncIterator
@@ -342,10 +344,14 @@ def dev(
     sandbox_port: Annotated[int, typer.Option(min=1, max=65535, help="Stripe sandbox port.")] = 12111,
 ) -> None:
     """Run the embedded default: SQLite, the Stripe sandbox and the gateway, ready to try."""
-    from gateway.dev import run_dev
+    from gateway.dev import DevError, run_dev
 
-    settings_or_exit()  # report a bad variable by name before starting anything
-    run_dev(host=host, port=port, sandbox_port=sandbox_port)
+    if settings_or_exit().dialect != "sqlite":  # report a bad variable by name before starting anything
+        fail("dev runs on SQLite (the embedded default): unset DATABASE_URL or use sqlite://PATH")
+    try:
+        run_dev(host=host, port=port, sandbox_port=sandbox_port)
+    except DevError as exc:
+        fail(str(exc), code=EXIT_FAILED)
 
 
 def describe_failure(exc: BaseException) -> str:
@@ -361,7 +367,9 @@ def describe_failure(exc: BaseException) -> str:
         line = f"Stripe request failed (STRIPE_API_BASE, STRIPE_API_KEY): {text}"
     elif isinstance(exc, OperationalError) and re.search(r"no such table|does not exist", text):
         line = f"the database has no schema yet, run `billing-gateway migrate` first ({text})"
-    elif isinstance(exc, DBConnectionError | ConnectionError | OSError | TimeoutError):
+    elif isinstance(exc, OSError) and exc.errno == errno.EADDRINUSE:
+        line = f"a port is already in use, choose another with --port (dev: --sandbox-port too): {text}"
+    elif isinstance(exc, DBConnectionError | ConnectionError | TimeoutError | socket.gaierror):
         line = f"cannot reach the database at DATABASE_URL: {type(exc).__name__}: {text}"
     else:
         line = f"unexpected {type(exc).__name__}: {text}"

@@ -138,6 +138,23 @@ it printed before keep working).
 """
 
 
+class DevError(Exception):
+    """dev could not start; the message says what to change."""
+
+
+class _AnnouncingServer(uvicorn.Server):
+    """Prints the banner once the gateway listens, not before (a busy port must not say "is up")."""
+
+    def __init__(self, config: uvicorn.Config, text: str) -> None:
+        super().__init__(config)
+        self._text = text
+
+    async def startup(self, sockets: list[Any] | None = None) -> None:
+        await super().startup(sockets)
+        if self.started:
+            print(self._text, flush=True)
+
+
 def run_dev(*, host: str, port: int, sandbox_port: int) -> None:
     from gateway.app import create_app
     from gateway.auth import mint_token
@@ -165,9 +182,13 @@ def run_dev(*, host: str, port: int, sandbox_port: int) -> None:
         config = uvicorn.Config(
             create_app(dev), host=host, port=port, log_level="warning", access_log=False, log_config=None
         )
-        server = uvicorn.Server(config)
-        print(banner(gateway_url, sandbox.base_url, token), flush=True)
-        server.run()
+        server = _AnnouncingServer(config, banner(gateway_url, sandbox.base_url, token))
+        try:
+            server.run()
+        except SystemExit:  # uvicorn exits when it cannot bind; it logged why
+            if server.started:
+                raise
+            raise DevError(f"the gateway cannot listen on {gateway_url} (the log says why)") from None
     finally:
         sandbox.stop()
         print("stopped; sandbox state saved to", paths.sandbox_state)

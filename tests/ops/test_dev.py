@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -208,3 +209,41 @@ def test_the_printed_try_this_works_then_ctrl_c_and_a_restart_pick_up_where_it_l
         for line in (dev.data / f"dev-{run}.err").read_text().splitlines():
             assert isinstance(orjson.loads(line), dict), line
             assert printed.token not in line and again.token not in line
+
+
+@pytest.mark.parametrize("busy", ["gateway", "sandbox"])
+def test_a_busy_port_is_one_error_line_and_no_banner(tmp_path: Path, busy: str) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = str(taken.getsockname()[1])
+        ports = ["--port", port, "--sandbox-port", str(free_port())]
+        if busy == "sandbox":
+            ports = ["--port", str(free_port()), "--sandbox-port", port]
+        run = subprocess.run(
+            [sys.executable, "-m", "gateway.cli", "dev", *ports],
+            cwd=tmp_path,
+            env=clean_env(DATABASE_URL=f"sqlite://{tmp_path / 'b.sqlite3'}", PYTHONPATH=str(ROOT)),
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert "is up" not in run.stdout
+    (error,) = [line for line in run.stderr.splitlines() if line.startswith("error: ")]
+    assert ("cannot listen" if busy == "gateway" else "already in use") in error, error
+    assert not re.search(r"^Traceback", run.stdout + run.stderr, re.MULTILINE)
+
+
+def test_dev_refuses_postgres(tmp_path: Path) -> None:
+    run = subprocess.run(
+        [sys.executable, "-m", "gateway.cli", "dev"],
+        cwd=tmp_path,
+        env=clean_env(DATABASE_URL="postgres://u@127.0.0.1:9/db", PYTHONPATH=str(ROOT)),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 2 and run.stderr.splitlines()[0] == (
+        "error: dev runs on SQLite (the embedded default): unset DATABASE_URL or use sqlite://PATH"
+    ), run.stderr
