@@ -99,8 +99,14 @@ async def test_support_refunds_a_subscription_over_http(e2e) -> None:
 
 
 async def test_refund_window_over_http(e2e) -> None:
+    """14 days (settings' refund_window_days), counted on the sandbox's clock from completion."""
+    inside = await buy(e2e, "e-window", gift=True)
     payload = await buy(e2e, "e-late", gift=True)
-    await e2e.world.advance(15 * 86_400)
+    await e2e.world.advance(14 * 86_400 - 3600)  # an hour left
+    assert (await refund(e2e, inside["payment"]["id"]))["userErrors"] == []
+    await e2e.flush()
+    assert (await only_payment(e2e, "e-window"))["status"] == "REFUNDED"
+    await e2e.world.advance(2 * 3600)  # an hour past
     answer = await refund(e2e, payload["payment"]["id"])
     assert [e["code"] for e in answer["userErrors"]] == ["REFUND_WINDOW_EXPIRED"]
     assert (await only_payment(e2e, "e-late"))["status"] == "COMPLETED"
