@@ -10,16 +10,24 @@ unfinished event queues it again. `inbox.process` claims each event with one
 conditional UPDATE, so however many dispatchers, replicas and retry loops meet
 the same event, its handler runs once at a time and its effect happens once.
 
-`concurrency` bounds how many handlers run at once in this process (each calls
-Stripe and the database): under a burst, acknowledgements stay fast and the
-backlog is worked off at the rate the handlers allow. `max_pending` bounds
-memory: past it an event is left to the retry loop, which finds it by itself.
+Acknowledgements first: a handler costs several times the CPU of an answer
+(a Stripe call and a transaction against one INSERT), and both share this
+process's event loop. While deliveries are being answered here, at most
+`busy_concurrency` handlers run; once none is, up to `concurrency`. A burst is
+thus answered at the rate the answers alone allow and worked off behind it,
+and a steady stream still gets `busy_concurrency` handlers at all times, so
+nothing starves. How far handling lags shows in the inbox backlog metrics.
+`max_pending` bounds memory: past it an event is left to the retry loop, which
+finds it by itself.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections import deque
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 
 from billing.services import Services
@@ -29,6 +37,7 @@ from webhooks import inbox
 log = logging.getLogger(__name__)
 
 DEFAULT_CONCURRENCY = 8
+DEFAULT_BUSY_CONCURRENCY = 1
 DEFAULT_MAX_PENDING = 10_000
 
 
@@ -37,15 +46,30 @@ class Dispatcher:
         self,
         *,
         concurrency: int = DEFAULT_CONCURRENCY,
+        busy_concurrency: int = DEFAULT_BUSY_CONCURRENCY,
         max_pending: int = DEFAULT_MAX_PENDING,
         lease: timedelta = inbox.DEFAULT_LEASE,
         handler_timeout: float = inbox.DEFAULT_HANDLER_TIMEOUT,
     ) -> None:
-        self._slots = asyncio.Semaphore(concurrency)
+        self._concurrency = concurrency
+        self._busy_concurrency = max(1, min(busy_concurrency, concurrency))
         self._max_pending = max_pending
         self._lease = lease
         self._handler_timeout = handler_timeout
         self._tasks: set[asyncio.Task[None]] = set()  # referenced until done
+        self._answering = 0  # deliveries being answered in this process now
+        self._running = 0  # handlers running now
+        self._waiting: deque[asyncio.Future[None]] = deque()  # handlers waiting for a slot, in order
+
+    @contextmanager
+    def answering(self) -> Iterator[None]:
+        """Mark a delivery being answered: handlers get fewer slots meanwhile."""
+        self._answering += 1
+        try:
+            yield
+        finally:
+            self._answering -= 1
+            self._wake()
 
     def submit(self, row: WebhookEvent, services: Services) -> bool:
         """Queue the event's processing; False (and logged) when the backlog is full.
@@ -65,11 +89,6 @@ class Dispatcher:
         task.add_done_callback(self._tasks.discard)
         return True
 
-    @property
-    def pending(self) -> int:
-        """Events queued or running in this process."""
-        return len(self._tasks)
-
     async def drain(self) -> None:
         """Wait until everything submitted so far has run (tests; a graceful stop)."""
         while self._tasks:
@@ -77,16 +96,19 @@ class Dispatcher:
 
     async def _run(self, row: WebhookEvent, services: Services) -> None:
         ids = {"event_id": row.stripe_event_id, "event_type": row.type}
-        async with self._slots:
-            try:
-                result = await inbox.process(
-                    row, services, lease=self._lease, handler_timeout=self._handler_timeout
-                )
-            except Exception:
-                # The database failed under the bookkeeping: the claim runs out and the
-                # retry loop (or Stripe's redelivery) runs the event again.
-                log.exception("webhook processing broke down; the retry loop takes it over", extra=ids)
-                return
+        await self._slot()
+        try:
+            result = await inbox.process(
+                row, services, lease=self._lease, handler_timeout=self._handler_timeout
+            )
+        except Exception:
+            # The database failed under the bookkeeping: the claim runs out and the
+            # retry loop (or Stripe's redelivery) runs the event again.
+            log.exception("webhook processing broke down; the retry loop takes it over", extra=ids)
+            return
+        finally:
+            self._running -= 1
+            self._wake()
         log.info(
             "webhook %s %s processed: %s",
             row.type,
@@ -94,3 +116,29 @@ class Dispatcher:
             result.outcome.value,
             extra={**ids, "outcome": result.outcome.value},
         )
+
+    def _limit(self) -> int:
+        return self._busy_concurrency if self._answering else self._concurrency
+
+    async def _slot(self) -> None:
+        """Wait for a free slot (first come, first served), then take it."""
+        if self._waiting or self._running >= self._limit():
+            turn = asyncio.get_running_loop().create_future()
+            self._waiting.append(turn)
+            try:
+                await turn  # _wake took the slot for us
+            except asyncio.CancelledError:
+                if turn.done() and not turn.cancelled():
+                    self._running -= 1  # woken and cancelled at once: give the slot back
+                    self._wake()
+                raise
+            return
+        self._running += 1
+
+    def _wake(self) -> None:
+        """Hand free slots to the longest waiting handlers."""
+        while self._waiting and self._running < self._limit():
+            turn = self._waiting.popleft()
+            if not turn.done():
+                self._running += 1
+                turn.set_result(None)

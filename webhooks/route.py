@@ -98,7 +98,10 @@ def make_webhook_route(
         return secrets() if callable(secrets) else secrets
 
     async def stripe_webhook(request: Request) -> JSONResponse:
-        started = time.perf_counter()
+        with dispatcher.answering():  # handlers yield to answers (see webhooks.dispatch)
+            return await _answer(request, time.perf_counter())
+
+    async def _answer(request: Request, started: float) -> JSONResponse:
         try:
             body = await read_body(request, max_body_bytes)
         except BodyTooLarge:

@@ -1,0 +1,52 @@
+"""The background runner of recorded events: answers first, handlers behind them, nothing starves."""
+
+from __future__ import annotations
+
+import asyncio
+
+from inbox_testkit import HANDLED, T0, event_payload, settled
+
+from billing.services import Services
+from models.enums import InboxStatus
+from webhooks import inbox
+from webhooks.dispatch import Dispatcher
+from webhooks.registry import Handler, StripeEvent
+
+
+async def test_handlers_yield_to_answers_and_use_every_slot_once_none_is_being_answered(
+    db: str, services: Services, handlers: dict[str, Handler]
+) -> None:
+    running: set[str] = set()
+    most = 0
+    changed = asyncio.Condition()
+    release = asyncio.Event()
+
+    async def held(event: StripeEvent, services: Services) -> None:
+        nonlocal most
+        async with changed:
+            running.add(event.id)
+            most = max(most, len(running))
+            changed.notify_all()
+        await release.wait()
+        running.discard(event.id)
+
+    async def until(count: int) -> None:
+        async with changed:
+            await asyncio.wait_for(changed.wait_for(lambda: len(running) >= count), timeout=5)
+
+    handlers[HANDLED] = held
+    dispatcher = Dispatcher(concurrency=3, busy_concurrency=1)
+    rows = [(await inbox.record(event_payload(), now=T0))[0] for _ in range(5)]
+    with dispatcher.answering():  # a delivery is being answered
+        for row in rows:
+            assert dispatcher.submit(row, services)
+        await until(1)
+        for _ in range(20):  # give the others every chance to start
+            await asyncio.sleep(0)
+        assert (len(running), most) == (1, 1)
+    await until(3)  # answered: every slot is used
+    release.set()
+    await dispatcher.drain()
+    assert most == 3
+    for row in rows:
+        assert (await settled(row.stripe_event_id)).status is InboxStatus.PROCESSED
