@@ -21,7 +21,9 @@ What is counted, and where it is counted:
   ``billing_outbox_pruned_messages_total``: `gateway.outbox_worker`;
 - ``billing_live_subscriptions`` (gauge, summed over workers) and ``billing_live_notices_total``
   {kind: payment / premium / resync}: `gateway.pubsub.LiveHub`, which every live-update
-  subscription of a websocket goes through.
+  subscription of a websocket goes through;
+- ``billing_live_websockets`` (gauge, summed over workers): `CountWebsockets`, around the
+  app's `/graphql` websocket route.
 
 Several workers (``serve --workers N``): each worker is its own process with
 its own counters, and a scrape reaches one of them. `serve` therefore runs
@@ -62,6 +64,7 @@ from prometheus_client import (
 from prometheus_client.core import GaugeMetricFamily, Metric
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from billing import telemetry
 
@@ -131,6 +134,11 @@ LIVE_SUBSCRIPTIONS = Gauge(
     "Live-update GraphQL subscriptions (websocket streams) open now.",
     multiprocess_mode="livesum",
 )
+LIVE_WEBSOCKETS = Gauge(
+    "billing_live_websockets",
+    "Websocket connections open on /graphql now (live updates), counted by `CountWebsockets`.",
+    multiprocess_mode="livesum",
+)
 LIVE_NOTICES = Counter(
     "billing_live_notices",
     "Change notices pushed to live-update subscribers, by kind (payment, premium, resync).",
@@ -177,6 +185,27 @@ def install_telemetry() -> None:
     """Make billing's and the inbox's reports count in this process's metrics."""
     if not isinstance(telemetry.telemetry(), PrometheusTelemetry):
         telemetry.install(PrometheusTelemetry())
+
+
+class CountWebsockets:
+    """ASGI wrapper for the `/graphql` websocket route: `billing_live_websockets` while each is open.
+
+    A connection counts from the handshake to its end, whoever ends it (client,
+    token expiry, refusal); plain HTTP requests pass straight through.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "websocket":
+            await self.app(scope, receive, send)
+            return
+        LIVE_WEBSOCKETS.inc()
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            LIVE_WEBSOCKETS.dec()
 
 
 # --- exposition -------------------------------------------------------------------------------

@@ -7,6 +7,8 @@ subscriptions are the app's own hub, which every websocket subscription uses.
 
 from __future__ import annotations
 
+import contextlib
+import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack
 from datetime import UTC, datetime, timedelta
@@ -131,3 +133,42 @@ async def test_live_subscriptions_gauge_and_notices_pushed(scrape) -> None:
     assert pushed(after, "premium") - pushed(before, "premium") == 2
     assert pushed(after, "payment") - pushed(before, "payment") == 0
     assert sample(closed, "billing_live_subscriptions") == open_before
+
+
+def test_open_websockets_are_counted_while_open() -> None:
+    """`CountWebsockets` around a websocket route, as the app's /graphql route is meant to be wrapped."""
+    from starlette.applications import Starlette
+    from starlette.routing import Route, WebSocketRoute, websocket_session
+    from starlette.testclient import TestClient
+    from starlette.websockets import WebSocket, WebSocketDisconnect
+
+    from gateway.metrics import CountWebsockets, metrics_endpoint
+
+    async def echo(websocket: WebSocket) -> None:
+        await websocket.accept()
+        with contextlib.suppress(WebSocketDisconnect):
+            while True:
+                await websocket.send_text(await websocket.receive_text())
+
+    app = Starlette(
+        routes=[
+            WebSocketRoute("/graphql", CountWebsockets(websocket_session(echo))),
+            Route("/metrics", metrics_endpoint),
+        ]
+    )
+    app.state.clock = SystemClock()
+    with TestClient(app) as client:
+
+        def open_now() -> float:
+            return sample(client.get("/metrics").text, "billing_live_websockets") or 0
+
+        before = open_now()
+        with client.websocket_connect("/graphql") as one, client.websocket_connect("/graphql") as two:
+            one.send_text("a")
+            two.send_text("b")
+            assert (one.receive_text(), two.receive_text()) == ("a", "b")
+            assert open_now() == before + 2
+        deadline = time.monotonic() + 5
+        while open_now() != before:  # the server side ends just after the client's
+            assert time.monotonic() < deadline, open_now()
+            time.sleep(0.01)
