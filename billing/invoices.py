@@ -13,12 +13,11 @@ import logging
 from decimal import Decimal
 from typing import Any
 
-from tortoise.exceptions import IntegrityError
-
-from billing import payment_status
+from billing import notifications, payment_status
 from billing import stripe_objects as so
 from billing.payment_status import Happening
 from billing.services import Services
+from billing.stripe_calls import retrieve
 from billing.subscriptions import owner_of
 from models import Invoice, Payment, Subscription
 from models.enums import InvoiceStatus, PaymentKind, PaymentStatus, ProductType
@@ -38,8 +37,7 @@ INVOICE_EXPAND = ["payments", "total_taxes.tax_rate_details.tax_rate"]
 
 
 async def fetch_invoice(services: Services, invoice_id: str) -> dict[str, Any]:
-    invoice = await services.stripe.v1.invoices.retrieve_async(invoice_id, params={"expand": INVOICE_EXPAND})
-    return so.as_dict(invoice)
+    return await retrieve(services.stripe, "invoices", invoice_id, {"expand": INVOICE_EXPAND})
 
 
 def _jurisdiction(rate: dict[str, Any]) -> str | None:
@@ -119,25 +117,23 @@ async def _renewal_row(services: Services, invoice: dict[str, Any], user_id: str
     lines = (invoice.get("lines") or {}).get("data") or []
     pricing = (lines[0].get("pricing") or {}).get("price_details") or {} if lines else {}
     now = services.clock.now()
-    try:
-        return await Payment.create(
-            user_id=user_id,
-            kind=PaymentKind.RENEWAL,
-            stripe_customer_id=so.obj_id(invoice.get("customer")),
-            stripe_subscription_id=sub_id,
-            stripe_invoice_id=invoice["id"],
-            stripe_payment_intent_id=so.invoice_payment_intent_id(invoice),
-            stripe_price_id=pricing.get("price") or (sub.stripe_price_id if sub else None),
-            product_type=product_type,
-            amount=int(invoice.get("amount_due") or invoice.get("total") or 0),
-            currency=so.currency(invoice["currency"]),
-            status=PaymentStatus.PENDING,
-            is_gift=False,
-            created_at=so.ts(invoice["created"]) or now,
-            updated_at=now,
-        )
-    except IntegrityError:
-        return await Payment.get(stripe_invoice_id=invoice["id"])
+    created = await Payment.create_if_absent(
+        user_id=user_id,
+        kind=PaymentKind.RENEWAL,
+        stripe_customer_id=so.obj_id(invoice.get("customer")),
+        stripe_subscription_id=sub_id,
+        stripe_invoice_id=invoice["id"],
+        stripe_payment_intent_id=so.invoice_payment_intent_id(invoice),
+        stripe_price_id=pricing.get("price") or (sub.stripe_price_id if sub else None),
+        product_type=product_type,
+        amount=int(invoice.get("amount_due") or invoice.get("total") or 0),
+        currency=so.currency(invoice["currency"]),
+        status=PaymentStatus.PENDING,
+        is_gift=False,
+        created_at=so.ts(invoice["created"]) or now,
+        updated_at=now,
+    )
+    return created or await Payment.get(stripe_invoice_id=invoice["id"])  # or made meanwhile
 
 
 async def _first_invoice_row(invoice: dict[str, Any]) -> Payment | None:
@@ -152,7 +148,13 @@ async def _first_invoice_row(invoice: dict[str, Any]) -> Payment | None:
 
 
 async def sync_invoice(services: Services, invoice_id: str, event_type: str) -> Invoice | None:
-    """Apply Stripe's current invoice, and what it means for its payment row."""
+    """Apply Stripe's current invoice, and what it means for its payment row.
+
+    The writes share one transaction: the invoice, its payment and the
+    payment's announcement land together (a retry after a failure starts from
+    a clean slate), and the handler holds one database connection instead of
+    taking one per statement. Stripe is called before it opens.
+    """
     invoice = await fetch_invoice(services, invoice_id)
     customer_id = so.obj_id(invoice.get("customer"))
     user_id = await owner_of(
@@ -161,6 +163,13 @@ async def sync_invoice(services: Services, invoice_id: str, event_type: str) -> 
     if user_id is None:
         log.info("invoice of an unknown customer ignored", extra={"invoice": invoice_id})
         return None
+    async with notifications.transaction():
+        return await _apply_invoice(services, invoice, user_id, event_type)
+
+
+async def _apply_invoice(
+    services: Services, invoice: dict[str, Any], user_id: str, event_type: str
+) -> Invoice:
     now = services.clock.now()
     row, _ = await Invoice.upsert_versioned(
         {"stripe_invoice_id": invoice["id"]},

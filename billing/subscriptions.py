@@ -15,6 +15,7 @@ from billing import stripe_objects as so
 from billing.double_subscriptions import cancel_if_duplicate
 from billing.premium import record_access
 from billing.services import Services
+from billing.stripe_calls import retrieve
 from models import Customer, Subscription
 from models.enums import CancellationReason, ProductType
 
@@ -22,8 +23,7 @@ log = logging.getLogger("billing.subscriptions")
 
 
 async def fetch_subscription(services: Services, subscription_id: str) -> dict[str, Any]:
-    sub = await services.stripe.v1.subscriptions.retrieve_async(subscription_id)
-    return so.as_dict(sub)
+    return await retrieve(services.stripe, "subscriptions", subscription_id)
 
 
 async def owner_of(obj: dict[str, Any], customer_id: str | None) -> str | None:

@@ -7,6 +7,7 @@ concurrent writer is detected instead of silently overwritten.
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any, Self
 
 from tortoise import fields
@@ -83,14 +84,8 @@ class VersionedModel(Model):
         """
         row = cls(**values)
         meta = cls._meta
-        columns = [name for name in meta.fields_db_projection if not meta.fields_map[name].generated]
         db = meta.db  # the current transaction's connection, if any
-        postgres = db.capabilities.dialect == "postgres"
-        marks = ", ".join(f"${n}" if postgres else "?" for n in range(1, len(columns) + 1))
-        names = ", ".join(f'"{meta.fields_db_projection[name]}"' for name in columns)
-        table, pk = meta.db_table, meta.fields_db_projection[meta.pk_attr]
-        # Names come from the model, every value is bound.
-        sql = f'INSERT INTO "{table}" ({names}) VALUES ({marks}) ON CONFLICT DO NOTHING RETURNING "{pk}"'  # noqa: S608
+        sql, columns = _insert_if_absent_sql(cls, db.capabilities.dialect == "postgres")
         inserted = await db.execute_query_dict(
             sql, [meta.fields_map[name].to_db_value(getattr(row, name), row) for name in columns]
         )
@@ -99,3 +94,16 @@ class VersionedModel(Model):
         row.pk = next(iter(inserted[0].values()))
         row._saved_in_db = True  # as `Model.save` leaves it: a later save() updates this row
         return row
+
+
+@cache
+def _insert_if_absent_sql(model: type[Model], postgres: bool) -> tuple[str, list[str]]:
+    """`create_if_absent`'s statement for `model` and the fields it binds, in order (built once)."""
+    meta = model._meta
+    columns = [name for name in meta.fields_db_projection if not meta.fields_map[name].generated]
+    marks = ", ".join(f"${n}" if postgres else "?" for n in range(1, len(columns) + 1))
+    names = ", ".join(f'"{meta.fields_db_projection[name]}"' for name in columns)
+    table, pk = meta.db_table, meta.fields_db_projection[meta.pk_attr]
+    # Names come from the model, every value is bound.
+    sql = f'INSERT INTO "{table}" ({names}) VALUES ({marks}) ON CONFLICT DO NOTHING RETURNING "{pk}"'  # noqa: S608
+    return sql, columns
