@@ -9,8 +9,12 @@ persistent connections, no client library in the way.
 
 The plan: ``{"url", "connections", "mode": "once" | "timed", "seconds",
 "requests": [{"method", "path", "headers", "body"}], "stripe_secret"?,
-"expect": "2xx" | "graphql-ok"}``. With `stripe_secret` each body is signed
-just before it is sent (``Stripe-Signature: t=…,v1=…``, as Stripe does).
+"expect": "2xx" | "graphql-ok", "warmup"?}``. With `stripe_secret` each body is
+signed just before it is sent (``Stripe-Signature: t=…,v1=…``, as Stripe does).
+`warmup` (mode "once"): the first that many requests are sent first, over the
+same connections, and left out of every figure (as wrk's warm-up runs are).
+The result lists the `slowest` answers with when they came (seconds into the
+measured run), so a tail can be told from a start-up effect.
 """
 
 from __future__ import annotations
@@ -101,69 +105,88 @@ def ok(expect: str, status: int, payload: bytes) -> bool:
 async def run(plan: dict[str, Any]) -> dict[str, Any]:
     url = urlsplit(plan["url"])
     requests = plan["requests"]
-    secret = plan.get("stripe_secret")
-    expect = plan.get("expect", "2xx")
     once = plan["mode"] == "once"
-    deadline = time.monotonic() + float(plan.get("seconds", 0))
-    latencies: list[float] = []
-    outcomes: list[dict[str, Any]] = []
-    next_index = 0
-
-    async def worker() -> None:
-        nonlocal next_index
-        conn = Connection(url.hostname or "127.0.0.1", url.port or 80)
-        try:
-            while True:
-                if once and next_index >= len(requests):
-                    return
-                if not once and time.monotonic() >= deadline:
-                    return
-                index = next_index
-                next_index += 1
-                spec = requests[index % len(requests)]
-                body = spec["body"].encode()
-                headers = {"Content-Type": "application/json", **spec.get("headers", {})}
-                if secret:
-                    headers["Stripe-Signature"] = stripe_signature(secret, body)
-                began = time.perf_counter()
-                try:
-                    status, payload = await conn.request(
-                        spec.get("method", "POST"), spec["path"], headers, body
-                    )
-                except (OSError, ConnectionError, asyncio.IncompleteReadError, ValueError) as exc:
-                    conn.close()
-                    outcomes.append({"index": index, "status": 0, "ok": False, "error": repr(exc)})
-                    continue
-                latencies.append(time.perf_counter() - began)
-                good = ok(expect, status, payload)
-                outcome: dict[str, Any] = {"index": index, "status": status, "ok": good}
-                if not good:
-                    outcome["body"] = payload[:300].decode("utf-8", "replace")
-                outcomes.append(outcome)
-        finally:
+    warmup = int(plan.get("warmup", 0)) if once else 0
+    sender = Sender(plan.get("stripe_secret"), plan.get("expect", "2xx"))
+    connections = [
+        Connection(url.hostname or "127.0.0.1", url.port or 80) for _ in range(int(plan["connections"]))
+    ]
+    try:
+        if warmup:
+            await sender.send(requests[:warmup], connections, deadline=None)
+            sender.latencies.clear()  # warm-up answers are left out; its errors are not
+        began = time.monotonic()
+        deadline = None if once else began + float(plan.get("seconds", 0))
+        await sender.send(requests[warmup:], connections, deadline=deadline)
+        elapsed = time.monotonic() - began
+    finally:
+        for conn in connections:
             conn.close()
-
-    began = time.monotonic()
-    await asyncio.gather(*(worker() for _ in range(int(plan["connections"]))))
-    elapsed = time.monotonic() - began
-    latencies.sort()
+    by_latency = sorted(sender.latencies, key=lambda pair: pair[1])
+    ordered = [latency for _, latency in by_latency]
 
     def pct(q: float) -> float:
-        return latencies[min(len(latencies) - 1, int(q * len(latencies)))] * 1000 if latencies else 0.0
+        return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000 if ordered else 0.0
 
-    errors = [o for o in outcomes if not o["ok"]]
+    measured = sender.outcomes[warmup:]
+    errors = [o for o in sender.outcomes if not o["ok"]]
     return {
-        "requests": len(outcomes),
+        "requests": len(measured),
+        "warmup_requests": warmup,
         "seconds": elapsed,
-        "rps": len(outcomes) / elapsed if elapsed else 0.0,
+        "rps": len(measured) / elapsed if elapsed else 0.0,
         "p50_ms": pct(0.50),
         "p95_ms": pct(0.95),
         "p99_ms": pct(0.99),
-        "max_ms": latencies[-1] * 1000 if latencies else 0.0,
+        "max_ms": ordered[-1] * 1000 if ordered else 0.0,
+        "slowest": [{"at_s": round(at - began, 3), "ms": round(s * 1000, 1)} for at, s in by_latency[-10:]],
         "errors": len(errors),
         "error_samples": errors[:5],
-        "outcomes": outcomes if once else [],
+        "outcomes": measured if once else [],
     }
+
+
+class Sender:
+    """Sends requests over a set of keep-alive connections, noting every answer."""
+
+    def __init__(self, secret: str | None, expect: str) -> None:
+        self.secret, self.expect = secret, expect
+        self.latencies: list[tuple[float, float]] = []  # (sent at, seconds to the answer)
+        self.outcomes: list[dict[str, Any]] = []
+
+    async def send(
+        self, requests: list[dict[str, Any]], connections: list[Connection], *, deadline: float | None
+    ) -> None:
+        """Each request once (`deadline` None), or round and round until `deadline`."""
+        next_index = 0
+
+        async def worker(conn: Connection) -> None:
+            nonlocal next_index
+            while (next_index < len(requests)) if deadline is None else (time.monotonic() < deadline):
+                index = next_index
+                next_index += 1
+                await self._one(conn, index, requests[index % len(requests)])
+
+        await asyncio.gather(*(worker(conn) for conn in connections))
+
+    async def _one(self, conn: Connection, index: int, spec: dict[str, Any]) -> None:
+        body = spec["body"].encode()
+        headers = {"Content-Type": "application/json", **spec.get("headers", {})}
+        if self.secret:
+            headers["Stripe-Signature"] = stripe_signature(self.secret, body)
+        sent, began = time.monotonic(), time.perf_counter()
+        try:
+            status, payload = await conn.request(spec.get("method", "POST"), spec["path"], headers, body)
+        except (OSError, ConnectionError, asyncio.IncompleteReadError, ValueError) as exc:
+            conn.close()
+            self.outcomes.append({"index": index, "status": 0, "ok": False, "error": repr(exc)})
+            return
+        self.latencies.append((sent, time.perf_counter() - began))
+        good = ok(self.expect, status, payload)
+        outcome: dict[str, Any] = {"index": index, "status": status, "ok": good}
+        if not good:
+            outcome["body"] = payload[:300].decode("utf-8", "replace")
+        self.outcomes.append(outcome)
 
 
 def main() -> None:
