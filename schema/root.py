@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import strawberry
 from graphql import GraphQLError
@@ -26,7 +27,7 @@ from strawberry.extensions import (
     ValidationCache,
 )
 from strawberry.schema.config import StrawberryConfig
-from strawberry.types import ExecutionContext
+from strawberry.types import ExecutionContext, ExecutionResult
 
 from resolvers import admin as admin_r
 from resolvers import catalog as catalog_r
@@ -179,6 +180,20 @@ class SchemaOptions:
 
 
 class GatewaySchema(strawberry.Schema):
+    async def execute(self, *args: Any, **kwargs: Any) -> ExecutionResult:
+        """Strawberry's `execute`, with the mask applied once more to what it returns.
+
+        MaskErrors masks in its `on_operation` hook; an exception raised by
+        another extension's hook is thrown into that hook's generator and leaves
+        it before it masks, so Strawberry would return `str(exc)` (a driver
+        message, a DSN) to the client. The error is already logged by
+        `process_errors`; here it only loses its text.
+        """
+        result = await super().execute(*args, **kwargs)
+        if result.errors:
+            result.errors = [_masked(error) if _should_mask(error) else error for error in result.errors]
+        return result
+
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
@@ -222,6 +237,11 @@ def _validation_rule_extensions(options: SchemaOptions) -> list[Callable[[], Sch
 
 def _should_mask(error: GraphQLError) -> bool:
     return not is_expected_error(error)
+
+
+def _masked(error: GraphQLError) -> GraphQLError:
+    """The error as MaskErrors words it: the one generic message, keeping where it happened."""
+    return GraphQLError(MASKED_MESSAGE, nodes=error.nodes, path=error.path)
 
 
 def extensions_for(options: SchemaOptions) -> Sequence[Callable[[], SchemaExtension]]:

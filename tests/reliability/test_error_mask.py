@@ -71,21 +71,16 @@ async def test_an_extension_failure_in_a_subscription_is_masked(figures: Figures
         "path-less server errors: extension hook failing under a subscription",
         tried,
         fixed="is_expected_error masks a path-less error carrying a server exception (113cac8);"
-        " the query/mutation side is xfail: schema/root.py",
+        " and GatewaySchema.execute masks the same under a query or mutation",
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="schema/root.py (not the reliability tier's): an exception raised by an extension hook"
-    " during a query/mutation leaves MaskErrors.on_operation before it masks (the exception is"
-    " thrown into its generator), so Strawberry returns str(exc) verbatim whatever"
-    " is_expected_error says; GatewaySchema must mask it itself (e.g. in _handle_execution_result)",
-)
 async def test_an_extension_failure_in_a_query_is_masked() -> None:
+    """The same fault under a query: MaskErrors never sees it, GatewaySchema.execute must."""
     schema = _schema_with(FailsOnExecute)
     result = await schema.execute("{ prices { lookupKey } }")
     assert _messages(result.errors) == [MASKED_MESSAGE], result.errors
+    assert SECRET not in str(result.errors)
 
 
 async def test_the_clients_own_mistakes_keep_their_messages(figures: Figures) -> None:
