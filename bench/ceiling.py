@@ -6,9 +6,12 @@ the gateway with asyncpg and returns the same JSON with orjson. The bench
 checks that its answers are byte-identical to the gateway's for a sample, so
 the ratio gateway/ceiling compares equal work.
 
-The JSON is built from the project's own pure helpers (cursor and ID encoding,
-the premium rule `billing.premium.derive`, the DateTime format), so the two
-cannot drift apart by re-implementation.
+The SQL is the gateway's own statements (`billing.read_queries`,
+`billing.premium.RULE_ROWS`: the same texts, sent with asyncpg), and the pool
+hands connections back the way the gateway's does (`gateway.db`: no
+``RESET ALL`` round trip), so both do the same database work. The JSON is
+built from the project's own pure helpers (cursor and ID encoding, the premium
+rule, the DateTime format), so the two cannot drift apart by re-implementation.
 
     uvicorn bench.ceiling:app --workers 2   (env: BENCH_DATABASE_URL, AUTH_JWT_SECRET)
 """
@@ -28,42 +31,17 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from billing import ids
+from billing import ids, read_queries
 from billing.pagination import PageRequest, encode_cursor
-from billing.premium import SubscriptionFacts, derive
-from models.enums import ProductType, SubscriptionLiveness
+from billing.premium import RULE_ROWS, group_rule_rows, state_from_rows
+from gateway.db import release_without_session_reset
 from schema.types.scalars import serialize_datetime
 
-GIVES_ACCESS = sorted(SubscriptionLiveness.GIVES_ACCESS)
-NOT_ENDED = sorted(SubscriptionLiveness.NOT_ENDED)
-
-PAYMENTS_FIRST_PAGE = (
-    "SELECT id, user_id, checkout_session_id, stripe_customer_id, stripe_payment_intent_id, "
-    "stripe_subscription_id, stripe_invoice_id, stripe_price_id, product_type, amount, currency, status, "
-    "is_gift, created_at, completed_at, version FROM payments WHERE user_id = $1 "
-    "ORDER BY created_at DESC, id DESC LIMIT $2"
-)
-PAYMENTS_AFTER = (
-    "SELECT id, user_id, checkout_session_id, stripe_customer_id, stripe_payment_intent_id, "
-    "stripe_subscription_id, stripe_invoice_id, stripe_price_id, product_type, amount, currency, status, "
-    "is_gift, created_at, completed_at, version FROM payments WHERE user_id = $1 "
-    "AND created_at <= $3 AND (created_at < $3 OR (created_at = $3 AND id < $4)) "
-    "ORDER BY created_at DESC, id DESC LIMIT $2"
-)
-GIFT_CODES = "SELECT payment_id, code, status FROM gift_codes WHERE payment_id = ANY($1::bigint[])"
-CUSTOMER = "SELECT gift_until, access_since, access_until FROM customers WHERE user_id = $1"
-ACCESS_SUBSCRIPTIONS = (
-    "SELECT status, product_type, billing_cycle, current_period_start, current_period_end, "
-    "cancel_at_period_end FROM subscriptions WHERE user_id = $1 AND status = ANY($2::text[])"
-)
-LAST_GIFT = (
-    "SELECT product_type FROM gift_codes WHERE redeemed_by_user_id = $1 AND status = 'REDEEMED' "
-    "ORDER BY redeemed_at DESC, id DESC LIMIT 1"
-)
-CURRENT_SUBSCRIPTION = (
-    "SELECT status, current_period_end FROM subscriptions WHERE user_id = $1 AND status = ANY($2::text[]) "
-    "ORDER BY created_at DESC, id DESC LIMIT 1"
-)
+PAYMENTS_FIRST_PAGE = read_queries.PAYMENTS_FIRST_PAGE.postgres  # $1 user, $2 limit
+PAYMENTS_AFTER = read_queries.PAYMENTS_AFTER.postgres  # $3, $4: the cursor's created_at and id
+GIFT_CODES = read_queries.GIFT_CODES_OF_PAYMENTS.postgres  # $1 payment ids
+PREMIUM_RULE_ROWS = RULE_ROWS.postgres  # $1 user ids
+CURRENT_SUBSCRIPTION = read_queries.CURRENT_SUBSCRIPTION.postgres  # $1 user
 
 _pool: asyncpg.Pool | None = None
 _secret = os.environ.get("AUTH_JWT_SECRET", "")
@@ -160,18 +138,9 @@ async def app_start(request: Request) -> Response:
     now = datetime.now(UTC)
     assert _pool is not None
     async with _pool.acquire() as conn:
-        customer = await conn.fetchrow(CUSTOMER, user_id)
-        subs = await conn.fetch(ACCESS_SUBSCRIPTIONS, user_id, GIVES_ACCESS)
-        last_gift = await conn.fetchval(LAST_GIFT, user_id)
-        current = await conn.fetchrow(CURRENT_SUBSCRIPTION, user_id, NOT_ENDED)
-    state = derive(
-        now=now,
-        subscriptions=[SubscriptionFacts.of(dict(s)) for s in subs],
-        gift_until=customer["gift_until"] if customer else None,
-        access_since=customer["access_since"] if customer else None,
-        access_until=customer["access_until"] if customer else None,
-        last_gift_product=ProductType(last_gift) if last_gift else None,
-    )
+        rule_rows = await conn.fetch(PREMIUM_RULE_ROWS, [user_id])
+        current = await conn.fetchrow(CURRENT_SUBSCRIPTION, user_id)
+    state = state_from_rows(group_rule_rows([dict(r) for r in rule_rows], [user_id])[user_id], now)
     return _json(
         {
             "data": {
@@ -191,7 +160,7 @@ async def app_start(request: Request) -> Response:
 async def lifespan(app: Starlette):
     global _pool
     dsn = os.environ["BENCH_DATABASE_URL"].replace("postgres://", "postgresql://", 1)
-    _pool = await asyncpg.create_pool(dsn, min_size=2, max_size=10)
+    _pool = await asyncpg.create_pool(dsn, min_size=2, max_size=10, reset=release_without_session_reset)
     try:
         yield
     finally:

@@ -15,7 +15,7 @@ exhaustively; `load_premium`/`load_premium_many` fetch the rows it needs.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -23,6 +23,7 @@ from typing import Any
 
 from billing import notifications
 from billing.catalog import billing_cycle_of
+from billing.sql import Statement
 from models import Customer, GiftCode, StaleVersionError, Subscription
 from models.enums import BillingCycle, GiftCodeStatus, ProductType, SubscriptionLiveness
 
@@ -160,36 +161,79 @@ def continuing_from(sub: SubscriptionFacts | None, now: datetime) -> datetime:
 
 @dataclass(frozen=True, slots=True)
 class _Rows:
-    customer: dict[str, Any] | None
+    customer: Mapping[str, Any] | None
     subscriptions: list[SubscriptionFacts]
     last_gift_product: ProductType | None
 
 
-async def _rows_for(user_ids: Sequence[str]) -> dict[str, _Rows]:
-    """Everything the rule needs for several users, in three statements."""
-    customers = {
-        row["user_id"]: row
-        for row in await Customer.filter(user_id__in=user_ids).values(
-            "user_id", "gift_until", "access_since", "access_until"
-        )
-    }
-    subs: dict[str, list[SubscriptionFacts]] = {uid: [] for uid in user_ids}
-    for row in await Subscription.filter(
-        user_id__in=user_ids, status__in=list(SubscriptionLiveness.GIVES_ACCESS)
-    ).values(*_SUBSCRIPTION_FIELDS):
-        subs[row["user_id"]].append(SubscriptionFacts.of(row))
+_GIVES_ACCESS = ",".join(f"'{status}'" for status in sorted(SubscriptionLiveness.GIVES_ACCESS))
+_REDEEMED = f"'{GiftCodeStatus.REDEEMED}'"
+_RULE_FIELDS = ("id", *_SUBSCRIPTION_FIELDS[2:])  # of a subscription: its id and what the rule reads
+_NULLS = ",".join(["NULL"] * len(_RULE_FIELDS))
+_NAMED_NULLS = ",".join(f'NULL AS "{name}"' for name in _RULE_FIELDS)  # the first SELECT names the columns
+# Everything the rule reads, for a set of users, in one statement: their Customer row
+# ('C'), their subscriptions that give access ('S') and the product of the gift code
+# each redeemed last ('G', newest `redeemed_at`, then highest id, as ORDER BY … DESC
+# sorts on each database). `{users}` is the user-id list: ``=ANY($1)`` on PostgreSQL,
+# an ``IN`` list on SQLite. The status lists are constants of the enums.
+_RULE_ROWS = f"""\
+SELECT 'C' AS "kind","user_id","gift_until","access_since","access_until",
+  NULL AS "gift_product",{_NAMED_NULLS}
+FROM "customers" WHERE "user_id"{{users}}
+UNION ALL
+SELECT 'S',"user_id",NULL,NULL,NULL,NULL,{",".join(f'"{f}"' for f in _RULE_FIELDS)}
+FROM "subscriptions" WHERE "user_id"{{users}} AND "status" IN ({_GIVES_ACCESS})
+UNION ALL
+SELECT 'G',"user_id",NULL,NULL,NULL,"product_type",{_NULLS} FROM (
+  SELECT "redeemed_by_user_id" AS "user_id","product_type",ROW_NUMBER() OVER (
+    PARTITION BY "redeemed_by_user_id" ORDER BY "redeemed_at" DESC,"id" DESC) AS "n"
+  FROM "gift_codes" WHERE "redeemed_by_user_id"{{users}} AND "status"={_REDEEMED}) AS "g"
+WHERE "n"=1"""  # noqa: S608 - constants only; the users are parameters
+
+
+def _rule_rows_for_sqlite(args: Sequence[Any]) -> tuple[str, list[Any]]:
+    users = list(args[0])
+    return _RULE_ROWS.replace("{users}", f" IN ({','.join('?' * len(users))})"), users * 3
+
+
+RULE_ROWS = Statement(
+    _RULE_ROWS.replace("{users}", "=ANY($1::text[])"),
+    {
+        "gift_until": (Customer, "gift_until"),
+        "access_since": (Customer, "access_since"),
+        "access_until": (Customer, "access_until"),
+        "gift_product": (GiftCode, "product_type"),
+        **{name: (Subscription, name) for name in _RULE_FIELDS},
+    },
+    sqlite=_rule_rows_for_sqlite,
+)
+
+
+def group_rule_rows(rows: Iterable[Mapping[str, Any]], user_ids: Sequence[str]) -> dict[str, _Rows]:
+    """`RULE_ROWS`'s result by user (pure; bench/ceiling.py reads the same rows with asyncpg)."""
+    customers: dict[str, Mapping[str, Any]] = {}
+    subs: dict[str, list[tuple[int, SubscriptionFacts]]] = {uid: [] for uid in user_ids}
     last_gift: dict[str, ProductType] = {}
-    # Newest redemption first; the first seen per user wins.
-    for row in (
-        await GiftCode.filter(redeemed_by_user_id__in=user_ids, status=GiftCodeStatus.REDEEMED)
-        .order_by("-redeemed_at", "-id")
-        .values("redeemed_by_user_id", "product_type")
-    ):
-        last_gift.setdefault(row["redeemed_by_user_id"], ProductType(row["product_type"]))
-    return {uid: _Rows(customers.get(uid), subs[uid], last_gift.get(uid)) for uid in user_ids}
+    for row in rows:
+        kind, uid = row["kind"], row["user_id"]
+        if kind == "C":
+            customers[uid] = row
+        elif kind == "S":
+            subs[uid].append((row["id"], SubscriptionFacts.of(row)))
+        else:
+            last_gift[uid] = ProductType(row["gift_product"])
+    return {
+        uid: _Rows(customers.get(uid), [facts for _, facts in sorted(subs[uid])], last_gift.get(uid))
+        for uid in user_ids
+    }
 
 
-def _state(rows: _Rows, now: datetime) -> PremiumState:
+async def _rows_for(user_ids: Sequence[str]) -> dict[str, _Rows]:
+    """Everything the rule needs for several users, in one statement (`RULE_ROWS`)."""
+    return group_rule_rows(await RULE_ROWS.fetch(list(user_ids)), user_ids)
+
+
+def state_from_rows(rows: _Rows, now: datetime) -> PremiumState:
     customer = rows.customer or {}
     return derive(
         now=now,
@@ -211,7 +255,7 @@ async def load_premium_many(user_ids: Sequence[str], now: datetime) -> dict[str,
     if not unique:
         return {}
     rows = await _rows_for(unique)
-    return {uid: _state(rows[uid], now) for uid in unique}
+    return {uid: state_from_rows(rows[uid], now) for uid in unique}
 
 
 # --- maintaining the access stretch ----------------------------------------------------------
