@@ -43,7 +43,7 @@ from gateway.auth import Authenticator, AuthError
 from gateway.clock import make_clock
 from gateway.db import tortoise_config
 from gateway.graphiql import graphiql_html, vendor_mount
-from gateway.graphql_metrics import instrument_schema
+from gateway.graphql_metrics import instrument_schema, record_operation
 from gateway.invoice_pdf import close_invoice_pdf, make_invoice_pdf_route
 from gateway.logging import configure_logging
 from gateway.metrics import install_telemetry, metrics_endpoint
@@ -52,6 +52,7 @@ from gateway.pubsub import LiveHub
 from gateway.request_id import RequestIdMiddleware
 from gateway.services import billing_config, build_services
 from gateway.settings import Settings
+from schema.fast_path import FastPath, Unsupported, run_plan
 from schema.root import GatewaySchema, SchemaOptions, build_schema
 from schema.types.context import GatewayContext
 from webhooks.retry import run_retry_loop
@@ -109,6 +110,8 @@ def schema_options(settings: Settings) -> SchemaOptions:
 class GatewayGraphQL(GraphQL):
     """Strawberry's ASGI view with our context, orjson, and auth resolved once per request."""
 
+    answered_before_view = 0  # known queries answered from their plan (per process; tests, benchmarks)
+
     def __init__(
         self,
         schema: GatewaySchema,
@@ -132,6 +135,109 @@ class GatewayGraphQL(GraphQL):
         self._config = billing_config(settings)
         self._link_key = link_key
         self._services = services
+        # Answering known queries before the view (see __call__) assumes what the view does
+        # with them: no HTTP streaming transports (their Accept headers change the answer).
+        self._known_ok = not self._stream_transport_map
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """A POST of a known read query is answered here, before Strawberry's view; all else goes on.
+
+        "Known": its text and operationName were parsed and validated by the
+        real schema (token, depth and alias limits included) on an earlier
+        request and `FastPath` could plan it (`FastPath.known`). Such a request
+        is answered from the plan: same auth and permission checks, same
+        resolvers, same serialisation, same metrics, and the same bytes and
+        headers the view would send (tests/bench/test_fast_path_differential.py).
+        Whenever anything is unusual (another content type, an unknown text,
+        request `extensions`, a denied permission, a resolver error, a null
+        where the schema forbids one), the request goes to the view with its
+        body intact, which answers it as always. The app's middlewares (request
+        id, CORS, body limit, clock) run around both alike.
+        """
+        if scope["type"] == "http" and scope["method"] == "POST" and self._known_ok:
+            body = await self._read_body(receive)
+            if body is None or not await self._answer_known(scope, body, send):
+                await super().__call__(scope, _replay_body(body, receive), send)
+            return
+        await super().__call__(scope, receive, send)
+
+    @staticmethod
+    async def _read_body(receive: Receive) -> bytes | None:
+        """The whole request body, or None if the client went away first (the view then sees that)."""
+        chunks = []
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                return None
+            chunks.append(message.get("body", b""))
+            if not message.get("more_body", False):
+                return b"".join(chunks)
+
+    async def _answer_known(self, scope: Scope, body: bytes, send: Send) -> bool:
+        """True when the request was answered; False: nothing was sent, the view must answer."""
+        content_type = authorization = None
+        for name, value in scope["headers"]:
+            if name == b"content-type" and content_type is None:
+                content_type = value
+            elif name == b"authorization" and authorization is None:
+                authorization = value
+        if content_type is None or content_type.partition(b";")[0].strip().lower() != b"application/json":
+            return False
+        try:
+            data = orjson.loads(body)
+        except orjson.JSONDecodeError:
+            return False
+        if not isinstance(data, dict) or data.get("extensions") is not None:
+            return False
+        query, variables, name = data.get("query"), data.get("variables"), data.get("operationName")
+        if (
+            not isinstance(query, str)
+            or not isinstance(variables, dict | None)
+            or not isinstance(name, str | None)
+        ):
+            return False
+        plan = FastPath.known.get(query, name)
+        if plan is None:
+            return False
+        started = time.perf_counter()
+        viewer, auth_error = self._authenticate(
+            authorization.decode("latin-1") if authorization is not None else None
+        )
+        if viewer is None:  # the executor reports UNAUTHENTICATED (and the view logs why)
+            return False
+        context = GatewayContext(
+            request=Request(scope),
+            response=None,  # a resolver that would set headers fails here and runs in the view
+            viewer=viewer,
+            clock=self._clock,
+            config=self._config,
+            auth_error=auth_error,
+            link_key=self._link_key,
+            services=self._services,
+            live=self._live,
+        )
+        try:
+            result = await run_plan(plan, self.schema._schema, context, variables)  # type: ignore[attr-defined]
+        except Unsupported:
+            return False
+        except Exception:  # never worse than the view: it answers (and reports) whatever this was
+            log.debug("fast path gave way to the executor", exc_info=True)
+            return False
+        content = orjson.dumps({"data": result})
+        record_operation(plan.name, "query", result, time.perf_counter() - started)
+        type(self).answered_before_view += 1
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [
+                    (b"content-length", str(len(content)).encode("latin-1")),
+                    (b"content-type", b"application/json"),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": content})
+        return True
 
     async def get_context(self, request: Request, response: Response) -> GatewayContext:  # type: ignore[override]
         viewer, auth_error = self._authenticate(request.headers.get("authorization"))
@@ -256,6 +362,13 @@ class BodyLimitMiddleware:
                 break
         buffered: Message = {"type": "http.request", "body": b"".join(chunks), "more_body": False}
         await self.app(scope, _replay([buffered], receive), send)
+
+
+def _replay_body(body: bytes | None, then: Receive) -> Receive:
+    """`receive` for a request whose body was already read (None: the client left while it was read)."""
+    if body is None:
+        return then
+    return _replay([{"type": "http.request", "body": body, "more_body": False}], then)
 
 
 def _replay(messages: list[Message], then: Receive) -> Receive:

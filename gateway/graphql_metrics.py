@@ -32,23 +32,35 @@ _NAME = re.compile(r"[_A-Za-z][_0-9A-Za-z]{0,63}")
 _operation_names = BoundedLabel(200)
 
 
+def name_label(name: str | None) -> str:
+    """An operation name as a metric label: bounded in number and shape."""
+    if name is None:
+        return "anonymous"
+    if not _NAME.fullmatch(name):
+        return "invalid"
+    return _operation_names(name)
+
+
 def operation_label(context: ExecutionContext) -> tuple[str, str]:
     """(operation name, operation type) as metric labels, bounded and never raising."""
     try:
         name = context.operation_name
     except Exception:
         name = None
-    if name is None:
-        name = "anonymous"
-    elif not _NAME.fullmatch(name):
-        name = "invalid"
-    else:
-        name = _operation_names(name)
     try:
         kind = context.operation_type.value
     except Exception:  # no document (parse error) or no such operation in it
         kind = "unknown"
-    return name, kind
+    return name_label(name), kind
+
+
+def data_outcome(data: Any) -> str:
+    """The outcome of an answer without errors: ``user_error`` if a payload has ``userErrors``."""
+    if isinstance(data, dict):
+        for value in data.values():
+            if isinstance(value, dict) and value.get("userErrors"):
+                return "user_error"
+    return "ok"
 
 
 def outcome_of(context: ExecutionContext, raised: BaseException | None = None) -> str:
@@ -62,12 +74,14 @@ def outcome_of(context: ExecutionContext, raised: BaseException | None = None) -
         return "error"
     if errors:
         return "user_error"
-    data: Any = getattr(result, "data", None)
-    if isinstance(data, dict):
-        for value in data.values():
-            if isinstance(value, dict) and value.get("userErrors"):
-                return "user_error"
-    return "ok"
+    return data_outcome(getattr(result, "data", None))
+
+
+def record_operation(name: str | None, kind: str, data: Any, seconds: float) -> None:
+    """Count an operation answered without errors outside Strawberry (`gateway.app`'s known queries)."""
+    label = name_label(name)
+    GRAPHQL_OPERATIONS.labels(label, kind, data_outcome(data)).inc()
+    GRAPHQL_DURATION.labels(label, kind).observe(seconds)
 
 
 class GraphQLMetrics(SchemaExtension):

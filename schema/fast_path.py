@@ -98,6 +98,8 @@ class RootPlan:
 class OperationPlan:
     operation: OperationDefinitionNode
     roots: tuple[RootPlan, ...]
+    # The operation's name as Strawberry reports it (given, else the document's): for metrics.
+    name: str | None
 
 
 def _plain_field(gql_field: GraphQLField) -> tuple[StrawberryField, Callable[[Any], Any] | None]:
@@ -270,30 +272,44 @@ def compile_operation(
     keys = [r.response_key for r in roots]
     if len(set(keys)) != len(keys):
         raise Unsupported("a root field selected twice")
-    return OperationPlan(operation, tuple(roots))
+    return OperationPlan(operation, tuple(roots), operation.name.value if operation.name else None)
 
 
-class _PlanCache:
-    """Plans by document object (ParserCache hands back the same object for the same text)."""
+class KnownOperations:
+    """Plans by (query text, operationName) of documents the real schema parsed and validated.
+
+    Filled only by `FastPath`, which runs after Strawberry's parser, the
+    token/depth/alias limits and validation accepted the document; those
+    depend on nothing but the text, so a later request with the same text and
+    operation name would pass them again, and `gateway.app` may answer it
+    from here without parsing or validating it (see `GatewayGraphQL`).
+    ``None`` is remembered too: a document this module cannot answer.
+    Bounded: when full, the oldest entry goes.
+    """
 
     def __init__(self, size: int = _PLAN_CACHE_SIZE) -> None:
         self.size = size
-        self.entries: dict[tuple[int, str | None], tuple[Any, OperationPlan | None]] = {}
+        self.entries: dict[tuple[str, str | None], OperationPlan | None] = {}
 
-    def get(
-        self, document: Any, operation_name: str | None, build: Callable[[], OperationPlan]
+    def get(self, query: str, operation_name: str | None) -> OperationPlan | None:
+        """The plan for a known, supported document; None for anything else."""
+        return self.entries.get((query, operation_name))
+
+    def plan_for(
+        self, query: str, operation_name: str | None, build: Callable[[], OperationPlan]
     ) -> OperationPlan | None:
-        key = (id(document), operation_name)
-        entry = self.entries.get(key)
-        if entry is not None and entry[0] is document:
-            return entry[1]
+        key = (query, operation_name)
+        try:
+            return self.entries[key]
+        except KeyError:
+            pass
         try:
             plan: OperationPlan | None = build()
         except Unsupported:
             plan = None
         if len(self.entries) >= self.size:
             self.entries.pop(next(iter(self.entries)))
-        self.entries[key] = (document, plan)
+        self.entries[key] = plan
         return plan
 
 
@@ -335,10 +351,14 @@ async def run_plan(
     return data
 
 
+# Strawberry keeps the operationName of the request apart from the one it derives.
+_PROVIDED_NAME = "_provided_operation_name"
+
+
 class FastPath(SchemaExtension):
     """Answers supported read queries without the executor (see the module docstring)."""
 
-    _cache = _PlanCache()
+    known = KnownOperations()
     served = 0  # answers given without the executor (per process; for tests and benchmarks)
 
     async def on_execute(self) -> AsyncIterator[None]:  # type: ignore[override]
@@ -348,17 +368,22 @@ class FastPath(SchemaExtension):
     async def _answer(self) -> None:
         context = self.execution_context
         document = context.graphql_document
-        if document is None or context.result is not None:
+        if document is None or context.result is not None or context.query is None:
             return
+        if not hasattr(context, _PROVIDED_NAME):  # a Strawberry without it: executor only
+            return
+        provided_name = getattr(context, _PROVIDED_NAME)
         strawberry_schema = context.schema
         gql_schema: GraphQLSchema = strawberry_schema._schema
-        operation = get_operation_ast(document, context.operation_name)
-        if operation is None:
-            return
         name_of = strawberry_schema.config.name_converter.get_graphql_name
-        plan = self._cache.get(
-            document, context.operation_name, lambda: compile_operation(gql_schema, operation, name_of)
-        )
+
+        def build() -> OperationPlan:
+            operation = get_operation_ast(document, provided_name)
+            if operation is None:
+                raise Unsupported("no such operation")
+            return compile_operation(gql_schema, operation, name_of)
+
+        plan = self.known.plan_for(context.query, provided_name, build)
         if plan is None:
             return
         try:

@@ -147,3 +147,43 @@ def test_roles_must_be_a_list():
         auth.verify(jwt.encode(claims, SECRET, algorithm="HS256"))
     user = auth.verify(jwt.encode({**claims, "roles": ["support"]}, SECRET, algorithm="HS256"))
     assert user == Viewer(ALICE, is_admin=False)
+
+
+def test_a_verified_token_is_remembered_until_it_expires_and_no_longer(monkeypatch):
+    auth = Authenticator.from_settings(make_settings())
+    assert auth is not None
+    decoded = []
+    real_decode = jwt.decode
+
+    def counting_decode(*args, **kwargs):
+        decoded.append(args[0])
+        return real_decode(*args, **kwargs)
+
+    monkeypatch.setattr(jwt, "decode", counting_decode)
+    good = mint_token(SECRET, ALICE, admin=True)
+    assert auth.verify(good) == auth.verify(good) == Viewer(ALICE, is_admin=True)
+    assert decoded == [good]  # the second time came from the cache
+    forged = good[:-4] + ("AAAA" if not good.endswith("AAAA") else "BBBB")
+    for _ in range(2):  # a refusal is never remembered
+        with pytest.raises(AuthError):
+            auth.verify(forged)
+    assert decoded == [good, forged, forged]
+
+
+def test_remembered_tokens_keep_pyjwt_time_rules():
+    from gateway.auth import LEEWAY, VerifiedTokens
+
+    leeway = LEEWAY.total_seconds()
+    cache = VerifiedTokens(size=4)
+    viewer = Viewer(ALICE)
+    cache.add("t", viewer, {"sub": ALICE, "iat": 1000, "nbf": 1100, "exp": 2000}, leeway)
+    assert cache.get("t", 1100 - leeway - 1) is None  # not valid yet (nbf), but kept
+    assert cache.get("t", 1100 - leeway) is viewer
+    assert cache.get("t", 2000 + leeway - 0.001) is viewer
+    assert cache.get("t", 2000 + leeway) is None  # expired (PyJWT: exp <= now - leeway)
+    assert cache.get("t", 1500) is None  # and forgotten
+    for n in range(6):  # bounded: the oldest half goes when full
+        cache.add(f"t{n}", viewer, {"exp": 3000}, leeway)
+    assert len(cache._entries) <= 4 and cache.get("t5", 1500) is viewer
+    cache.add("no-exp", viewer, {"sub": ALICE}, leeway)  # cannot say until when: not remembered
+    assert cache.get("no-exp", 1500) is None
