@@ -8,14 +8,18 @@ no extra dependency, and the figures are the kernel's own.
 
 from __future__ import annotations
 
+import fcntl
 import os
+import random
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 import httpx
 
@@ -23,10 +27,51 @@ ROOT = Path(__file__).resolve().parents[1]
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 
+# Ports this process reserved: the lock files stay open (locked) until it exits.
+_RESERVED: list[IO[str]] = []
+_PORT_LOCKS = Path(tempfile.gettempdir()) / "billing-bench-ports"
+
+
+def _ephemeral_low() -> int:
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    """A loopback port no other benchmark run (nor any client socket) will take before we bind it.
+
+    Two runs at once (two engineers, `bench_a` and `bench_b`) must not collide.
+    A port found with ``bind(0)`` comes from the kernel's ephemeral range, the
+    same range every outgoing connection (wrk's, httpx's) takes its local port
+    from, and it is free only until someone else binds it: the gateway's port
+    is chosen seconds before the gateway starts. So ports are drawn below the
+    ephemeral range (never handed out by the kernel) and reserved across
+    processes with a lock file held for this process's lifetime (released by
+    the kernel when it exits, however it exits).
+    """
+    high = _ephemeral_low() - 1
+    low = max(10_000, high - 12_000)
+    _PORT_LOCKS.mkdir(exist_ok=True)
+    rng = random.SystemRandom()
+    for _ in range(500):
+        port = rng.randint(low, high)
+        lock = (_PORT_LOCKS / f"{port}.lock").open("w")
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:  # another run holds it
+            lock.close()
+            continue
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:  # in use by something else
+                lock.close()
+                continue
+        _RESERVED.append(lock)
+        return port
+    raise RuntimeError("no free port to reserve below the ephemeral range")
 
 
 def children(pid: int) -> list[int]:

@@ -52,7 +52,7 @@ from gateway.pubsub import LiveHub
 from gateway.request_id import RequestIdMiddleware
 from gateway.services import billing_config, build_services
 from gateway.settings import Settings
-from schema.fast_path import FastPath, Unsupported, run_plan
+from schema.fast_path import DATETIME_JSON_OPTION, FastPath, Unsupported, run_plan
 from schema.root import GatewaySchema, SchemaOptions, build_schema
 from schema.types.context import GatewayContext
 from webhooks.retry import run_retry_loop
@@ -223,7 +223,7 @@ class GatewayGraphQL(GraphQL):
         except Exception:  # never worse than the view: it answers (and reports) whatever this was
             log.debug("fast path gave way to the executor", exc_info=True)
             return False
-        content = orjson.dumps({"data": result})
+        content = orjson.dumps({"data": result}, option=DATETIME_JSON_OPTION)
         record_operation(plan.name, "query", result, time.perf_counter() - started)
         type(self).answered_before_view += 1
         await send(
@@ -292,7 +292,9 @@ class GatewayGraphQL(GraphQL):
         return graphiql_html()
 
     def encode_json(self, data: object) -> bytes:
-        return orjson.dumps(data)
+        # The option matters only for answers of the fast path in the view (schema.fast_path):
+        # the executor's answers hold no datetime objects, the scalar wrote them as text.
+        return orjson.dumps(data, option=DATETIME_JSON_OPTION)
 
     def decode_json(self, data: str | bytes) -> object:
         return orjson.loads(data)

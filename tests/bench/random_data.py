@@ -27,7 +27,9 @@ async def random_user(rng: random.Random, user_id: str) -> None:
             access_until=NOW + timedelta(days=rng.randint(-5, 60)) if rng.random() < 0.5 else None,
         )
     for _ in range(rng.randint(0, 2)):
-        start = NOW - timedelta(days=rng.randint(0, 40), seconds=rng.randint(0, 86400))
+        start = NOW - timedelta(
+            days=rng.randint(0, 40), seconds=rng.randint(0, 86400), microseconds=rng.randint(0, 999_999)
+        )
         await factories.subscription(
             user_id,
             status=rng.choice(list(SubscriptionStatus)),
@@ -37,7 +39,10 @@ async def random_user(rng: random.Random, user_id: str) -> None:
             cancellation_feedback=rng.choice([None, "too pricey", 'ünïcode ✓ "quoted"']),
         )
     for _ in range(rng.randint(0, 40)):
-        created = NOW - timedelta(days=rng.randint(0, 500), seconds=rng.randint(0, 86400))
+        # Microseconds too: the API's DateTime drops them, cursors keep them.
+        created = NOW - timedelta(
+            days=rng.randint(0, 500), seconds=rng.randint(0, 86400), microseconds=rng.randint(0, 999_999)
+        )
         if rng.random() < 0.3:  # some exact ties: the cursor's id settles them
             created = NOW - timedelta(days=1)
         kw: dict[str, Any] = {
@@ -51,7 +56,9 @@ async def random_user(rng: random.Random, user_id: str) -> None:
             "stripe_payment_intent_id": None if rng.random() < 0.3 else f"pi_{rng.getrandbits(40)}",
             "stripe_subscription_id": None if rng.random() < 0.5 else f"sub_{rng.getrandbits(20)}",
             "stripe_invoice_id": None if rng.random() < 0.5 else f"in_{rng.getrandbits(60)}",
-            "completed_at": None if rng.random() < 0.3 else created + timedelta(seconds=rng.randint(1, 999)),
+            "completed_at": None
+            if rng.random() < 0.3
+            else created + timedelta(seconds=rng.randint(1, 999), microseconds=rng.randint(0, 999_999)),
             "version": rng.randint(1, 5),
         }
         if rng.random() < 0.25:
