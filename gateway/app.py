@@ -14,8 +14,9 @@ import hmac
 import logging
 import secrets
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from typing import Any
 
 import jwt
@@ -28,9 +29,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
-from starlette.websockets import WebSocketState
-from strawberry.asgi import GraphQL
+from starlette.websockets import WebSocketDisconnect, WebSocketState
+from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
 from strawberry.exceptions import ConnectionRejectionError
+from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types.unset import UNSET, UnsetType
 from tortoise import connections
@@ -46,7 +48,7 @@ from gateway.graphiql import graphiql_html, vendor_mount
 from gateway.graphql_metrics import instrument_schema, record_operation
 from gateway.invoice_pdf import close_invoice_pdf, make_invoice_pdf_route
 from gateway.logging import configure_logging
-from gateway.metrics import install_telemetry, metrics_endpoint
+from gateway.metrics import CountWebsockets, install_telemetry, metrics_endpoint
 from gateway.outbox_worker import outbox_delivery
 from gateway.pubsub import LiveHub
 from gateway.request_id import RequestIdMiddleware
@@ -55,6 +57,7 @@ from gateway.settings import Settings
 from schema.fast_path import DATETIME_JSON_OPTION, FastPath, Unsupported, run_plan
 from schema.root import GatewaySchema, SchemaOptions, build_schema
 from schema.types.context import GatewayContext
+from webhooks.dispatch import Dispatcher
 from webhooks.retry import run_retry_loop
 from webhooks.route import make_webhook_route
 
@@ -107,9 +110,26 @@ def schema_options(settings: Settings) -> SchemaOptions:
 # --- GraphQL view -----------------------------------------------------------------------------
 
 
+class TextFrameWebSocketAdapter(ASGIWebSocketAdapter):
+    """Sends graphql-transport-ws messages as text frames.
+
+    Strawberry sends binary frames when `encode_json` returns bytes (ours does:
+    orjson); browsers hand binary frames to the page as a Blob, which the
+    graphql-ws client cannot parse, and it closes the socket (4400).
+    """
+
+    async def send_json(self, message: Mapping[str, object]) -> None:
+        try:
+            encoded = self.view.encode_json(message)
+            await self.ws.send_text(encoded.decode() if isinstance(encoded, bytes) else encoded)
+        except WebSocketDisconnect as exc:
+            raise WebSocketDisconnected from exc
+
+
 class GatewayGraphQL(GraphQL):
     """Strawberry's ASGI view with our context, orjson, and auth resolved once per request."""
 
+    websocket_adapter_class = TextFrameWebSocketAdapter
     answered_before_view = 0  # known queries answered from their plan (per process; tests, benchmarks)
 
     def __init__(
@@ -301,7 +321,11 @@ class GatewayGraphQL(GraphQL):
 
 
 def _close_at_expiry(websocket: Any, header: str) -> None:
-    """A websocket lives no longer than the (already verified) token it was opened with: 4401 at `exp`."""
+    """A websocket lives no longer than the (already verified) token it was opened with: 4401 at `exp`.
+
+    Without the HTTP API's clock-skew leeway: the leeway forgives an issuer's clock,
+    not a socket that would otherwise outlive its credentials by that much.
+    """
     try:
         claims = jwt.decode(header.partition(" ")[2].strip(), options={"verify_signature": False})
         delay = max(0.0, float(claims["exp"]) - time.time())
@@ -328,6 +352,38 @@ _background: set[asyncio.Task[None]] = set()
 # --- middleware -------------------------------------------------------------------------------
 
 
+class GatewayCORSMiddleware(CORSMiddleware):
+    """Starlette's CORS, with the request that carries no ``Origin`` (no browser) made cheap.
+
+    For such a request all `CORSMiddleware` does is add ``Origin`` to the
+    response's ``Vary`` header (joined onto any ``Vary`` already there, the
+    first ``Vary`` line replaced, later ones dropped, as `MutableHeaders` sets
+    it); that is done here directly, without parsing the request's headers
+    into a `Headers` object and the response's into `MutableHeaders`. A request
+    with an ``Origin`` goes through Starlette's code unchanged.
+    """
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or any(name == b"origin" for name, _ in scope["headers"]):
+            await super().__call__(scope, receive, send)
+            return
+
+        async def send_with_vary(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = message["headers"] = list(message.get("headers", ()))
+                found = [i for i, (name, _) in enumerate(headers) if name == b"vary"]
+                value = b", ".join([*(headers[i][1] for i in found), b"Origin"])
+                if not found:
+                    headers.append((b"vary", value))
+                else:
+                    headers[found[0]] = (b"vary", value)
+                    for i in reversed(found[1:]):
+                        del headers[i]
+            await send(message)
+
+        await self.app(scope, receive, send_with_vary)
+
+
 class BodyLimitMiddleware:
     """413 for bodies over `max_bytes`, declared (Content-Length) or streamed (chunked)."""
 
@@ -339,7 +395,10 @@ class BodyLimitMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        declared = dict(scope["headers"]).get(b"content-length")
+        declared = None
+        for name, value in scope["headers"]:  # the last one, as dict(headers) would keep
+            if name == b"content-length":
+                declared = value
         if declared is not None:
             if not declared.isdigit() or int(declared) > self.max_bytes:
                 await _too_large(scope, receive, send)
@@ -442,7 +501,9 @@ def _consume_probe_result(task: asyncio.Task[Any]) -> None:
         task.exception()  # retrieved, so asyncio does not report it as never retrieved
 
 
-def extra_routes(settings: Settings, services: Services | None) -> list[BaseRoute]:
+def extra_routes(
+    settings: Settings, services: Services | None, dispatcher: Dispatcher | None = None
+) -> list[BaseRoute]:
     """Routes beside GraphQL: Stripe's webhook (when Stripe is configured), invoice PDFs, metrics.
 
     They can reach the settings, clock and services through ``request.app.state``.
@@ -452,15 +513,29 @@ def extra_routes(settings: Settings, services: Services | None) -> list[BaseRout
         secrets = [secret.get_secret_value() for secret in settings.stripe_webhook_secret]
         # The app-wide middleware already refreshed the clock for this request.
         routes.append(
-            make_webhook_route(lambda: services, secrets, settings.max_request_bytes, refresh_clock=False)
+            make_webhook_route(
+                lambda: services,
+                secrets,
+                settings.max_request_bytes,
+                refresh_clock=False,
+                dispatcher=dispatcher,
+            )
         )
     routes.append(make_invoice_pdf_route(settings))
     return routes
 
 
 @asynccontextmanager
-async def background_jobs(services: Services | None) -> AsyncIterator[None]:
-    """The gateway's own retry of failed webhook events, for as long as the app runs."""
+async def background_jobs(
+    services: Services | None, dispatcher: Dispatcher | None = None
+) -> AsyncIterator[None]:
+    """The gateway's own retry of failed webhook events, for as long as the app runs.
+
+    On the way out it also lets the webhook handlers already running finish
+    (for at most `SHUTDOWN_DRAIN_SECONDS`), while the database is still open:
+    an acknowledged event then takes effect now rather than after its claim
+    runs out and the retry loop of another process picks it up.
+    """
     if services is None:
         yield
         return
@@ -471,6 +546,14 @@ async def background_jobs(services: Services | None) -> AsyncIterator[None]:
     finally:
         stop.set()
         await task
+        if dispatcher is not None:
+            try:
+                await asyncio.wait_for(dispatcher.drain(), SHUTDOWN_DRAIN_SECONDS)
+            except TimeoutError:
+                log.warning("webhook handlers still running at shutdown; their claims run out and retry")
+
+
+SHUTDOWN_DRAIN_SECONDS = 10.0
 
 
 # --- the factory ------------------------------------------------------------------------------
@@ -499,6 +582,7 @@ def create_app(
     schema = instrument_schema(build_schema(schema_options(settings)))
     link_key = link_signing_key(settings)
     hub = LiveHub(settings.database_url)
+    dispatcher = Dispatcher()  # runs acknowledged webhook events' handlers in this process
     graphql = GatewayGraphQL(
         schema, settings=settings, clock=clock, services=services, link_key=link_key, live=hub
     )
@@ -511,12 +595,13 @@ def create_app(
                     config = tortoise_config(settings.database_url, pool_max=settings.db_pool_max)
                     async with (
                         RegisterTortoise(app, config=config),
-                        background_jobs(services),
+                        background_jobs(services, dispatcher),
                         outbox_delivery(
                             url=settings.outbound_webhook_url,
                             secret=_secret(settings.outbound_webhook_secret),
                             clock=clock,
                             hub=hub,
+                            retention=timedelta(days=settings.outbox_retention_days),
                         ),
                     ):
                         yield
@@ -531,18 +616,18 @@ def create_app(
     app = Starlette(
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),
-            WebSocketRoute("/graphql", graphql),  # live updates (graphql-transport-ws)
+            WebSocketRoute("/graphql", CountWebsockets(graphql)),  # live updates (graphql-transport-ws)
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
             Route("/metrics", metrics_endpoint, methods=["GET"]),
             *([vendor_mount()] if settings.graphiql else []),
-            *extra_routes(settings, services),
+            *extra_routes(settings, services, dispatcher),
             *routes,
         ],
         middleware=[
             Middleware(RequestIdMiddleware),  # outermost: every response and log line gets the id
             Middleware(
-                CORSMiddleware,
+                GatewayCORSMiddleware,
                 allow_origins=list(settings.cors_allowed_origins or ()),
                 allow_methods=["GET", "POST"],
                 allow_headers=["Authorization", "Content-Type", "X-Request-ID"],

@@ -7,7 +7,6 @@ subscriptions are the app's own hub, which every websocket subscription uses.
 
 from __future__ import annotations
 
-import contextlib
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack
@@ -136,37 +135,25 @@ async def test_live_subscriptions_gauge_and_notices_pushed(scrape) -> None:
 
 
 def test_open_websockets_are_counted_while_open() -> None:
-    """`CountWebsockets` around a websocket route, as the app's /graphql route is meant to be wrapped."""
-    from starlette.applications import Starlette
-    from starlette.routing import Route, WebSocketRoute, websocket_session
+    """The app's own /graphql websocket route (graphql-transport-ws) counts each socket while it is open."""
+    import jwt
     from starlette.testclient import TestClient
-    from starlette.websockets import WebSocket, WebSocketDisconnect
 
-    from gateway.metrics import CountWebsockets, metrics_endpoint
-
-    async def echo(websocket: WebSocket) -> None:
-        await websocket.accept()
-        with contextlib.suppress(WebSocketDisconnect):
-            while True:
-                await websocket.send_text(await websocket.receive_text())
-
-    app = Starlette(
-        routes=[
-            WebSocketRoute("/graphql", CountWebsockets(websocket_session(echo))),
-            Route("/metrics", metrics_endpoint),
-        ]
-    )
-    app.state.clock = SystemClock()
-    with TestClient(app) as client:
+    token = jwt.encode({"sub": "ws-gauge", "exp": int(time.time()) + 600}, "m" * 40, algorithm="HS256")
+    with TestClient(make_app()) as client:
 
         def open_now() -> float:
             return sample(client.get("/metrics").text, "billing_live_websockets") or 0
 
+        def connect() -> Any:
+            return client.websocket_connect("/graphql", subprotocols=["graphql-transport-ws"])
+
         before = open_now()
-        with client.websocket_connect("/graphql") as one, client.websocket_connect("/graphql") as two:
-            one.send_text("a")
-            two.send_text("b")
-            assert (one.receive_text(), two.receive_text()) == ("a", "b")
+        with connect() as one, connect() as two:
+            for socket in (one, two):
+                socket.send_json({"type": "connection_init", "payload": {"Authorization": f"Bearer {token}"}})
+                # A text frame: browsers' graphql-ws clients cannot parse binary ones.
+                assert socket.receive_json(mode="text")["type"] == "connection_ack"
             assert open_now() == before + 2
         deadline = time.monotonic() + 5
         while open_now() != before:  # the server side ends just after the client's
