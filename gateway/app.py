@@ -225,17 +225,8 @@ class GatewayGraphQL(GraphQL):
         )
         if viewer is None:  # the executor reports UNAUTHENTICATED (and the view logs why)
             return False
-        context = GatewayContext(
-            request=Request(scope),
-            response=None,  # a resolver that would set headers fails here and runs in the view
-            viewer=viewer,
-            clock=self._clock,
-            config=self._config,
-            auth_error=auth_error,
-            link_key=self._link_key,
-            services=self._services,
-            live=self._live,
-        )
+        # response=None: a resolver that would set headers fails here and runs in the view
+        context = self._context(Request(scope), None, viewer, auth_error)
         try:
             result = await run_plan(plan, self.schema._schema, context, variables)  # type: ignore[attr-defined]
         except Unsupported:
@@ -261,6 +252,12 @@ class GatewayGraphQL(GraphQL):
 
     async def get_context(self, request: Request, response: Response) -> GatewayContext:  # type: ignore[override]
         viewer, auth_error = self._authenticate(request.headers.get("authorization"))
+        return self._context(request, response, viewer, auth_error)
+
+    def _context(
+        self, request: Request, response: Response | None, viewer: Viewer | None, auth_error: str | None
+    ) -> GatewayContext:
+        """One request's context, alike for the view and for known queries answered before it."""
         return GatewayContext(
             request=request,
             response=response,
