@@ -37,9 +37,9 @@ from billing.premium import RULE_ROWS, group_rule_rows, state_from_rows
 from gateway.db import release_without_session_reset
 from schema.types.scalars import serialize_datetime
 
-PAYMENTS_FIRST_PAGE = read_queries.PAYMENTS_FIRST_PAGE.postgres  # $1 user, $2 limit
-PAYMENTS_AFTER = read_queries.PAYMENTS_AFTER.postgres  # $3, $4: the cursor's created_at and id
-GIFT_CODES = read_queries.GIFT_CODES_OF_PAYMENTS.postgres  # $1 payment ids
+# A page of payments joined with their gift codes: $1 user, $2 limit; $3, $4 the cursor's created_at and id.
+PAYMENTS_FIRST_PAGE = read_queries.PAYMENTS_WITH_GIFT_CODES_FIRST_PAGE.postgres
+PAYMENTS_AFTER = read_queries.PAYMENTS_WITH_GIFT_CODES_AFTER.postgres
 PREMIUM_RULE_ROWS = RULE_ROWS.postgres  # $1 user ids
 CURRENT_SUBSCRIPTION = read_queries.CURRENT_SUBSCRIPTION.postgres  # $1 user
 
@@ -84,12 +84,9 @@ async def payments(request: Request) -> Response:
             rows = await conn.fetch(
                 PAYMENTS_AFTER, user_id, page.first + 1, page.after.created_at, page.after.id
             )
-        items = rows[: page.first]
-        gift_ids = [r["id"] for r in items if r["is_gift"]]
-        codes = {r["payment_id"]: r for r in await conn.fetch(GIFT_CODES, gift_ids)} if gift_ids else {}
     edges = []
-    for r in items:
-        code = codes.get(r["id"])
+    for r in rows[: page.first]:
+        has_code = r["is_gift"] and r["gift_id"] is not None
         edges.append(
             {
                 "cursor": encode_cursor(r["created_at"], r["id"]),
@@ -110,8 +107,8 @@ async def payments(request: Request) -> Response:
                     "createdAt": _dt(r["created_at"]),
                     "completedAt": _dt(r["completed_at"]),
                     "version": r["version"],
-                    "giftCode": {"code": code["code"], "redeemed": code["status"] == "REDEEMED"}
-                    if code is not None
+                    "giftCode": {"code": r["gift_code"], "redeemed": r["gift_status"] == "REDEEMED"}
+                    if has_code
                     else None,
                 },
             }

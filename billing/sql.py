@@ -31,6 +31,7 @@ from tortoise.timezone import get_default_timezone, get_use_tz
 
 Row = dict[str, Any]
 Converter = Callable[[Any], Any]
+_MISSING = object()
 _PLACEHOLDER = re.compile(r"\$(\d+)")
 
 
@@ -44,7 +45,14 @@ def converter(field: Field) -> Converter:
     """
     slow = field.to_python_value
     if isinstance(field, CharEnumFieldInstance):
-        return field.enum_type  # type: ignore[no-any-return]
+        enum_type = field.enum_type
+        members = enum_type._value2member_map_  # where Enum's own lookup by value starts
+
+        def to_member(value: Any) -> Any:
+            member = members.get(value, _MISSING)
+            return enum_type(value) if member is _MISSING else member
+
+        return to_member
     if isinstance(field, DatetimeField):
 
         def to_datetime(value: Any) -> Any:

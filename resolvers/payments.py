@@ -18,5 +18,11 @@ async def payments(
 ) -> PaymentConnection:
     viewer = info.context.require_viewer()
     request = page_request(first, after)
-    page = await read_queries.payments_page(viewer.user_id, request, status)
+    if status is None:
+        # The page and its gift codes in one statement; the codes go to the request's
+        # gift-code loader, which `payment_connection` then finds already filled.
+        page, codes = await read_queries.payments_page_with_gift_codes(viewer.user_id, request)
+        info.context.loaders.gift_code_by_payment.prime_many(codes)
+    else:
+        page = await read_queries.payments_page(viewer.user_id, request, status)
     return await payment_connection(page, info.context)

@@ -71,7 +71,7 @@ async def random_user(rng: random.Random, user_id: str) -> None:
                 }
             code_kw["expires_at"] = NOW + timedelta(days=rng.randint(-10, 300))
             await factories.gift_purchase(user_id, code_kw=code_kw, **kw)
-        else:
-            await factories.payment(user_id, **kw)
+        else:  # now and then a gift purchase whose code is not there (yet)
+            await factories.payment(user_id, is_gift=rng.random() < 0.1, **kw)
     for _ in range(rng.randint(0, 5)):
         await factories.invoice(user_id, created_at=NOW - timedelta(days=rng.randint(0, 300)))

@@ -68,6 +68,14 @@ async def test_payment_pages_and_their_gift_codes_are_the_orm_rows(db: str) -> N
             assert {pid: typed(row) for pid, row in codes.items()} == {
                 row["payment_id"]: typed(row) for row in expected
             }
+            # The same page joined with its codes: the same rows, and a code (or None) per gift payment.
+            joined, joined_codes = await read_queries.payments_page_with_gift_codes(user, request)
+            assert typed(list(joined.items)) == typed(list(page.items))
+            assert (joined.cursors, joined.has_next_page) == (page.cursors, page.has_next_page)
+            gifts = [row["id"] for row in page.items if row["is_gift"]]
+            assert {pid: typed(row) for pid, row in joined_codes.items()} == {
+                pid: typed(codes.get(pid)) for pid in gifts
+            }
             if not page.has_next_page:
                 break
             after = page.cursors[-1]
