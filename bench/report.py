@@ -39,12 +39,9 @@ def targets(result: dict[str, Any]) -> dict[str, Any]:
     stm = result.get("statements_per_request", {})
     timeline = result.get("rss_timeline", [])
     peak_rss = max((max(t["rss_mb"]) for t in timeline if t["rss_mb"]), default=None)
-    # Leak check: the first sample after the first measured S1 run against the last one.
-    after_warm = [t for t in timeline if t["after"] != "start" and t["rss_mb"]]
-    growth = None
-    if len(after_warm) >= 2:
-        first, last = sum(after_warm[0]["rss_mb"]), sum(after_warm[-1]["rss_mb"])
-        growth = (last - first) / first
+    # Leak check: RSS after the first half of the leak phase's requests against its end.
+    leak = result.get("leak") or {}
+    growth = leak.get("growth")
     s4 = next((r for r in result["runs"] if r["scenario"] == "S4"), None)
 
     def paired_ratio(s: str) -> float | None:
@@ -93,7 +90,9 @@ def targets(result: dict[str, Any]) -> dict[str, Any]:
             "0",
         ),
         "peak RSS per worker MB": _check(peak_rss, (peak_rss or 1e9) <= 150, "<= 150"),
-        "RSS growth over the run": _check(growth, growth is not None and growth < 0.10, "< 10 %"),
+        "RSS growth, first vs last half of the leak check": _check(
+            growth, growth is not None and growth < 0.10, f"< 10 % ({leak.get('requests', 0)} requests)"
+        ),
         "serve ready s": _check(
             result.get("ready_seconds", {}).get("gateway"),
             result.get("ready_seconds", {}).get("gateway", 99) <= 2,
@@ -152,14 +151,18 @@ def print_table(result: dict[str, Any]) -> None:
     if loads:
         print(f"machine load average (1 min) during runs: {min(loads):.1f} to {max(loads):.1f} on "
               f"{result.get('machine', {}).get('cpus')} CPUs")  # fmt: skip
-    print(f"gateway requests served in the run (RSS growth measured over them): "
-          f"{summary.get('gateway_requests_served')}")  # fmt: skip
+    print(f"gateway requests served in the run: {summary.get('gateway_requests_served')}")
+    leak = result.get("leak")
+    if leak:
+        print(f"leak check: {leak['requests']} S1 requests in {leak['seconds']} s; RSS per worker "
+              f"{leak['rss_mb_after_first_half']} MB after the first half, {leak['rss_mb_at_end']} MB "
+              f"at the end")  # fmt: skip
     print(f"serve ready: {_fmt(result.get('ready_seconds', {}).get('gateway'), 2)} s; "
           f"differential: {result.get('differential', {}).get('identical')}/"
           f"{result.get('differential', {}).get('compared')} identical; "
           f"discarded one-worker runs: {len(result.get('discarded_runs', []))}")  # fmt: skip
-    print("\ntarget                              value        target       met")
+    print(f"\n{'target':50s}      value        target       met")
     for name, check in summary["checks"].items():
         value = check["value"]
         shown = f"{value:.3g}" if isinstance(value, float) else _fmt(value)
-        print(f"{name:35s} {shown:>10s}   {check['target']:>12s}   {'yes' if check['met'] else 'NO'}")
+        print(f"{name:50s} {shown:>10s}   {check['target']:>12s}   {'yes' if check['met'] else 'NO'}")

@@ -2,7 +2,8 @@
 
 Order: seed (or reuse) -> sandbox + webhook endpoint + catalog -> gateway and
 ceiling (readiness timed) -> differential check -> statements per request ->
-S1/S2/S3 (wrk, gateway and ceiling alternating, medians) -> S5 -> S4 -> report.
+S1/S2/S3 (wrk, gateway and ceiling alternating, medians) -> leak check (S1 on the
+gateway for `leak_requests`) -> S5 -> S4 -> report.
 """
 
 from __future__ import annotations
@@ -324,6 +325,47 @@ class Bench:
                     if target == "gateway":
                         self._sample_rss(f"{scenario} rep {rep}")
 
+    def leak_check(self) -> None:
+        """S1 on the gateway until `leak_requests` are served; RSS after the first half against the end.
+
+        The issue's leak check: no more than 10 % growth between the first and the
+        last 50,000 requests. wrk runs for a time, not a count, so it runs in chunks
+        sized from the rate seen so far, and RSS is sampled once half is served.
+        """
+        goal = self.spec.leak_requests
+        reqs = [("/graphql", t, payments_body()) for _, t in self.read_tokens]
+        script = wrk.write_script(self.workdir, "leak-gateway", reqs)
+        url = self.gateway.base_url + "/graphql"
+        served, seconds, rate = 0, 0.0, None
+        half: list[float] | None = None
+        began = time.monotonic()
+        while served < goal:
+            aim = (goal // 2 if half is None else goal) - served
+            chunk = 2.0 if rate is None else min(30.0, max(1.0, aim / rate))
+            run = wrk.run(url, script, chunk, self.spec.connections)
+            served += run["requests"]
+            seconds += run["seconds"]
+            rate = served / seconds if seconds else None
+            self.gateway_requests += run["requests"]
+            if half is None and served >= goal // 2:
+                half = [w.rss_mb for w in procs.sample(self.gateway)]
+                self._sample_rss("leak check, first half")
+        end = [w.rss_mb for w in procs.sample(self.gateway)]
+        self._sample_rss("leak check, end")
+        assert half is not None
+        growth = (sum(end) - sum(half)) / sum(half)
+        self.result["leak"] = {
+            "requests": served,
+            "seconds": round(time.monotonic() - began, 1),
+            "rss_mb_after_first_half": [round(v, 1) for v in half],
+            "rss_mb_at_end": [round(v, 1) for v in end],
+            "growth": growth,
+        }
+        self.log(
+            f"  leak check: {served} S1 requests; RSS per worker {[round(v) for v in half]} MB after "
+            f"the first half, {[round(v) for v in end]} MB at the end ({growth:+.1%})"
+        )
+
     def _loadgen(self, plan: dict[str, Any], name: str) -> dict[str, Any]:
         plan_path, result_path = self.workdir / f"{name}.plan.json", self.workdir / f"{name}.result.json"
         plan_path.write_text(json.dumps(plan))
@@ -560,6 +602,7 @@ class Bench:
             await self.keyset_cost()
             self._sample_rss("start")
             self.read_scenarios()
+            self.leak_check()
             self.s5_checkout()
             await self.s4_webhooks()
         finally:

@@ -34,10 +34,13 @@ class RunSpec:
     s5_connections: int = 8
     token_users: int = 4_000  # random users with a pre-minted token (S1/S3)
     instrumented_requests: int = 20
+    leak_requests: int = 100_000  # S1 requests of the leak check: RSS after the first half vs the end
 
 
 FULL = RunSpec(DataSpec())
-QUICK = replace(FULL, seconds=4.0, warmup=1.0, repetitions=1, s4_users=400, s5_seconds=4.0)
+QUICK = replace(
+    FULL, seconds=4.0, warmup=1.0, repetitions=1, s4_users=400, s5_seconds=4.0, leak_requests=20_000
+)
 SMOKE = RunSpec(
     DataSpec(users=60, payments=2_000, heavy_users=1, heavy_payments=400, invoices=200),
     seconds=1.0,
@@ -50,4 +53,5 @@ SMOKE = RunSpec(
     s5_connections=2,
     token_users=40,
     instrumented_requests=3,
+    leak_requests=200,
 )
