@@ -41,6 +41,25 @@ def pytest_report_header(config: pytest.Config) -> str:
     return f"database: {DIALECT} ({DATABASE_URL.split('@')[-1]})"
 
 
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Stop the worker thread of every aiosqlite connection still open when pytest ends.
+
+    aiosqlite runs each connection on a non-daemon thread. A test that touches the
+    database from another event loop (Starlette's TestClient runs the app on its
+    own) makes Tortoise replace the connection without closing the old one, and
+    the session's final close then reaches only the newest. A thread left that way
+    keeps the interpreter from exiting after every test has passed: CI waited on
+    one until its time ran out. This stops them, whoever left them.
+    """
+    import gc
+
+    import aiosqlite
+
+    for obj in gc.get_objects():
+        if isinstance(obj, aiosqlite.Connection) and obj._running:
+            obj.stop()
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     if DIALECT == "postgres":
         return
