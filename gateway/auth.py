@@ -1,10 +1,16 @@
 """Bearer-token authentication (JWT), per DESIGN.md.
 
 Tokens: ``sub`` = user id (string), ``exp`` required, optional ``roles`` list
-(``"admin"`` unlocks admin fields). Exactly one algorithm is accepted: HS256
-with AUTH_JWT_SECRET, or RS256 with AUTH_JWT_PUBLIC_KEY. Passing only that
-algorithm to PyJWT refuses ``alg: none`` and algorithm-confusion tokens.
-Audience and issuer are checked when configured.
+(``"admin"`` unlocks admin fields). Each key is tried with its own algorithm
+only: HS256 with AUTH_JWT_SECRET, or RS256 with AUTH_JWT_PUBLIC_KEY. Passing
+PyJWT just that one algorithm per key refuses ``alg: none`` and
+algorithm-confusion tokens. Audience and issuer are checked when configured.
+
+Rotation: AUTH_JWT_PREVIOUS_SECRET / AUTH_JWT_PREVIOUS_PUBLIC_KEY name the key
+being rotated out. A token whose signature the current key refuses is tried
+against it; anything else wrong with a token (expired, no ``sub``, wrong
+audience) is final. So during a rolling key change both old and new tokens
+work, and removing the previous key ends the old ones.
 
 A token that verified is remembered (`VerifiedTokens`) until it expires, so
 an app that sends the same token with every request pays for the signature
@@ -19,6 +25,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import jwt
+from pydantic import SecretStr
 
 from billing.deps import Viewer
 from gateway.settings import Settings
@@ -77,24 +84,43 @@ class VerifiedTokens:
         self._entries[token] = (viewer, valid_from, valid_until)
 
 
+def _key(public_key: SecretStr | None, secret: SecretStr | None) -> tuple[str, str] | None:
+    """(algorithm, key): an RS256 public key wins over an HS256 secret, as for the current key."""
+    if public_key is not None:
+        return "RS256", public_key.get_secret_value()
+    if secret is not None:
+        return "HS256", secret.get_secret_value()
+    return None
+
+
 @dataclass(frozen=True, slots=True)
 class Authenticator:
     algorithm: str
     key: str
     audience: str | None = None
     issuer: str | None = None
+    previous: tuple[str, str] | None = None  # (algorithm, key) being rotated out
     verified: VerifiedTokens = field(default_factory=VerifiedTokens, compare=False, repr=False)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Authenticator | None:
         """None when no key is configured (every authenticated field then answers UNAUTHENTICATED)."""
-        if settings.auth_jwt_public_key is not None:
-            key, algorithm = settings.auth_jwt_public_key.get_secret_value(), "RS256"
-        elif settings.auth_jwt_secret is not None:
-            key, algorithm = settings.auth_jwt_secret.get_secret_value(), "HS256"
-        else:
+        current = _key(settings.auth_jwt_public_key, settings.auth_jwt_secret)
+        if current is None:
             return None
-        return cls(algorithm, key, settings.auth_jwt_audience, settings.auth_jwt_issuer)
+        previous = _key(settings.auth_jwt_previous_public_key, settings.auth_jwt_previous_secret)
+        return cls(*current, settings.auth_jwt_audience, settings.auth_jwt_issuer, previous)
+
+    def _decode(self, token: str, algorithm: str, key: str) -> dict[str, object]:
+        return jwt.decode(  # type: ignore[no-any-return]
+            token,
+            key,
+            algorithms=[algorithm],
+            audience=self.audience,
+            issuer=self.issuer,
+            leeway=LEEWAY,
+            options={"require": ["exp", "sub"]},
+        )
 
     def verify(self, token: str) -> Viewer:
         """The viewer a token names, or AuthError for anything wrong with it."""
@@ -102,15 +128,12 @@ class Authenticator:
         if viewer is not None:
             return viewer
         try:
-            claims = jwt.decode(
-                token,
-                self.key,
-                algorithms=[self.algorithm],
-                audience=self.audience,
-                issuer=self.issuer,
-                leeway=LEEWAY,
-                options={"require": ["exp", "sub"]},
-            )
+            try:
+                claims = self._decode(token, self.algorithm, self.key)
+            except (jwt.InvalidSignatureError, jwt.InvalidAlgorithmError):
+                if self.previous is None:
+                    raise
+                claims = self._decode(token, *self.previous)
         except jwt.PyJWTError as exc:
             raise AuthError(f"invalid token: {exc}") from None
         sub = claims.get("sub")

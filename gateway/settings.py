@@ -74,6 +74,9 @@ class Settings(BaseSettings):
 
     auth_jwt_secret: SecretStr | None = None
     auth_jwt_public_key: SecretStr | None = None
+    # The key being rotated out, still accepted (never used to sign) until it is unset.
+    auth_jwt_previous_secret: SecretStr | None = None
+    auth_jwt_previous_public_key: SecretStr | None = None
     auth_jwt_audience: str | None = None
     auth_jwt_issuer: str | None = None
 
@@ -186,9 +189,12 @@ class Settings(BaseSettings):
         for secret in self.stripe_webhook_secret:
             if not secret.get_secret_value().startswith("whsec_"):
                 raise SettingsError("STRIPE_WEBHOOK_SECRET entries must start with whsec_")
-        jwt_secret = self.auth_jwt_secret.get_secret_value() if self.auth_jwt_secret else None
-        if jwt_secret is not None and len(jwt_secret) < 32:
-            raise SettingsError("AUTH_JWT_SECRET must be at least 32 characters")
+        for name, secret in (
+            ("AUTH_JWT_SECRET", self.auth_jwt_secret),
+            ("AUTH_JWT_PREVIOUS_SECRET", self.auth_jwt_previous_secret),
+        ):
+            if secret is not None and len(secret.get_secret_value()) < 32:
+                raise SettingsError(f"{name} must be at least 32 characters")
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -9,6 +9,7 @@ import json
 import warnings
 from datetime import UTC, datetime, timedelta
 
+import httpx
 import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
@@ -187,3 +188,63 @@ def test_remembered_tokens_keep_pyjwt_time_rules():
     assert len(cache._entries) <= 4 and cache.get("t5", 1500) is viewer
     cache.add("no-exp", viewer, {"sub": ALICE}, leeway)  # cannot say until when: not remembered
     assert cache.get("no-exp", 1500) is None
+
+
+OLD_SECRET = "the-key-being-rotated-out-0123456789"
+
+
+def test_previous_key_still_works_during_rotation_and_only_while_configured():
+    rotating = Authenticator.from_settings(make_settings(auth_jwt_previous_secret=OLD_SECRET))
+    rotated = Authenticator.from_settings(make_settings())
+    assert rotating is not None and rotated is not None
+    old, new = mint_token(OLD_SECRET, ALICE, admin=True), mint_token(SECRET, "bob")
+    assert rotating.verify(old) == Viewer(ALICE, is_admin=True)
+    assert rotating.verify(new) == Viewer("bob")
+    with pytest.raises(AuthError):  # the previous key removed: its tokens are done
+        rotated.verify(old)
+    for bad in (
+        mint_token("a-third-key-nobody-configured-0000000", ALICE),
+        mint_token(OLD_SECRET, ALICE, ttl=timedelta(seconds=-120)),  # old key, but expired
+        jwt.encode({"exp": _exp()}, OLD_SECRET, algorithm="HS256"),  # old key, no sub
+        _b64({"alg": "none", "typ": "JWT"}) + "." + _b64({"sub": ALICE, "exp": _exp()}) + ".",
+    ):
+        with pytest.raises(AuthError):
+            rotating.verify(bad)
+
+
+def test_rotation_from_hs256_to_rs256_accepts_both_and_no_confusion():
+    private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    public_pem = (
+        private.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
+    auth = Authenticator.from_settings(
+        make_settings(
+            auth_jwt_secret=None, auth_jwt_public_key=public_pem, auth_jwt_previous_secret=OLD_SECRET
+        )
+    )
+    assert auth is not None and auth.algorithm == "RS256"
+    assert auth.verify(jwt.encode({"sub": ALICE, "exp": _exp()}, private, algorithm="RS256")) == Viewer(ALICE)
+    assert auth.verify(mint_token(OLD_SECRET, "bob")) == Viewer("bob")
+    # HS256 MACed with the public PEM: the previous key is a secret of its own, never the PEM.
+    head, body = _b64({"alg": "HS256", "typ": "JWT"}), _b64({"sub": ALICE, "exp": _exp(), "roles": ["admin"]})
+    mac = hmac.new(public_pem.encode(), f"{head}.{body}".encode(), hashlib.sha256).digest()
+    with pytest.raises(AuthError):
+        auth.verify(f"{head}.{body}.{base64.urlsafe_b64encode(mac).decode().rstrip('=')}")
+
+
+async def test_a_token_of_the_previous_key_reads_over_graphql(app_factory, db):
+    """Through the app: a frontend still holding an old-key token keeps working mid-rotation."""
+    query = {"query": "{ premium { active source } }"}
+    headers = {"Authorization": f"Bearer {mint_token(OLD_SECRET, ALICE)}"}
+    for overrides, expected in (
+        ({"auth_jwt_previous_secret": OLD_SECRET}, {"premium": {"active": False, "source": "NONE"}}),
+        ({}, None),
+    ):
+        transport = httpx.ASGITransport(app=app_factory(**overrides))
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+            body = (await http.post("/graphql", json=query, headers=headers)).json()
+        assert body["data"] == expected, body
+        if expected is None:
+            assert codes(body) == ["UNAUTHENTICATED"]

@@ -28,6 +28,11 @@ BAD_SETTINGS = [
     ),
     pytest.param({"AUTH_JWT_SECRET": "short-secret"}, "AUTH_JWT_SECRET", id="jwt-secret-too-short"),
     pytest.param({"AUTH_JWT_SECRET": ""}, "AUTH_JWT_SECRET", id="jwt-secret-missing"),
+    pytest.param(
+        {"AUTH_JWT_PREVIOUS_SECRET": "old-short"},
+        "AUTH_JWT_PREVIOUS_SECRET",
+        id="previous-jwt-secret-too-short",
+    ),
     pytest.param({"LOG_LEVEL": "LOUD"}, "LOG_LEVEL", id="log-level"),
     pytest.param({"REDEEM_RATE_LIMIT": "lots"}, "REDEEM_RATE_LIMIT", id="rate-limit"),
 ]
