@@ -9,6 +9,7 @@ import orjson
 import pytest
 from test_buying_e2e import CHECKOUT, REDEEM, _signed, buy, checkout_input
 
+from billing import ids
 from models import Payment, Refund
 
 REFUND = """
@@ -267,3 +268,45 @@ async def test_refunded_gifts_over_http(e2e) -> None:
     assert [e["code"] for e in late["data"]["redeemGift"]["userErrors"]] == ["GIFT_CODE_REVOKED"]
     friend = (await e2e.gateway.graphql(MINE, user="e-gift-friend"))["data"]
     assert not friend["premium"]["active"], "the refunded gift's time was not taken back"
+
+
+async def test_refund_that_stripe_fails_gives_everything_back_over_http(e2e) -> None:
+    """refund.failed (the bank returned it): the payment is COMPLETED again, the revoked code works
+    again, and the redeemed one gives the friend its time back."""
+    unredeemed = await buy(e2e, "e-refund-fails", gift=True)
+    redeemed = await buy(e2e, "e-refund-fails", gift=True, product="PREMIUM_YEARLY")
+    codes = {
+        edge["node"]["id"]: edge["node"]["giftCode"]["code"]
+        for edge in (await admin_view(e2e, "e-refund-fails"))["payments"]["edges"]
+    }
+    friend_code, spare_code = codes[redeemed["payment"]["id"]], codes[unredeemed["payment"]["id"]]
+    used = await e2e.gateway.graphql(REDEEM, {"code": friend_code}, user="e-fails-friend")
+    assert used["data"]["redeemGift"]["premium"]["active"]
+    for payload in (unredeemed, redeemed):
+        assert (await refund(e2e, payload["payment"]["id"]))["userErrors"] == []
+    await e2e.flush()
+    assert not (await e2e.gateway.graphql(MINE, user="e-fails-friend"))["data"]["premium"]["active"]
+
+    for payload in (unredeemed, redeemed):  # Stripe fails both refunds afterwards
+        row = await Payment.get(id=ids.decode_as(payload["payment"]["id"], "Payment"))
+        (stripe_refund,) = (
+            await e2e.world.services.stripe.v1.refunds.list_async(
+                params={"payment_intent": row.stripe_payment_intent_id}
+            )
+        ).data
+        await e2e.world.control(f"/_sandbox/refunds/{stripe_refund.id}/fail")
+    await e2e.flush()
+
+    view = await admin_view(e2e, "e-refund-fails")
+    # Failed refunds no longer count; the restriction their second one set stays until support
+    # lifts it (the gateway never lifts a restriction by itself: support may have reasons of its own).
+    assert view["refundCount"] == 0 and view["purchaseRestricted"]
+    edges = view["payments"]["edges"]
+    nodes = {e["node"]["id"]: e["node"] for e in edges}
+    assert {n["status"] for n in nodes.values()} == {"COMPLETED"}
+    assert nodes[unredeemed["payment"]["id"]]["giftCode"]["status"] == "AVAILABLE"
+    assert nodes[redeemed["payment"]["id"]]["giftCode"]["status"] == "REDEEMED"
+    friend = (await e2e.gateway.graphql(MINE, user="e-fails-friend"))["data"]
+    assert friend["premium"]["active"] and friend["premium"]["source"] == "GIFT"
+    late = await e2e.gateway.graphql(REDEEM, {"code": spare_code}, user="e-fails-late")
+    assert late["data"]["redeemGift"]["userErrors"] == [] and late["data"]["redeemGift"]["premium"]["active"]
