@@ -56,8 +56,11 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     import aiosqlite
 
     for obj in gc.get_objects():
-        if isinstance(obj, aiosqlite.Connection) and obj._running:
-            obj.stop()
+        try:
+            if isinstance(obj, aiosqlite.Connection) and obj._running:
+                obj.stop()
+        except ReferenceError:  # a weak proxy whose object is gone
+            continue
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -134,28 +134,50 @@ async def test_live_subscriptions_gauge_and_notices_pushed(scrape) -> None:
     assert sample(closed, "billing_live_subscriptions") == open_before
 
 
-def test_open_websockets_are_counted_while_open() -> None:
-    """The app's own /graphql websocket route (graphql-transport-ws) counts each socket while it is open."""
+async def test_open_websockets_are_counted_while_open(scrape: Callable[..., Any]) -> None:
+    """The app's own /graphql websocket route (graphql-transport-ws) counts each socket while it is open.
+
+    Served by uvicorn on this test's own event loop (not Starlette's TestClient, whose
+    loop in another thread would make Tortoise replace the session's connection).
+    """
+    import asyncio
+    import json
+    import socket
+
     import jwt
-    from starlette.testclient import TestClient
+    import uvicorn
+    import websockets
 
+    app = make_app()
     token = jwt.encode({"sub": "ws-gauge", "exp": int(time.time()) + 600}, "m" * 40, algorithm="HS256")
-    with TestClient(make_app()) as client:
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
+    serving = asyncio.create_task(server.serve(sockets=[sock]))
+    try:
+        while not server.started:  # noqa: ASYNC110 - uvicorn offers a flag, not an event
+            await asyncio.sleep(0.01)
 
-        def open_now() -> float:
-            return sample(client.get("/metrics").text, "billing_live_websockets") or 0
+        async def open_now() -> float:
+            return sample(await scrape(app), "billing_live_websockets") or 0
 
         def connect() -> Any:
-            return client.websocket_connect("/graphql", subprotocols=["graphql-transport-ws"])
+            url = f"ws://127.0.0.1:{sock.getsockname()[1]}/graphql"
+            return websockets.connect(url, subprotocols=["graphql-transport-ws"])
 
-        before = open_now()
-        with connect() as one, connect() as two:
-            for socket in (one, two):
-                socket.send_json({"type": "connection_init", "payload": {"Authorization": f"Bearer {token}"}})
+        before = await open_now()
+        async with connect() as one, connect() as two:
+            for ws in (one, two):
+                init = {"type": "connection_init", "payload": {"Authorization": f"Bearer {token}"}}
+                await ws.send(json.dumps(init))
+                ack = await ws.recv()
                 # A text frame: browsers' graphql-ws clients cannot parse binary ones.
-                assert socket.receive_json(mode="text")["type"] == "connection_ack"
-            assert open_now() == before + 2
+                assert isinstance(ack, str) and json.loads(ack)["type"] == "connection_ack"
+            assert await open_now() == before + 2
         deadline = time.monotonic() + 5
-        while open_now() != before:  # the server side ends just after the client's
-            assert time.monotonic() < deadline, open_now()
-            time.sleep(0.01)
+        while await open_now() != before:  # the server side ends just after the client's
+            assert time.monotonic() < deadline
+            await asyncio.sleep(0.01)
+    finally:
+        server.should_exit = True
+        await serving
