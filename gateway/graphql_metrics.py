@@ -78,7 +78,7 @@ def outcome_of(context: ExecutionContext, raised: BaseException | None = None) -
 
 
 def record_operation(name: str | None, kind: str, data: Any, seconds: float) -> None:
-    """Count an operation answered without errors outside Strawberry (`gateway.app`'s known queries)."""
+    """Count an operation answered without errors outside Strawberry (`gateway.graphql_view`)."""
     label = name_label(name)
     GRAPHQL_OPERATIONS.labels(label, kind, data_outcome(data)).inc()
     GRAPHQL_DURATION.labels(label, kind).observe(seconds)

@@ -405,7 +405,7 @@ class KnownOperations:
     Filled only by `FastPath`, which runs after Strawberry's parser, the
     token/depth/alias limits and validation accepted the document; those
     depend on nothing but the text, so a later request with the same text and
-    operation name would pass them again, and `gateway.app` may answer it
+    operation name would pass them again, and `gateway.graphql_view` may answer it
     from here without parsing or validating it (see `GatewayGraphQL`).
     ``None`` is remembered too: a document this module cannot answer.
     Bounded: when full, the oldest entry goes.

@@ -30,8 +30,9 @@ import pytest
 from prometheus_client import REGISTRY
 
 from billing.clock import FixedClock
-from gateway.app import GatewayGraphQL, create_app
+from gateway.app import create_app
 from gateway.auth import mint_token
+from gateway.graphql_view import GatewayGraphQL
 from gateway.settings import load_settings
 from schema.fast_path import FastPath
 from tests.bench.random_data import random_user

@@ -162,7 +162,7 @@ async def test_cors(client, db):
 async def test_validation_cache_hits_across_requests(gql, db, monkeypatch):
     """The limiter rules are built once, so the validation cache keys stay stable across requests.
 
-    (A query the fast path knows is not validated again at all, see gateway.app.GatewayGraphQL;
+    (A query the fast path knows is not validated again at all, see gateway.graphql_view.GatewayGraphQL;
     `prices` is always answered by Strawberry's view.)
     """
     from strawberry.extensions import validation_cache

@@ -7,7 +7,7 @@ from typing import Any
 
 from starlette.middleware.cors import CORSMiddleware
 
-from gateway.app import GatewayCORSMiddleware
+from gateway.middleware import GatewayCORSMiddleware
 
 ORIGINS = ["http://localhost:3000"]
 

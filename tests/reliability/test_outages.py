@@ -33,9 +33,9 @@ from rel_support import (
 )
 
 from billing.catalog_sync import sync_catalog
-from gateway.app import READY_TIMEOUT_SECONDS
 from gateway.clock import SandboxClock
 from gateway.db import COMMAND_TIMEOUT_SECONDS
+from gateway.health import READY_TIMEOUT_SECONDS
 from models import Customer, GiftCode, Payment, Subscription, WebhookEvent
 from models.enums import InboxStatus, PaymentStatus
 from stripe_sandbox.testing import SandboxServer
