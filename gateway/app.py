@@ -8,6 +8,7 @@ added through `extra_routes` below, or passed in as `routes`.
 from __future__ import annotations
 
 import asyncio
+import gc
 import hashlib
 import hmac
 import logging
@@ -184,6 +185,10 @@ def create_app(
                             retention=timedelta(days=settings.outbox_retention_days),
                         ),
                     ):
+                        # What start-up built (schema, plans, models, pools) lives as long as the
+                        # process: moved out of the cyclic GC's reach, a full collection no longer
+                        # walks it (about 30 ms of pause per collection, on every request in flight).
+                        gc.freeze()
                         yield
                 else:
                     yield
