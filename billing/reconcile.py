@@ -43,7 +43,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
@@ -377,18 +377,22 @@ async def walk_stripe(
     progress: Progress | None = None,
     every: int = PROGRESS_EVERY,
     concurrency: int = WALK_CONCURRENCY,
+    user_ids: Sequence[str] | None = None,
 ) -> WalkReport:
     """Mirror every known customer's subscriptions and invoices, settle waiting checkouts, then refunds
     and disputes (after the checkouts, so a refunded first payment is COMPLETED before it is REFUNDED).
 
     Customers are independent (one user each), so several are walked at once;
     each customer's own objects are applied in order, subscriptions first.
+    `user_ids` limits the walk to those users (support's "I paid but have no
+    Premium"): a few Stripe calls instead of a few per customer of the platform.
     """
     report = WalkReport()
     ticker = _Ticker(progress, every)
     await services.clock.refresh()
+    only = {} if user_ids is None else {"user_id__in": list(user_ids)}
     customer_ids = await (
-        Customer.filter(stripe_customer_id__isnull=False)
+        Customer.filter(stripe_customer_id__isnull=False, **only)
         .order_by("id")
         .values_list("stripe_customer_id", flat=True)
     )
@@ -403,7 +407,7 @@ async def walk_stripe(
     await _each(customer_ids, concurrency, walk_customer)
 
     sessions = await (
-        Payment.filter(status__in=list(_WAITING_FOR_CHECKOUT), checkout_session_id__isnull=False)
+        Payment.filter(status__in=list(_WAITING_FOR_CHECKOUT), checkout_session_id__isnull=False, **only)
         .order_by("id")
         .values_list("checkout_session_id", flat=True)
     )

@@ -172,14 +172,28 @@ def reconcile(
         typer.Option(help="Events created since: an ISO time or a duration (90m, 12h, 7d). Default 30d."),
     ] = None,
     every: Annotated[int, typer.Option(min=1, help="Print progress every N items.")] = 50,
+    user: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Only this user's Stripe objects (repeatable); reads no events, which cannot be "
+            "narrowed to a user, so not with --since."
+        ),
+    ] = None,
 ) -> None:
     """Fetch Stripe's events, subscriptions and invoices and repair anything the webhooks missed."""
     from billing.reconcile import parse_since
     from webhooks.reconcile import ReconcileReport
     from webhooks.reconcile import reconcile as run_reconcile
 
+    if user and since is not None:
+        fail("--user walks only those users' Stripe objects and reads no events: leave out --since")
+    if user is not None and any(not u.strip() for u in user):
+        fail("--user needs a user id")
+
     async def run() -> ReconcileReport:
         async with runtime(settings_or_exit()) as services:
+            if user:
+                return await run_reconcile(services, None, progress=typer.echo, every=every, user_ids=user)
             try:
                 start = parse_since(since, services.clock.now())
             except ValueError as exc:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -51,7 +52,7 @@ class EventReport:
 
 @dataclass
 class ReconcileReport:
-    since: datetime
+    since: datetime | None  # None: no events read (a walk of chosen users only)
     events: EventReport
     walk: walk.WalkReport
 
@@ -62,8 +63,11 @@ class ReconcileReport:
     def lines(self) -> list[str]:
         errors = [*self.events.errors, *(e for _, t in self.walk.tallies() for e in t.errors)]
         return [
-            f"since {self.since.isoformat()}",
-            *self.events.lines(),
+            *(
+                [f"since {self.since.isoformat()}", *self.events.lines()]
+                if self.since is not None
+                else ["events: not read (users chosen: Stripe's event list cannot be narrowed to them)"]
+            ),
             *self.walk.lines(),
             *(f"error: {e}" for e in errors),
         ]
@@ -116,13 +120,22 @@ async def feed_events(
 
 async def reconcile(
     services: Services,
-    since: datetime,
+    since: datetime | None,
     *,
     progress: walk.Progress | None = None,
     every: int = walk.PROGRESS_EVERY,
+    user_ids: Sequence[str] | None = None,
 ) -> ReconcileReport:
-    """Events first (they carry what objects cannot: failures, refunds), then the walk."""
+    """Events first (they carry what objects cannot: failures, refunds), then the walk.
+
+    With `user_ids` only those users' Stripe objects are walked and no events are
+    read (`since` must be None): Stripe's event list cannot be narrowed to a customer.
+    """
+    if user_ids is not None and since is not None:
+        raise ValueError("events cannot be limited to users: give users or a since, not both")
     await services.clock.refresh()
-    events = await feed_events(services, since, progress=progress, every=every)
-    walked = await walk.walk_stripe(services, progress=progress, every=every)
+    events = EventReport()
+    if since is not None:
+        events = await feed_events(services, since, progress=progress, every=every)
+    walked = await walk.walk_stripe(services, progress=progress, every=every, user_ids=user_ids)
     return ReconcileReport(since, events, walked)

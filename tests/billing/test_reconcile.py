@@ -296,6 +296,24 @@ async def test_walk_alone_repairs_rows_when_the_events_are_too_old(world: Stripe
     ) < timedelta(seconds=SLACK_SECONDS)
 
 
+async def test_walk_of_chosen_users_repairs_them_and_touches_no_one_else(world: StripeWorld) -> None:
+    """`reconcile --user`: support repairs one user with a few Stripe calls; other users wait."""
+    hooks, recon = await lifecycle(world, "rc-one-hooks", "rc-one", refund=False)
+    lost = await Payment.filter(user_id="rc-one").values_list("status", flat=True)
+    assert lost == [PaymentStatus.PENDING], lost  # the webhooks never came
+
+    other = await walk_stripe(world.services, user_ids=["rc-one-hooks", "rc-nobody"])
+    assert other.failed == 0 and other.customers.seen == 1, other.lines()
+    assert await Payment.filter(user_id="rc-one").values_list("status", flat=True) == lost
+
+    report = await reconcile(world.services, None, user_ids=["rc-one"])
+    assert report.failed == 0 and report.walk.customers.seen == 1, report.lines()
+    assert report.events.listed == 0 and "events: not read" in report.lines()[0]
+    assert await compare(hooks, recon) == []
+    with pytest.raises(ValueError):
+        await reconcile(world.services, world.services.clock.now(), user_ids=["rc-one"])
+
+
 async def reversals(world: StripeWorld, hooks: str, lost: str) -> tuple[Run, Run]:
     """Two users side by side: a subscription whose renewal is partly refunded, a gift refunded in
     full, a gift charged back and lost, then a renewal waiting for 3D Secure.

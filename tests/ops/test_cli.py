@@ -157,6 +157,8 @@ BAD = [
     ("since not a date", ["reconcile", "--since", "notadate"], {}, 2, "--since"),
     ("since overflows", ["reconcile", "--since", "99999999999d"], {}, 2, "--since"),
     ("every zero", ["reconcile", "--every", "0"], {}, 2, "--every"),
+    ("user and since", ["reconcile", "--user", "u-1", "--since", "1h"], {}, 2, "--since"),
+    ("empty user", ["reconcile", "--user", " "], {}, 2, "--user"),
     ("token without user", ["token"], {}, 2, "Missing argument 'USER_ID'"),
     ("token without key", ["token", "u-1"], {"AUTH_JWT_SECRET": ""}, 2, "AUTH_JWT_SECRET"),
     ("replay unknown event", ["webhooks", "replay", "evt_missing"], {}, 1, "evt_missing"),
