@@ -24,7 +24,8 @@ LOOKUP_KEYS_PER_LIST = 10  # Stripe's limit for `lookup_keys[]`
 
 @dataclass(frozen=True)
 class Change:
-    what: str  # "product created", "price created", "price replaced", "price deactivated"
+    what: str  # "product created", "price created", "price replaced", "price deactivated";
+    # with dry_run: "price would be created", "price would be replaced"
     key: str
     detail: str = ""
 
@@ -86,10 +87,14 @@ async def sync_catalog(services: Services, *, dry_run: bool = False) -> list[Cha
     for entry in entries:
         price = current.get(entry.lookup_key)
         if price is None or not _matches(price, entry):
-            if dry_run:
-                changes.append(
-                    Change("price would change", entry.lookup_key, f"{entry.amount} {entry.currency}")
-                )
+            if dry_run:  # says what the real run would do to this price; creates nothing
+                wanted = f"{entry.amount} {entry.currency}"
+                if price is None:
+                    changes.append(Change("price would be created", entry.lookup_key, wanted))
+                else:
+                    currency = str(price.get("currency", "")).upper()
+                    had = f"{price['id']}: {price.get('unit_amount')} {currency}"
+                    changes.append(Change("price would be replaced", entry.lookup_key, f"{had} -> {wanted}"))
                 continue
             if entry.product_type not in products:
                 products[entry.product_type] = await _ensure_product(services, entry, changes)

@@ -162,7 +162,12 @@ def catalog_sync(
     changes = asyncio.run(run())
     for line in changes:
         typer.echo(line)
-    typer.echo(f"{len(changes)} change(s)" if changes else "catalog already in sync: nothing changed")
+    if not changes:
+        typer.echo("catalog already in sync: nothing changed")
+    elif dry_run:
+        typer.echo(f"dry run: {len(changes)} price(s) would change; nothing changed")
+    else:
+        typer.echo(f"{len(changes)} change(s)")
 
 
 @app.command()
