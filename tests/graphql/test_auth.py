@@ -43,6 +43,22 @@ def _exp(delta: timedelta = timedelta(hours=1)) -> int:
     return int((datetime.now(UTC) + delta).timestamp())
 
 
+def _rsa_key_pair() -> tuple[rsa.RSAPrivateKey, str]:
+    private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = private.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    return private, pem.decode()
+
+
+def _hs256_maced_with(public_pem: str) -> str:
+    """An admin token MACed with the RS256 public key as an HMAC secret (algorithm confusion)."""
+    head = _b64({"alg": "HS256", "typ": "JWT"})
+    body = _b64({"sub": ALICE, "exp": _exp(), "roles": ["admin"]})
+    mac = hmac.new(public_pem.encode(), f"{head}.{body}".encode(), hashlib.sha256).digest()
+    return f"{head}.{body}.{base64.urlsafe_b64encode(mac).decode().rstrip('=')}"
+
+
 def _hs512(claims: dict) -> str:
     """Same secret, another HMAC algorithm: refused because only HS256 is configured."""
     with warnings.catch_warnings():
@@ -119,23 +135,14 @@ def test_authenticator_accepts_roles_and_checks_audience_and_issuer():
 
 
 def test_rs256_public_key_and_hs256_confusion_refused():
-    private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    public_pem = (
-        private.public_key()
-        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-        .decode()
-    )
+    private, public_pem = _rsa_key_pair()
     auth = Authenticator.from_settings(make_settings(auth_jwt_secret=None, auth_jwt_public_key=public_pem))
     assert auth is not None and auth.algorithm == "RS256"
     good = jwt.encode({"sub": ALICE, "exp": _exp(), "roles": ["admin"]}, private, algorithm="RS256")
     assert auth.verify(good) == Viewer(ALICE, is_admin=True)
     # Algorithm confusion: an HS256 token MACed with the (public) PEM must be refused.
-    head = _b64({"alg": "HS256", "typ": "JWT"})
-    body = _b64({"sub": ALICE, "exp": _exp(), "roles": ["admin"]})
-    mac = hmac.new(public_pem.encode(), f"{head}.{body}".encode(), hashlib.sha256).digest()
-    forged = f"{head}.{body}.{base64.urlsafe_b64encode(mac).decode().rstrip('=')}"
     with pytest.raises(AuthError):
-        auth.verify(forged)
+        auth.verify(_hs256_maced_with(public_pem))
     with pytest.raises(AuthError):
         auth.verify(mint_token(SECRET, ALICE))
 
@@ -213,12 +220,7 @@ def test_previous_key_still_works_during_rotation_and_only_while_configured():
 
 
 def test_rotation_from_hs256_to_rs256_accepts_both_and_no_confusion():
-    private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    public_pem = (
-        private.public_key()
-        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-        .decode()
-    )
+    private, public_pem = _rsa_key_pair()
     auth = Authenticator.from_settings(
         make_settings(
             auth_jwt_secret=None, auth_jwt_public_key=public_pem, auth_jwt_previous_secret=OLD_SECRET
@@ -228,10 +230,8 @@ def test_rotation_from_hs256_to_rs256_accepts_both_and_no_confusion():
     assert auth.verify(jwt.encode({"sub": ALICE, "exp": _exp()}, private, algorithm="RS256")) == Viewer(ALICE)
     assert auth.verify(mint_token(OLD_SECRET, "bob")) == Viewer("bob")
     # HS256 MACed with the public PEM: the previous key is a secret of its own, never the PEM.
-    head, body = _b64({"alg": "HS256", "typ": "JWT"}), _b64({"sub": ALICE, "exp": _exp(), "roles": ["admin"]})
-    mac = hmac.new(public_pem.encode(), f"{head}.{body}".encode(), hashlib.sha256).digest()
     with pytest.raises(AuthError):
-        auth.verify(f"{head}.{body}.{base64.urlsafe_b64encode(mac).decode().rstrip('=')}")
+        auth.verify(_hs256_maced_with(public_pem))
 
 
 async def test_a_token_of_the_previous_key_reads_over_graphql(app_factory, db):
