@@ -12,9 +12,17 @@ from billing.clock import Clock, SystemClock
 class SandboxClock:
     """Follows the Stripe sandbox's clock (`GET /_sandbox/clock`).
 
-    The sandbox's time is real time plus an offset that only grows when a test
-    or a developer advances it, so we keep the offset and re-read it on
-    `refresh()` (once per request or job) rather than on every `now()`.
+    The sandbox's time is real time plus an offset that only changes when a test
+    or a developer advances (or resets) it, so we keep the offset and re-read it
+    on `refresh()` (once per request or job) rather than on every `now()`.
+
+    The offset is taken exactly from the answer's `offset` (whole seconds, as
+    our sandbox reports it). Estimating it from `now` (whole seconds, read
+    after a round trip) is off by up to a second plus the trip, and an estimate
+    that flips between two neighbouring seconds moves "now" *backwards* within
+    one test: a gift taken back a moment after its redemption then kept up to
+    a second of access. A sandbox that reports only `now` gets that estimate,
+    which moves back only for a jump larger than any trip (a reset).
 
     The read is short-timed: it runs before every request, and a hung sandbox
     must not add seconds to each one (a mutation must still answer
@@ -23,6 +31,7 @@ class SandboxClock:
     """
 
     READ_TIMEOUT_SECONDS = 1.0
+    BACKWARD_JUMP = timedelta(seconds=2)  # estimates only: smaller steps back are read noise
 
     def __init__(self, api_base: str) -> None:
         self._url = api_base.rstrip("/") + "/_sandbox/clock"
@@ -35,11 +44,14 @@ class SandboxClock:
     async def refresh(self) -> None:
         response = await self._client.get(self._url)
         response.raise_for_status()
-        sandbox_now = datetime.fromtimestamp(response.json()["now"], UTC)
-        offset = sandbox_now - datetime.now(UTC)
-        # The sandbox reports whole seconds: keep sub-second real time, never go backwards.
-        if offset > self._offset + timedelta(seconds=1) or offset < self._offset - timedelta(seconds=1):
-            self._offset = timedelta(seconds=round(offset.total_seconds()))
+        answer = response.json()
+        if isinstance(answer.get("offset"), int | float):
+            self._offset = timedelta(seconds=answer["offset"])
+            return
+        sandbox_now = datetime.fromtimestamp(answer["now"], UTC)
+        estimate = timedelta(seconds=round((sandbox_now - datetime.now(UTC)).total_seconds()))
+        if estimate > self._offset + timedelta(seconds=1) or estimate < self._offset - self.BACKWARD_JUMP:
+            self._offset = estimate
 
     async def aclose(self) -> None:
         await self._client.aclose()
