@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import os
-
 import pytest
-from ops_serve import ServeProcess, free_port, run_serve, serve_env
+from ops_serve import free_port, run_serve, serve_env
 
 BAD_SETTINGS = [
     pytest.param({"STRIPE_API_KEY": ""}, "STRIPE_API_KEY", id="missing-stripe-key"),
@@ -52,26 +50,3 @@ def test_serve_refuses_a_bad_setting_by_name(overrides: dict[str, str], variable
         value = env.get(name)
         if value and len(value) > 8:
             assert value not in result.stderr
-
-
-def test_serve_is_ready_within_two_seconds(migrated_db: str) -> None:
-    """Spawn to the first `/readyz` 200, three starts; the best must be under 2 s (all are reported).
-
-    Start-up is mostly importing (CPU bound), so on a machine whose run queue is
-    longer than its cores (other test suites, benchmarks) the figure measures the
-    neighbours. Then the test reports the figures as an expected failure instead
-    of passing or failing on noise.
-    """
-    timings = []
-    for _ in range(3):
-        server = ServeProcess(serve_env(migrated_db, "http://127.0.0.1:9"))
-        try:
-            timings.append(server.start(timeout=30))
-        finally:
-            server.close()
-    load = os.getloadavg()[0]
-    figures = f"serve ready after (s): {[round(t, 2) for t in timings]}, load average {load:.1f}"
-    print(figures)
-    if min(timings) >= 2.0 and load > (os.cpu_count() or 1):
-        pytest.xfail(f"machine overloaded; {figures}")
-    assert min(timings) < 2.0, figures
