@@ -31,10 +31,13 @@ Metrics (`gateway.metrics`): each attempt counts in
 ``billing_outbox_pruned_messages_total``.
 
 Signature (like Stripe's): ``Billing-Signature: t=<unix seconds>,v1=<hex>`` where
-``v1 = HMAC-SHA256(OUTBOUND_WEBHOOK_SECRET, "<t>.<raw body>")``. `t` is the
-system time of the attempt (what a receiver checks freshness against), not the
-business clock: a sandbox clock moved a month ahead must not make every
-signature look forged.
+``v1 = HMAC-SHA256(key, "<t>.<raw body>")``. `t` is the system time of the
+attempt (what a receiver checks freshness against), not the business clock: a
+sandbox clock moved a month ahead must not make every signature look forged.
+OUTBOUND_WEBHOOK_SECRET may hold several keys, comma separated (``new,old``,
+while receivers move to the new key): each signs, one ``v1=`` per key, and a
+receiver accepts the message when any ``v1`` matches a key it holds, as with
+Stripe's own signatures during a secret roll.
 """
 
 from __future__ import annotations
@@ -109,22 +112,32 @@ def message_body(row: OutboxMessage) -> bytes:
     return orjson.dumps({"id": message_id(row.pk), "type": row.topic, **row.payload})
 
 
+def signing_keys(secret: str) -> list[str]:
+    """The keys in OUTBOUND_WEBHOOK_SECRET (comma separated for a rotation), in order."""
+    return [key.strip() for key in secret.split(",") if key.strip()]
+
+
 def sign(secret: str, timestamp: int, body: bytes) -> str:
-    digest = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
-    return f"t={timestamp},v1={digest}"
+    """``t=<timestamp>,v1=<hex>[,v1=<hex>…]``: one signature per key of `secret`."""
+    signed = f"{timestamp}.".encode() + body
+    digests = (hmac.new(key.encode(), signed, hashlib.sha256).hexdigest() for key in signing_keys(secret))
+    return ",".join([f"t={timestamp}", *(f"v1={digest}" for digest in digests)])
 
 
 def verify(secret: str, header: str, body: bytes, *, now: float, tolerance: float = 300) -> bool:
-    """The receiver's check (documented here, used by tests): signature matches and is fresh."""
-    parts = dict(item.split("=", 1) for item in header.split(",") if "=" in item)
+    """The receiver's check (documented here, used by tests): a `v1` by one of its keys, and fresh."""
+    pairs = [item.split("=", 1) for item in header.split(",") if "=" in item]
+    stamps = [value for name, value in pairs if name.strip() == "t"]
     try:
-        timestamp = int(parts["t"])
-    except (KeyError, ValueError):
+        (timestamp,) = (int(value) for value in stamps)
+    except ValueError:  # none, several, or not a number
         return False
     if abs(now - timestamp) > tolerance:
         return False
-    expected = sign(secret, timestamp, body).split("v1=", 1)[1]
-    return hmac.compare_digest(expected, parts.get("v1", ""))
+    signed = f"{timestamp}.".encode() + body
+    expected = [hmac.new(key.encode(), signed, hashlib.sha256).hexdigest() for key in signing_keys(secret)]
+    offered = [value for name, value in pairs if name.strip() == "v1"]
+    return any(hmac.compare_digest(mine, theirs) for mine in expected for theirs in offered)
 
 
 # --- claiming and delivering -----------------------------------------------------------------

@@ -195,6 +195,14 @@ class Settings(BaseSettings):
         ):
             if secret is not None and len(secret.get_secret_value()) < 32:
                 raise SettingsError(f"{name} must be at least 32 characters")
+        if self.outbound_webhook_url is not None and self.outbound_webhook_secret is not None:
+            from gateway.outbox_worker import signing_keys  # here: serve imports it anyway
+
+            keys = signing_keys(self.outbound_webhook_secret.get_secret_value())
+            if not keys or any(len(key) < 32 for key in keys):
+                raise SettingsError(
+                    "OUTBOUND_WEBHOOK_SECRET must hold keys of at least 32 characters (comma separated)"
+                )
 
 
 def load_settings(**overrides: object) -> Settings:

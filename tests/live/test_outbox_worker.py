@@ -116,6 +116,38 @@ def test_the_signature_covers_timestamp_and_body() -> None:
     assert not verify("k" * 32, header.replace("t=1700000000", "t=1700000001"), body, now=1_700_000_010)
 
 
+def test_a_rotation_signs_with_every_key_and_either_verifies() -> None:
+    """OUTBOUND_WEBHOOK_SECRET="new,old": receivers on the old key and on the new one both accept."""
+    new, old, body = "n" * 32, "o" * 32, b'{"id":"msg_1"}'
+    header = sign(f"{new}, {old}", 1_700_000_000, body)
+    assert header.count("v1=") == 2
+    assert verify(old, header, body, now=1_700_000_010) and verify(new, header, body, now=1_700_000_010)
+    assert not verify("x" * 32, header, body, now=1_700_000_010)
+    # One timestamp only: a second `t` (a spliced header) is refused, not guessed at.
+    assert not verify(old, header + ",t=1700000005", body, now=1_700_000_010)
+
+
+async def test_a_receiver_still_on_the_old_key_gets_messages_during_a_rotation(db: str) -> None:
+    receiver = Receiver(secret="old-outbound-key-0123456789abcdef").start()
+    try:
+        now = datetime.now(UTC)
+        async with notifications.transaction():
+            await notifications.premium_changed("out-rot", PremiumState.none(), now)
+        async with httpx.AsyncClient() as http:
+            sender = OutboxSender(
+                clock=SystemClock(),
+                url=receiver.url,
+                secret=f"new-outbound-key-0123456789abcdef,{receiver.secret}",
+                http=http,
+                policy=FAST,
+            )
+            assert await sender.deliver_due() == 1
+        (attempt,) = receiver.attempts
+        assert attempt.status == 200 and attempt.signature_ok
+    finally:
+        receiver.stop()
+
+
 @pytest.mark.postgres_only
 async def test_racing_replicas_send_each_message_exactly_once(db: str) -> None:
     """Four senders (as four replicas would) drain 40 messages; the receiver sees each once."""

@@ -31,6 +31,24 @@ BAD_SETTINGS = [
         "AUTH_JWT_PREVIOUS_SECRET",
         id="previous-jwt-secret-too-short",
     ),
+    pytest.param(
+        {"OUTBOUND_WEBHOOK_URL": "https://chat.example/hooks/premium", "OUTBOUND_WEBHOOK_SECRET": "short"},
+        "OUTBOUND_WEBHOOK_SECRET",
+        id="outbound-secret-too-short",
+    ),
+    pytest.param(
+        {
+            "OUTBOUND_WEBHOOK_URL": "https://chat.example/hooks/premium",
+            "OUTBOUND_WEBHOOK_SECRET": "k" * 40 + ",old",
+        },
+        "OUTBOUND_WEBHOOK_SECRET",
+        id="outbound-previous-secret-too-short",
+    ),
+    pytest.param(
+        {"OUTBOUND_WEBHOOK_URL": "https://chat.example/hooks/premium"},
+        "OUTBOUND_WEBHOOK_SECRET",
+        id="outbound-secret-missing",
+    ),
     pytest.param({"LOG_LEVEL": "LOUD"}, "LOG_LEVEL", id="log-level"),
     pytest.param({"REDEEM_RATE_LIMIT": "lots"}, "REDEEM_RATE_LIMIT", id="rate-limit"),
 ]
