@@ -15,6 +15,18 @@ from tests.inbox_settle import inbox_settled
 from tests.stripe_world import StripeWorld
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[pytest.TestReport]:
+    """A failed end-to-end test shows the gateway's log (warnings and up): a handler that failed
+    and will be retried later is otherwise invisible from here (CI keeps no other trace of it)."""
+    report = yield
+    e2e = getattr(item, "funcargs", {}).get("e2e")
+    if report.when == "call" and report.failed and isinstance(e2e, E2E) and e2e.gateway.log_path.exists():
+        lines = e2e.gateway.log_path.read_text(errors="replace").splitlines()[-80:]
+        report.sections.append(("gateway log (last 80 lines)", "\n".join(lines)))
+    return report
+
+
 @pytest.fixture(scope="session")
 def endpoint_and_gateway(migrated_db: str, sandbox: SandboxServer) -> Iterator[tuple[str, GatewayProcess]]:
     gateway = GatewayProcess(
