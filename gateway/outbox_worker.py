@@ -117,11 +117,14 @@ def signing_keys(secret: str) -> list[str]:
     return [key.strip() for key in secret.split(",") if key.strip()]
 
 
+def _digests(secret: str, timestamp: int, body: bytes) -> list[str]:
+    signed = f"{timestamp}.".encode() + body
+    return [hmac.new(key.encode(), signed, hashlib.sha256).hexdigest() for key in signing_keys(secret)]
+
+
 def sign(secret: str, timestamp: int, body: bytes) -> str:
     """``t=<timestamp>,v1=<hex>[,v1=<hex>…]``: one signature per key of `secret`."""
-    signed = f"{timestamp}.".encode() + body
-    digests = (hmac.new(key.encode(), signed, hashlib.sha256).hexdigest() for key in signing_keys(secret))
-    return ",".join([f"t={timestamp}", *(f"v1={digest}" for digest in digests)])
+    return ",".join([f"t={timestamp}", *(f"v1={digest}" for digest in _digests(secret, timestamp, body))])
 
 
 def verify(secret: str, header: str, body: bytes, *, now: float, tolerance: float = 300) -> bool:
@@ -134,8 +137,7 @@ def verify(secret: str, header: str, body: bytes, *, now: float, tolerance: floa
         return False
     if abs(now - timestamp) > tolerance:
         return False
-    signed = f"{timestamp}.".encode() + body
-    expected = [hmac.new(key.encode(), signed, hashlib.sha256).hexdigest() for key in signing_keys(secret)]
+    expected = _digests(secret, timestamp, body)
     offered = [value for name, value in pairs if name.strip() == "v1"]
     return any(hmac.compare_digest(mine, theirs) for mine in expected for theirs in offered)
 
