@@ -2,7 +2,7 @@
 
 Each runs in its own process group so the harness can stop exactly what it
 started. Worker processes are found through /proc (uvicorn's `--workers`
-spawns them as children), which is also where RSS and CPU time are read:
+starts them as children), which is also where RSS and CPU time are read:
 no extra dependency, and the figures are the kernel's own.
 """
 
@@ -151,11 +151,16 @@ class Server:
         raise RuntimeError(f"{self.name} not ready in {timeout} s: {self.log_path.read_text()[-2000:]}")
 
     def workers(self) -> list[int]:
-        """uvicorn's worker processes (the supervisor's spawned children), or the process itself."""
+        """uvicorn's worker processes (the supervisor's children), or the process itself.
+
+        Spawned workers run multiprocessing's `spawn_main`; `serve` forks its
+        workers instead, and a forked child keeps the supervisor's command line.
+        """
         if self.proc is None:
             return []
-        spawned = [pid for pid in children(self.proc.pid) if "spawn_main" in cmdline(pid)]
-        return spawned or [self.proc.pid]
+        own = cmdline(self.proc.pid)
+        workers = [pid for pid in children(self.proc.pid) if "spawn_main" in (c := cmdline(pid)) or c == own]
+        return workers or [self.proc.pid]
 
     def stop(self) -> None:
         if self.proc is None or self.proc.poll() is not None:

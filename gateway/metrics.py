@@ -43,13 +43,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
-import shutil
-import tempfile
 import threading
 from collections.abc import Awaitable, Iterable, Iterator
 from datetime import datetime
-from pathlib import Path
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -67,10 +63,10 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from billing import telemetry
+from gateway.metrics_dir import multiprocess_dir
 
 log = logging.getLogger("gateway.metrics")
 
-MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"  # prometheus_client's own variable
 SCRAPE_QUERY_TIMEOUT = 2.0
 OTHER = "other"
 
@@ -211,10 +207,6 @@ class CountWebsockets:
 # --- exposition -------------------------------------------------------------------------------
 
 
-def multiprocess_dir() -> str | None:
-    return os.environ.get(MULTIPROC_ENV) or None
-
-
 def _process_metrics() -> bytes:
     if multiprocess_dir():
         registry = CollectorRegistry()
@@ -326,33 +318,3 @@ async def metrics_endpoint(request: Request) -> Response:
     outbox = settings is not None and settings.outbound_webhook_url is not None
     body = _process_metrics() + await _database_metrics(clock.now(), outbox=outbox)
     return Response(body, media_type=CONTENT_TYPE_LATEST)
-
-
-# --- multiprocess set-up (serve) --------------------------------------------------------------
-
-
-def prepare_multiprocess_dir(workers: int) -> Path | None:
-    """Before `serve` starts `workers` > 1 processes: an empty samples directory, exported for them.
-
-    Uses ``PROMETHEUS_MULTIPROC_DIR`` when the operator set it (its old sample
-    files are removed: counters restart with the server, as in single-process
-    mode), else a fresh temporary directory that `cleanup_multiprocess_dir` removes.
-    Returns the directory to remove at exit, or None.
-    """
-    if workers <= 1:
-        return None
-    configured = multiprocess_dir()
-    if configured:
-        path = Path(configured)
-        path.mkdir(parents=True, exist_ok=True)
-        for stale in path.glob("*.db"):
-            stale.unlink()
-        return None
-    path = Path(tempfile.mkdtemp(prefix="billing-gateway-metrics-"))
-    os.environ[MULTIPROC_ENV] = str(path)
-    return path
-
-
-def cleanup_multiprocess_dir(path: Path | None) -> None:
-    if path is not None:
-        shutil.rmtree(path, ignore_errors=True)
