@@ -157,7 +157,8 @@ def print_table(result: dict[str, Any]) -> None:
         print(f"leak check: {leak['requests']} S1 requests in {leak['seconds']} s; RSS per worker "
               f"{leak['rss_mb_after_first_half']} MB after the first half, {leak['rss_mb_at_end']} MB "
               f"at the end")  # fmt: skip
-    print(f"serve ready: {_fmt(result.get('ready_seconds', {}).get('gateway'), 2)} s; "
+    samples = ", ".join(_fmt(x, 2) for x in result.get("ready_seconds_samples", []))
+    print(f"serve ready: {_fmt(result.get('ready_seconds', {}).get('gateway'), 2)} s (median of {samples}); "
           f"differential: {result.get('differential', {}).get('identical')}/"
           f"{result.get('differential', {}).get('compared')} identical; "
           f"discarded one-worker runs: {len(result.get('discarded_runs', []))}")  # fmt: skip

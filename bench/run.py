@@ -37,6 +37,7 @@ RESULTS = Path(__file__).resolve().parent / "results"
 STRIPE_KEY = "sk_test_bench_" + "0" * 24
 ORIGIN = "http://localhost:3000"
 S4_WARMUP_EVENTS = 32
+READY_SAMPLES = 3  # starts of `serve` whose median is the "serve ready" figure
 ONE_WORKER_SHARE = 0.9  # a run where one worker did >= 90 % of the work was left on one worker
 
 
@@ -106,8 +107,16 @@ class Bench:
         self.gateway = procs.gateway_server(env)
         self.gateway.port = gateway_port
         self.ceiling = procs.ceiling_server(self.database_url, self.jwt_secret)
+        # Start-up is mostly imports (CPU bound), so one reading carries the machine's noise
+        # (seen: 1.5-2.4 s back to back): the median of three starts, the last one kept running.
+        starts = []
+        for _ in range(READY_SAMPLES - 1):
+            starts.append(self.gateway.start(self.workdir))
+            self.gateway.stop()
+        starts.append(self.gateway.start(self.workdir))
+        self.result["ready_seconds_samples"] = starts
         self.result["ready_seconds"] = {
-            "gateway": self.gateway.start(self.workdir),
+            "gateway": statistics.median(starts),
             "ceiling": self.ceiling.start(self.workdir),
         }
         self.log(f"ready: gateway {self.result['ready_seconds']['gateway']:.2f} s, "

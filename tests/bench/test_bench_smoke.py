@@ -95,7 +95,7 @@ def test_a_tiny_benchmark_run_measures_every_scenario_correctly(
 
     statements = result["statements_per_request"]
     assert statements["S1 first=5 gateway"] == statements["S1 first=100 gateway"]
-    assert result["ready_seconds"]["gateway"] > 0
+    assert len(result["ready_seconds_samples"]) == 3 and result["ready_seconds"]["gateway"] > 0
     assert result["summary"]["checks"]["peak RSS per worker MB"]["value"] > 0
     assert result["summary"]["checks"]["S1 ratio to ceiling (paired)"]["value"] > 0
     leak = result["leak"]  # the leak check served its requests and sampled RSS at half and end
