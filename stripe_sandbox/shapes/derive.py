@@ -1,14 +1,15 @@
 """Derive the allowed top-level keys of every resource the sandbox serves.
 
 Why: the sandbox must never hand the gateway a key that real Stripe would not
-send.  Stripe's own example objects (``shared/stripe/fixtures3.json``, from
-Stripe's public OpenAPI repository) are a few months older than the pinned SDK,
-so the allowed set of a resource is the union of the fixture's keys and the
-fields the pinned ``stripe`` package declares on that resource's class.
+send.  Stripe's own example objects (``stripe_openapi/fixtures3.json`` beside
+this file, from Stripe's public OpenAPI repository; MIT, licence beside it)
+are a few months older than the pinned SDK, so the allowed set of a resource
+is the union of the fixture's keys and the fields the pinned ``stripe``
+package declares on that resource's class.
 
 Run ``python -m stripe_sandbox.shapes.derive [FIXTURES]`` to rewrite
-``keys.json`` beside this file; the result is checked in so the tests do not
-depend on ``shared/`` being present.
+``keys.json`` beside this file; the result is checked in, and a test keeps it
+equal to a fresh derivation.
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ SERVED = (
 )
 
 HERE = Path(__file__).resolve().parent
-DEFAULT_FIXTURES = HERE.parents[2] / "shared" / "stripe" / "fixtures3.json"
+DEFAULT_FIXTURES = HERE / "stripe_openapi" / "fixtures3.json"
 KEYS_PATH = HERE / "keys.json"
 
 
