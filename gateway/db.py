@@ -7,9 +7,16 @@ same models and both applied by the test suite.
 
 from __future__ import annotations
 
+import asyncio
+import fcntl
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from tortoise.backends.base.config_generator import expand_db_url
 
 import migrations
 
@@ -78,8 +85,6 @@ async def release_without_session_reset(connection: Any) -> None:
 
 
 def _postgres_connection(database_url: str, pool_max: int, command_timeout: float | None) -> dict[str, Any]:
-    from tortoise.backends.base.config_generator import expand_db_url
-
     connection = expand_db_url(_with_pool(database_url, pool_max, command_timeout))
     connection["credentials"].setdefault("reset", release_without_session_reset)
     return connection
@@ -114,8 +119,12 @@ def migrations_location(database_url: str) -> Path:
 async def apply_migrations(database_url: str) -> list[str]:
     """Bring the database to the models' schema; returns the versions applied now.
 
-    Safe to run on every start and from several replicas at once on PostgreSQL
-    (aerich runs each version in a transaction and records it in `aerich`).
+    Safe to run on every start and from every replica at once: the whole run
+    holds the migration lock (`migration_lock`), so one runner applies and the
+    others wait, then find nothing left to do. Without it, two runners creating
+    aerich's own table at the same moment collide in PostgreSQL's catalog (a
+    unique violation on pg_type) and the losers exit with an error. Each version
+    is applied in one transaction, so a schema is never left half-applied.
     """
     from aerich import Command  # imported lazily: aerich is heavy and only needed here
 
@@ -124,6 +133,51 @@ async def apply_migrations(database_url: str) -> list[str]:
         app="models",
         location=str(migrations_location(database_url)),
     )
-    async with command:
+    async with migration_lock(database_url), command:
         await command.init()
         return await command.upgrade(run_in_transaction=True)
+
+
+# Any fixed number, the same in every release: pg_advisory_lock's key for "a migration is running".
+MIGRATION_LOCK_KEY = 0x6267_6D69_6772  # "bgmigr"
+
+
+@asynccontextmanager
+async def migration_lock(database_url: str) -> AsyncIterator[None]:
+    """Hold the database-wide migration lock: one migrator at a time, the others wait.
+
+    PostgreSQL: a session advisory lock on a connection of its own, outside the
+    pool (the pool's connections never hold session state, see
+    `release_without_session_reset`); it is released when the connection
+    closes, so a migrator that dies frees it. SQLite: an exclusive `flock` on a
+    file beside the database, released the same way when the process dies.
+    """
+    if dialect_of(database_url) == "postgres":
+        import asyncpg
+
+        credentials = dict(expand_db_url(database_url)["credentials"])
+        connection = await asyncpg.connect(
+            host=credentials.get("host"),
+            port=credentials.get("port"),
+            user=credentials.get("user"),
+            password=credentials.get("password"),
+            database=credentials.get("database"),
+            ssl=credentials.get("ssl"),
+            timeout=CONNECT_TIMEOUT_SECONDS,
+        )
+        try:
+            await connection.execute("SELECT pg_advisory_lock($1)", MIGRATION_LOCK_KEY)
+            yield
+        finally:
+            await connection.close()  # ends the session, and with it the lock
+        return
+    path = database_url.split("://", 1)[1]
+    if path in ("", ":memory:"):  # nobody else can see an in-memory database
+        yield
+        return
+    descriptor = os.open(f"{path}.migrate-lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        await asyncio.to_thread(fcntl.flock, descriptor, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(descriptor)  # closing releases the lock
