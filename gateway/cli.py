@@ -368,19 +368,9 @@ def sandbox(
     state: Annotated[Path | None, typer.Option(help="File to keep the sandbox's state in.")] = None,
 ) -> None:
     """Run only the local Stripe sandbox."""
-    import uvicorn
+    from gateway.dev import run_sandbox
 
-    from stripe_sandbox.app import create_app
-    from stripe_sandbox.server import DEV_RETRY_DELAYS
-
-    uvicorn.run(
-        create_app(state, webhook_retry_delays=DEV_RETRY_DELAYS),
-        host=host,
-        port=port,
-        log_level="info",
-        log_config=None,  # ours, configured before the command ran
-        access_log=False,
-    )
+    run_sandbox(host=host, port=port, state=state)
 
 
 @app.command()

@@ -192,3 +192,18 @@ def run_dev(*, host: str, port: int, sandbox_port: int) -> None:
     finally:
         sandbox.stop()
         print("stopped; sandbox state saved to", paths.sandbox_state)
+
+
+def run_sandbox(*, host: str, port: int, state: Path | None) -> None:
+    """`billing-gateway sandbox`: only the Stripe stand-in (with dev's quick webhook retries)."""
+    from stripe_sandbox.app import create_app
+    from stripe_sandbox.server import DEV_RETRY_DELAYS
+
+    uvicorn.run(
+        create_app(state, webhook_retry_delays=DEV_RETRY_DELAYS),
+        host=host,
+        port=port,
+        log_level="info",
+        log_config=None,  # ours, configured before the command ran
+        access_log=False,
+    )

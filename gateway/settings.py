@@ -17,6 +17,12 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 DEFAULT_STRIPE_API_BASE = "https://api.stripe.com"
 
 
+def _is_real_stripe(api_base: str) -> bool:
+    """Whether the API base is Stripe's own service (any host under stripe.com)."""
+    host = (urlsplit(api_base).hostname or "").lower()
+    return host == "stripe.com" or host.endswith(".stripe.com")
+
+
 class SettingsError(Exception):
     """A setting is missing or wrong; the message names the variable."""
 
@@ -183,6 +189,11 @@ class Settings(BaseSettings):
             missing.append("OUTBOUND_WEBHOOK_SECRET (required with OUTBOUND_WEBHOOK_URL)")
         if missing:
             raise SettingsError("missing required setting(s): " + ", ".join(missing))
+        if self.clock == "sandbox" and _is_real_stripe(self.stripe_api_base):
+            raise SettingsError(
+                f"CLOCK=sandbox follows the Stripe sandbox's clock, but STRIPE_API_BASE is Stripe's real API "
+                f"({self.stripe_api_base}); set CLOCK=system"
+            )
         key = self.stripe_api_key.get_secret_value() if self.stripe_api_key else ""
         if not key.startswith(("sk_", "rk_")):
             raise SettingsError("STRIPE_API_KEY must be a secret key (sk_…) or restricted key (rk_…)")

@@ -49,6 +49,11 @@ BAD_SETTINGS = [
         "OUTBOUND_WEBHOOK_SECRET",
         id="outbound-secret-missing",
     ),
+    pytest.param(
+        {"CLOCK": "sandbox", "STRIPE_API_BASE": "https://api.stripe.com"},
+        "CLOCK",
+        id="sandbox-clock-on-stripe",
+    ),
     pytest.param({"LOG_LEVEL": "LOUD"}, "LOG_LEVEL", id="log-level"),
     pytest.param({"REDEEM_RATE_LIMIT": "lots"}, "REDEEM_RATE_LIMIT", id="rate-limit"),
 ]
