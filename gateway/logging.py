@@ -33,7 +33,6 @@ the same arguments does nothing, with other arguments replaces our handler
 from __future__ import annotations
 
 import logging
-import re
 import sys
 from collections.abc import Mapping
 from typing import Any, TextIO
@@ -42,8 +41,9 @@ import orjson
 import structlog
 from structlog.types import EventDict, Processor
 
+from billing.redaction import REDACTED, redact_text
+
 LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
-REDACTED = "[REDACTED]"
 
 # Loggers whose DEBUG output carries request bodies, SQL parameters or headers.
 _NEVER_BELOW_INFO = ("stripe", "httpx", "httpcore", "tortoise", "asyncpg", "aiosqlite", "hpack")
@@ -77,51 +77,9 @@ _SECRET_KEYS = frozenset(
 # Keys uvicorn adds to its records that only duplicate `event`.
 _DROP_KEYS = ("color_message",)
 
-_TEXT_SECRETS = re.compile(
-    r"""
-      (?P<bearer>\b(?:Bearer|Basic)\s+)[^\s"',;]+                  # Authorization values
-    | \b(?:sk|rk|pk)_(?:live|test)_[0-9A-Za-z_]+                   # Stripe API keys
-    | \b(?:sk|rk)_[0-9A-Za-z_]{8,}                                 # other sk_/rk_ shaped keys
-    | \bwhsec_[0-9A-Za-z+/=_-]+                                    # webhook signing secrets
-    | \beyJ[0-9A-Za-z_-]{5,}\.eyJ[0-9A-Za-z_-]{5,}\.[0-9A-Za-z_-]* # JWTs (header.payload.signature)
-    """,
-    re.VERBOSE,
-)
-# 13 to 19 digits, optionally grouped by single spaces or dashes (how card numbers are written).
-_PAN = re.compile(r"(?<![\d.])\d(?:[ -]?\d){12,18}(?![\d.])")
-# Anything `_TEXT_SECRETS` or `_PAN` could match contains one of these; most log text contains none.
-_MAYBE_SECRET = re.compile(r"Bearer|Basic|[srp]k_|whsec_|eyJ|\d{4}")
 # Fields the formatter itself adds: never secret, not worth scanning.
 _OWN_KEYS = frozenset({"timestamp", "level", "logger"})
 _MAX_DEPTH = 6
-
-
-def _luhn_ok(digits: str) -> bool:
-    total = 0
-    for index, char in enumerate(reversed(digits)):
-        value = ord(char) - 48
-        if index % 2:
-            value = value * 2 - 9 if value > 4 else value * 2
-        total += value
-    return total % 10 == 0
-
-
-def _mask_pan(match: re.Match[str]) -> str:
-    digits = re.sub(r"[ -]", "", match.group())
-    return "[REDACTED-PAN]" if _luhn_ok(digits) else match.group()
-
-
-def _mask_secret(match: re.Match[str]) -> str:
-    prefix = match.group("bearer")
-    return f"{prefix}{REDACTED}" if prefix else REDACTED
-
-
-def redact_text(text: str) -> str:
-    """`text` with keys, secrets, tokens and card numbers masked (one cheap search when there are none)."""
-    if not _MAYBE_SECRET.search(text):
-        return text
-    text = _TEXT_SECRETS.sub(_mask_secret, text)
-    return _PAN.sub(_mask_pan, text)
 
 
 def _redact_value(value: Any, depth: int = 0) -> Any:

@@ -41,6 +41,7 @@ import orjson
 from structlog.contextvars import bound_contextvars
 from tortoise.expressions import F, Q
 
+from billing.redaction import redact_text
 from billing.services import Services
 from billing.telemetry import telemetry
 from models.enums import InboxStatus
@@ -69,9 +70,6 @@ _MAX_ID_CHARS = 128  # WebhookEvent.stripe_event_id / type column width
 _EVENT_ID = re.compile(r"evt_[\x21-\x7e]{1,124}")
 _EVENT_TYPE = re.compile(r"[\x21-\x7e]{1,128}")
 _MAX_BIGINT = 2**63 - 1
-_SECRETS = re.compile(
-    r"\b(?:sk|rk|pk)_(?:live|test)_[0-9A-Za-z]+|\bwhsec_[0-9A-Za-z+/=]+|\bBearer\s+[0-9A-Za-z._~+/=-]+",
-)
 
 
 class InvalidEvent(ValueError):
@@ -238,7 +236,7 @@ def describe_error(exc: BaseException) -> str:
     recorded would leave the event claimed and answer 503 on every redelivery.
     """
     text = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-    text = _SECRETS.sub("[redacted]", text).replace("\x00", "\\x00")
+    text = redact_text(text).replace("\x00", "\\x00")
     return text if len(text) <= MAX_ERROR_CHARS else text[: MAX_ERROR_CHARS - 1] + "…"
 
 

@@ -166,8 +166,41 @@ def test_error_descriptions_are_truncated_and_redact_keys() -> None:
         RuntimeError("key sk_live_abc123XYZ and whsec_s3cr3t and Bearer eyJ.x.y " + "z" * 5000)
     )
     assert "sk_live_abc123XYZ" not in text and "whsec_s3cr3t" not in text and "eyJ.x.y" not in text
-    assert text.startswith("RuntimeError: key [redacted]") and len(text) == inbox.MAX_ERROR_CHARS
+    assert text.startswith("RuntimeError: key [REDACTED]") and len(text) == inbox.MAX_ERROR_CHARS
     assert inbox.describe_error(KeyError()) == "KeyError"
+
+
+# One of each secret the stored error text must never keep (the logs mask the same: billing.redaction).
+_STORED_SECRETS = {
+    "bare JWT": "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1c2VyLTEifQ.c2lnbmF0dXJl",
+    "basic-auth header": "Basic dXNlcjpwYXNzd29yZA==",
+    "bearer header": "Bearer opaque-token-value",
+    "card number": "4242 4242 4242 4242",
+    "card number, ungrouped": "5555555555554444",
+    "live key": "sk_live_51HxYzAbCdEf",
+    "test key": "sk_test_51HxYzAbCdEf",
+    "restricted key": "rk_live_51HxYzAbCdEf",
+    "key of another mode": "sk_org_51HxYzAbCdEfGh",
+    "webhook secret": "whsec_abcDEF123+/=",
+}
+
+
+async def test_a_stored_handler_error_has_every_kind_of_secret_masked(
+    db: str, services: Services, handlers: dict[str, Handler]
+) -> None:
+    message = "; ".join(f"{kind}: {value}" for kind, value in _STORED_SECRETS.items())
+
+    async def leaky(event: StripeEvent, services: Services) -> None:
+        raise RuntimeError(message)
+
+    handlers[HANDLED] = leaky
+    row, _ = await inbox.record(event_payload(), now=T0)
+    assert (await inbox.process(row, services)).outcome is inbox.Outcome.FAILED
+    stored = (await WebhookEvent.get(pk=row.pk)).last_error
+    for kind, value in _STORED_SECRETS.items():
+        assert value not in stored, f"{kind} kept in the stored error: {stored}"
+        assert f"{kind}: " in stored  # the rest of the text survives
+    assert stored.count("[REDACTED") == len(_STORED_SECRETS), stored
 
 
 async def test_record_event_stores_an_api_fetched_event_once_with_its_webhook_twin(db: str) -> None:
