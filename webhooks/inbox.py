@@ -41,6 +41,7 @@ import orjson
 from structlog.contextvars import bound_contextvars
 from tortoise.expressions import F, Q
 
+from billing.backoff import Backoff
 from billing.redaction import redact_text
 from billing.services import Services
 from billing.telemetry import telemetry
@@ -60,6 +61,7 @@ BACKOFF_BASE = timedelta(seconds=10)
 BACKOFF_FACTOR = 3  # 10 s, 30 s, 90 s, 4.5 min, 13.5 min, 40 min, then the cap
 BACKOFF_CAP = timedelta(hours=1)
 BACKOFF_JITTER = 0.2  # ±20 %, so replicas that failed together do not retry in lockstep
+RETRY_BACKOFF = Backoff(BACKOFF_BASE, BACKOFF_FACTOR, BACKOFF_CAP, BACKOFF_JITTER)
 
 _RUNNABLE = (InboxStatus.RECEIVED, InboxStatus.FAILED)
 _FINISHED = (InboxStatus.PROCESSED, InboxStatus.IGNORED)
@@ -221,11 +223,8 @@ async def _finish(event_pk: int, token: datetime, **changes: Any) -> bool:
 
 
 def backoff(attempts: int, *, rng: random.Random | None = None) -> timedelta:
-    """Delay before the next try after `attempts` tries: exponential, capped, jittered."""
-    exponent = min(max(0, attempts - 1), 32)  # past the cap anyway; avoids float overflow
-    base = min(BACKOFF_CAP.total_seconds(), BACKOFF_BASE.total_seconds() * BACKOFF_FACTOR**exponent)
-    jitter = (rng or random).uniform(1 - BACKOFF_JITTER, 1 + BACKOFF_JITTER)
-    return timedelta(seconds=base * jitter)
+    """Delay before the next try after `attempts` tries (`RETRY_BACKOFF`, billing's one backoff rule)."""
+    return RETRY_BACKOFF.delay(attempts, rng)
 
 
 def describe_error(exc: BaseException) -> str:
