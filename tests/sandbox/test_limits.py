@@ -14,33 +14,18 @@ import pytest
 import stripe
 
 from stripe_sandbox.testing import ControlError, SandboxServer
-
-OFF = {
-    "requests_per_second": None,
-    "per_endpoint_per_second": None,
-    "latency_ms": None,
-    "latency_jitter_ms": None,
-}
+from tests.sandbox_limits import SandboxLimits, sandbox_limits
 
 
 @pytest.fixture
 async def limits(sandbox: SandboxServer) -> AsyncIterator[Any]:
     """Set limits through the control API; every limit is off again after the test."""
-    locked: list[str] = []
-
-    async def set_limits(**body: Any) -> dict[str, Any]:
-        if "lock_timeout" in body:
-            locked.append(body["lock_timeout"]["object"])
-        return await sandbox.acontrol("/_sandbox/limits", body)
-
-    yield set_limits
-    await sandbox.acontrol("/_sandbox/limits", OFF)
-    for object_id in locked:
-        await sandbox.acontrol("/_sandbox/limits", {"lock_timeout": {"object": object_id, "count": 0}})
+    async with sandbox_limits(sandbox) as switch:
+        yield switch.set
 
 
 async def answered(sandbox: SandboxServer, code: str) -> int:
-    return (await sandbox.acontrol("/_sandbox/limits"))["answered"][code]
+    return await SandboxLimits(sandbox).answered(code)
 
 
 async def outcome(call: Any) -> Any:
