@@ -20,7 +20,7 @@ are being limited. This module does that once, below billing, for every call:
   (`max_network_retries`), which already keeps a request's idempotency key
   across attempts (the SDK makes the key before its loop, so a retried POST
   can never charge twice), honours ``Stripe-Should-Retry``, and retries 409s,
-  5xx and connection errors. Added to it: every attempt waits for the pacer;
+  5xx and connection errors (those once). Added to it: every attempt waits for the pacer;
   a 429 is retried too (the SDK leaves rate limits to the integration, Stripe's
   SDK maintainers' choice, because only the integration can slow down); the
   delay follows billing's one backoff rule; and a call with a time budget
@@ -52,6 +52,9 @@ from billing.telemetry import telemetry
 RETRY_BACKOFF = Backoff(timedelta(seconds=0.5), 2.0, timedelta(seconds=5), jitter=0.25)
 #: Retries of one request at most (the budget of a user-facing call usually ends them sooner).
 MAX_RETRIES = 4
+#: Retries after a connection error or timeout: one, as before pacing (Stripe may be down; the
+#: retries above are for Stripe saying "later").
+CONNECTION_RETRIES = 1
 #: Time an attempt needs at least; a retry that cannot get this before the budget ends is not made.
 MIN_ATTEMPT_SECONDS = 0.25
 #: After a cut the pace climbs back by this share of the ceiling per second (full in 10 s from half).
@@ -215,6 +218,8 @@ class PacedHTTPXClient(stripe.HTTPXClient):
         num_retries: int,
         max_network_retries: int | None,
     ) -> bool:
+        if response is None and num_retries >= CONNECTION_RETRIES:
+            return False
         retry = super()._should_retry(response, api_connection_error, num_retries, max_network_retries)
         if not retry and response is not None and response[1] == 429:
             advice = (response[2] or {}).get("stripe-should-retry")

@@ -32,7 +32,7 @@ def make_stripe_client(settings: Settings, *, api_key: str | None = None) -> str
             pacer=shared_pacer(settings.stripe_max_requests_per_second),
             timeout=settings.stripe_timeout_seconds,
         ),
-        # The SDK's retry loop (connection errors, 409, 5xx, Stripe-Should-Retry; 429 added by the client)
-        # keeps each POST's idempotency key across attempts, so a retry never charges twice.
+        # The SDK's retry loop (409, 5xx, Stripe-Should-Retry, a connection error once; 429s added by
+        # the client) keeps each POST's idempotency key across attempts: a retry never charges twice.
         max_network_retries=MAX_RETRIES,
     )
