@@ -1,8 +1,12 @@
 """Calling Stripe from billing: one place that bounds time and names failures.
 
-Every user-facing Stripe call goes through `call`, so a slow or unreachable
-Stripe becomes PAYMENT_PROVIDER_ERROR within `stripe_timeout_seconds` instead
-of a hung request, and the operator log says which call failed and why.
+Every user-facing Stripe call goes through `call`, so a slow, unreachable or
+rate-limiting Stripe becomes PAYMENT_PROVIDER_ERROR within
+`stripe_timeout_seconds` instead of a hung request, and the operator log says
+which call failed and why. The time covers the whole call: waiting for the
+process's pace, the attempts and the retries between them
+(`billing.stripe_pacing.budget`), so a retry that could not finish in time is
+not started and the user hears at once.
 `retrieve` is how webhook handlers re-fetch an object as a plain dict.
 """
 
@@ -17,16 +21,19 @@ from urllib.parse import quote
 import stripe
 
 from billing.errors import PaymentProviderError
+from billing.stripe_pacing import budget
 
 T = TypeVar("T")
 log = logging.getLogger("billing.stripe")
 
 
 async def call(operation: str, awaitable: Awaitable[T], *, timeout: float) -> T:
-    """Await a Stripe SDK call; any Stripe or network failure becomes `PaymentProviderError`."""
+    """Await a Stripe SDK call within `timeout` in all; any Stripe or network failure (or running out of
+    time) becomes `PaymentProviderError`, which keeps the Stripe error as its cause."""
     try:
-        async with asyncio.timeout(timeout):
-            return await awaitable
+        with budget(timeout):
+            async with asyncio.timeout(timeout):
+                return await awaitable
     except TimeoutError:
         log.warning("stripe call timed out", extra={"operation": operation, "timeout": timeout})
         raise PaymentProviderError() from None

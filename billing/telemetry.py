@@ -22,6 +22,12 @@ class Telemetry(Protocol):
     def webhook_event(self, event_type: str, outcome: str, seconds: float) -> None:
         """One `inbox.process` run: the event's type, its `Outcome` (lower-cased), and how long it took."""
 
+    def stripe_retry(self, reason: str) -> None:
+        """A Stripe request about to be retried: ``rate_limit``, ``lock_timeout``, ``connection_error``, …"""
+
+    def stripe_paced(self, seconds: float) -> None:
+        """A Stripe request waited `seconds` for the process's pace (`billing.stripe_pacing.Pacer`)."""
+
 
 class NoTelemetry:
     def gift_redemption(self, outcome: str) -> None:
@@ -31,6 +37,12 @@ class NoTelemetry:
         pass
 
     def webhook_event(self, event_type: str, outcome: str, seconds: float) -> None:
+        pass
+
+    def stripe_retry(self, reason: str) -> None:
+        pass
+
+    def stripe_paced(self, seconds: float) -> None:
         pass
 
 

@@ -13,6 +13,10 @@ What is counted, and where it is counted:
 - ``billing_stripe_requests_total`` {operation (``POST /v1/checkout/sessions``), outcome, status}
   and ``billing_stripe_request_duration_seconds`` {operation}: `gateway.stripe_metrics`
   (the SDK's HTTP client);
+- ``billing_stripe_retries_total`` {reason: rate_limit, lock_timeout, idempotency_key_in_use,
+  conflict, should_retry, server_error, connection_error} and ``billing_stripe_pace_wait_seconds``:
+  `billing.stripe_pacing` (the process's pace and the retries of the SDK's loop), through
+  `billing.telemetry`;
 - ``billing_gift_redemptions_total`` {outcome}: `billing.gifts.redeem`, through `billing.telemetry`;
 - ``billing_rate_limit_hits_total`` {limit}: `billing.rate_limit.is_exceeded`, through `billing.telemetry`;
 - ``billing_outbox_backlog_messages`` and ``billing_outbox_oldest_undelivered_age_seconds``:
@@ -88,7 +92,8 @@ GRAPHQL_DURATION = Histogram(
 WEBHOOK_EVENTS = Counter(
     "billing_webhook_events",
     "Webhook inbox processing runs by Stripe event type and outcome (processed, ignored, failed, "
-    "already_done, in_progress, lost_claim, error: the database failed).",
+    "deferred: Stripe answered 429/409 and the event was put back, already_done, in_progress, "
+    "lost_claim, error: the database failed).",
     ["event_type", "outcome"],
 )
 WEBHOOK_DURATION = Histogram(
@@ -100,7 +105,8 @@ WEBHOOK_DURATION = Histogram(
 STRIPE_REQUESTS = Counter(
     "billing_stripe_requests",
     "Stripe API requests by operation; outcome ok (2xx) or error; status is the HTTP status, "
-    "connection_error, or cancelled (the caller's time limit ran out).",
+    "connection_error, cancelled (the caller's time limit ran out) or pace_timeout (no slot in the "
+    "process's pace within it).",
     ["operation", "outcome", "status"],
 )
 STRIPE_DURATION = Histogram(
@@ -108,6 +114,18 @@ STRIPE_DURATION = Histogram(
     "Stripe API request time, including the SDK's network retries.",
     ["operation"],
     buckets=_STRIPE_BUCKETS,
+)
+STRIPE_RETRIES = Counter(
+    "billing_stripe_retries",
+    "Stripe requests retried, by reason: rate_limit and lock_timeout (429), idempotency_key_in_use and "
+    "conflict (409), should_retry (Stripe-Should-Retry: true), server_error, connection_error.",
+    ["reason"],
+)
+STRIPE_PACE_WAIT = Histogram(
+    "billing_stripe_pace_wait_seconds",
+    "Time a Stripe request waited for the process's pace (STRIPE_MAX_REQUESTS_PER_SECOND, halved "
+    "for a while after a 429 rate_limit).",
+    buckets=(0.0, 0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0),
 )
 GIFT_REDEMPTIONS = Counter(
     "billing_gift_redemptions",
@@ -164,6 +182,7 @@ class PrometheusTelemetry:
     """`billing.telemetry.Telemetry` backed by the counters above."""
 
     _event_types = BoundedLabel(300)  # Stripe has about 250 event types; the inbox only stores signed ones
+    _retry_reasons = BoundedLabel(20)  # a 409/429's error code from Stripe's body, or a fixed reason
 
     def gift_redemption(self, outcome: str) -> None:
         GIFT_REDEMPTIONS.labels(outcome).inc()
@@ -175,6 +194,12 @@ class PrometheusTelemetry:
         event_type = self._event_types(event_type)
         WEBHOOK_EVENTS.labels(event_type, outcome).inc()
         WEBHOOK_DURATION.labels(event_type).observe(seconds)
+
+    def stripe_retry(self, reason: str) -> None:
+        STRIPE_RETRIES.labels(self._retry_reasons(reason)).inc()
+
+    def stripe_paced(self, seconds: float) -> None:
+        STRIPE_PACE_WAIT.observe(seconds)
 
 
 def install_telemetry() -> None:

@@ -59,6 +59,7 @@ import orjson
 from tortoise.expressions import F, Q
 from tortoise.functions import Max
 
+from billing.backoff import Backoff
 from billing.clock import Clock
 from billing.notifications import Change, ChangeKind
 from gateway.metrics import OUTBOX_DELIVERIES, OUTBOX_PRUNED
@@ -89,15 +90,9 @@ class DeliveryPolicy:
     batch: int = 20
 
     def backoff(self, attempts: int, rng: random.Random | None = None) -> timedelta:
-        """Delay after `attempts` failed tries: exponential, capped, jittered (±`backoff_jitter`)."""
-        exponent = min(max(0, attempts - 1), 32)
-        base = min(
-            self.backoff_cap.total_seconds(),
-            self.backoff_base.total_seconds() * self.backoff_factor**exponent,
-        )
-        return timedelta(
-            seconds=base * (rng or random).uniform(1 - self.backoff_jitter, 1 + self.backoff_jitter)
-        )
+        """Delay after `attempts` failed tries: billing's one backoff rule with this schedule."""
+        schedule = Backoff(self.backoff_base, self.backoff_factor, self.backoff_cap, self.backoff_jitter)
+        return schedule.delay(attempts, rng)
 
 
 # --- the wire format ---------------------------------------------------------------------------

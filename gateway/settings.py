@@ -77,6 +77,9 @@ class Settings(BaseSettings):
     stripe_api_base: str = DEFAULT_STRIPE_API_BASE
     stripe_webhook_secret: Annotated[list[SecretStr], NoDecode] = Field(default_factory=list)
     stripe_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+    # This process's pace toward Stripe (billing.stripe_pacing); Stripe allows 25/s in test mode and
+    # 100/s live per account, shared by every process, and 25/s per endpoint.
+    stripe_max_requests_per_second: float = Field(default=20.0, gt=0, le=1000)
 
     auth_jwt_secret: SecretStr | None = None
     auth_jwt_public_key: SecretStr | None = None

@@ -2,13 +2,16 @@
 
 Async methods (`client.v1.*.*_async`) over httpx, so no Stripe call blocks the
 event loop. `STRIPE_API_BASE` points it at the sandbox in dev and tests; in
-production it is Stripe's own address.
+production it is Stripe's own address. Every request of the process waits for
+one pace (`STRIPE_MAX_REQUESTS_PER_SECOND`) and 429s, 409s and
+`Stripe-Should-Retry` answers are retried with backoff (`billing.stripe_pacing`).
 """
 
 from __future__ import annotations
 
 import stripe
 
+from billing.stripe_pacing import MAX_RETRIES, shared_pacer
 from gateway.settings import Settings
 from gateway.stripe_metrics import MeteredHTTPXClient
 
@@ -23,8 +26,13 @@ def make_stripe_client(settings: Settings, *, api_key: str | None = None) -> str
     return stripe.StripeClient(
         key,
         base_addresses={"api": base, "connect": base, "files": base, "meter_events": base},
-        # Metered: every API request is counted and timed for /metrics (gateway.stripe_metrics).
-        http_client=MeteredHTTPXClient(timeout=settings.stripe_timeout_seconds),
-        # One retry for connection errors; the SDK adds an idempotency key to retried POSTs.
-        max_network_retries=1,
+        # Paced (one pace per process), retrying 429s too, and metered: every API request is counted
+        # and timed for /metrics (gateway.stripe_metrics).
+        http_client=MeteredHTTPXClient(
+            pacer=shared_pacer(settings.stripe_max_requests_per_second),
+            timeout=settings.stripe_timeout_seconds,
+        ),
+        # The SDK's retry loop (409, 5xx, Stripe-Should-Retry, a connection error once; 429s added by
+        # the client) keeps each POST's idempotency key across attempts: a retry never charges twice.
+        max_network_retries=MAX_RETRIES,
     )

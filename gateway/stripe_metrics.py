@@ -2,8 +2,9 @@
 
 Billing calls Stripe from many places, not all through `billing.stripe_calls`;
 the SDK's HTTP client is the one point every request passes, so the metrics
-are taken there, by subclassing `stripe.HTTPXClient` (`gateway.stripe_client`
-builds the client with it). Nothing changes for the caller: same arguments,
+are taken there, by subclassing billing's paced and retrying client
+(`billing.stripe_pacing.PacedHTTPXClient`, itself a `stripe.HTTPXClient`;
+`gateway.stripe_client` builds the client with it). Nothing changes for the caller: same arguments,
 same results, same exceptions.
 
 The operation label is the HTTP method and the path with object ids replaced,
@@ -20,8 +21,7 @@ from collections.abc import Awaitable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
-import stripe
-
+from billing.stripe_pacing import PacedHTTPXClient, PaceTimeout
 from gateway.metrics import STRIPE_DURATION, STRIPE_REQUESTS, BoundedLabel
 
 # Path segments that group resources instead of naming one (`/v1/checkout/sessions`).
@@ -83,6 +83,9 @@ async def _timed(method: str, url: str, request: Awaitable[tuple[Any, int, Any]]
     except asyncio.CancelledError:
         status = "cancelled"
         raise
+    except PaceTimeout:
+        status = "pace_timeout"  # no slot in the process's pace before the call's budget ran out
+        raise
     finally:
         operation = operation_of(method, url)
         outcome = "ok" if status.startswith("2") else "error"
@@ -90,8 +93,9 @@ async def _timed(method: str, url: str, request: Awaitable[tuple[Any, int, Any]]
         STRIPE_DURATION.labels(operation).observe(time.perf_counter() - started)
 
 
-class MeteredHTTPXClient(stripe.HTTPXClient):
-    """`stripe.HTTPXClient` that counts and times each API request (retries included, as the caller waits)."""
+class MeteredHTTPXClient(PacedHTTPXClient):
+    """The paced HTTP client, counting and timing each API request (pacing and retries included, as the
+    caller waits; the retries themselves are counted by reason in ``billing_stripe_retries_total``)."""
 
     async def request_with_retries_async(
         self,

@@ -2,7 +2,9 @@
 
 Why: authentication, form parsing, parameter checking, idempotency keys,
 ``expand[]`` and Stripe's error JSON are the same for every endpoint; doing
-them once here keeps resource modules down to domain logic.  Handlers are
+them once here keeps resource modules down to domain logic.  Stripe's limits
+(rate limits, lock timeouts, latency) and its idempotency rules live in
+:mod:`.limits`, which wraps each endpoint's execution.  Handlers are
 plain synchronous functions: all state lives on the event loop, so a handler
 runs to completion without interleaving and needs no locks.
 """
@@ -10,7 +12,6 @@ runs to completion without interleaving and needs no locks.
 from __future__ import annotations
 
 import copy
-import hashlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,8 +22,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from . import limits
 from . import params as p
-from .errors import StripeError, authentication, idempotency_mismatch, invalid
+from .errors import StripeError, authentication, invalid
 from .events import API_VERSION, current_request
 from .forms import parse_body, parse_query
 from .store import new_id
@@ -31,9 +33,6 @@ if TYPE_CHECKING:
     from .core import Sandbox
 
 log = logging.getLogger("stripe_sandbox.api")
-
-#: Idempotency keys kept (Stripe keeps them 24 h; we keep the newest N).
-IDEMPOTENCY_LIMIT = 20_000
 
 
 @dataclass
@@ -75,7 +74,11 @@ def _authenticate(request: Request) -> None:
 def api_route(
     path: str, method: str, handler: Handler, spec: dict[str, Any], required: tuple[str, ...] = ()
 ) -> Route:
-    """Wrap ``handler`` in the pipeline and return a Starlette route."""
+    """Wrap ``handler`` in the pipeline and return a Starlette route.
+
+    Stripe's limits and idempotency rules (``limits.serve``) wrap the
+    execution: parameter checking, the handler and rendering.
+    """
 
     async def endpoint(request: Request) -> Response:
         sb: Sandbox = request.app.state.sandbox
@@ -89,57 +92,43 @@ def api_route(
             raw_params = parse_query(request.url.query)
             if raw:
                 raw_params.update(parse_body(raw))
-            fingerprint = ""
-            if idem_key:
-                fingerprint = hashlib.sha256(
-                    orjson.dumps([method, request.url.path, raw_params], option=orjson.OPT_SORT_KEYS)
-                ).hexdigest()
-                seen = sb.store.idempotency.get(idem_key)
-                if seen is not None:
-                    if seen["fingerprint"] != fingerprint:
-                        raise idempotency_mismatch(idem_key)
-                    headers["Idempotent-Replayed"] = "true"
-                    return Response(
-                        seen["body"].encode(),
-                        status_code=seen["status"],
-                        media_type="application/json",
-                        headers=headers,
-                    )
-            checked = p.check(raw_params, spec, required)
-            call = Call(sb, checked, dict(request.path_params), base_url_of(request), request)
-            token = current_request.set({"id": request_id, "idempotency_key": idem_key})
-            try:
-                result = handler(call)
-            finally:
-                current_request.reset(token)
-            body = sb.render(result, checked.get("expand") or [])
-            status = 200
         except StripeError as exc:
-            if exc.type == "idempotency_error":
-                return json_response(exc.body(), exc.status, headers)
-            body, status = exc.body(), exc.status
-            if exc.status == 401:
-                return json_response(body, status, headers)
-        except Exception:  # a sandbox bug: answer like Stripe's 500 so the SDK raises APIError
-            log.exception("unhandled error in %s %s", method, path)
-            error = StripeError("An unknown error occurred", status=500, type="api_error")
-            return json_response(error.body(), 500, headers)
-        encoded = orjson.dumps(body)
-        if idem_key:
-            _remember(sb, idem_key, fingerprint, status, encoded)
-        sb.after_request()
-        return Response(encoded, status_code=status, media_type="application/json", headers=headers)
+            return json_response(exc.body(), exc.status, headers)
+
+        def execute() -> limits.Execution:
+            try:
+                checked = p.check(raw_params, spec, required)
+            except StripeError as exc:  # failed parameter validation: no idempotent result is kept
+                return limits.Execution(exc.status, orjson.dumps(exc.body()), keep=False)
+            try:
+                call = Call(sb, checked, dict(request.path_params), base_url_of(request), request)
+                token = current_request.set({"id": request_id, "idempotency_key": idem_key})
+                try:
+                    result = handler(call)
+                finally:
+                    current_request.reset(token)
+                body, status = sb.render(result, checked.get("expand") or []), 200
+            except StripeError as exc:
+                body, status = exc.body(), exc.status
+            except Exception:  # a sandbox bug: answer like Stripe's 500 so the SDK raises APIError
+                log.exception("unhandled error in %s %s", method, path)
+                error = StripeError("An unknown error occurred", status=500, type="api_error")
+                return limits.Execution(500, orjson.dumps(error.body()), keep=False)
+            return limits.Execution(status, orjson.dumps(body), keep=True)
+
+        return await limits.serve(
+            sb,
+            operation=f"{method} {path}",
+            method=method,
+            path=request.url.path,
+            params=raw_params,
+            path_params=dict(request.path_params),
+            idempotency_key=idem_key,
+            headers=headers,
+            execute=execute,
+        )
 
     return Route(path, endpoint, methods=[method])
-
-
-def _remember(sb: Sandbox, key: str, fingerprint: str, status: int, body: bytes) -> None:
-    store = sb.store.idempotency
-    store[key] = {"fingerprint": fingerprint, "status": status, "body": body.decode()}
-    if len(store) > IDEMPOTENCY_LIMIT:
-        for old in list(store)[: len(store) - IDEMPOTENCY_LIMIT]:
-            del store[old]
-    sb.store.touch()
 
 
 # -- lists ------------------------------------------------------------------

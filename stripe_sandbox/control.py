@@ -159,6 +159,18 @@ def settings(sb: Sandbox, path: dict[str, str], body: dict[str, Any]) -> dict[st
     }
 
 
+def limits(sb: Sandbox, path: dict[str, str], body: dict[str, Any]) -> dict[str, Any]:
+    """Stripe's limits (``stripe_sandbox.limits``): set the keys given, answer the switches and counts.
+
+    ``{"requests_per_second": N | null, "per_endpoint_per_second": N | null, "latency_ms": N | null,
+    "latency_jitter_ms": N | null, "lock_timeout": {"object": id, "count": N}}``; the answer adds
+    ``requests`` (API requests admitted), ``in_flight`` (idempotency keys whose request is
+    running) and ``answered`` (429 ``rate_limit`` / ``lock_timeout`` and
+    409 ``idempotency_key_in_use`` answers given so far).
+    """
+    return sb.limits.configure(body)
+
+
 def confirm_invoice(sb: Sandbox, path: dict[str, str], body: dict[str, Any]) -> dict[str, Any]:
     """Extra: what confirming 3-D Secure on the hosted invoice page does."""
     invoice = sb.store.get("invoice", path["id"])
@@ -182,4 +194,5 @@ ROUTES = [
     Route("/_sandbox/reset", control(reset), methods=["POST"]),
     Route("/_sandbox/settings", control(settings), methods=["GET", "POST"]),
     Route("/_sandbox/invoices/{id}/confirm", control(confirm_invoice), methods=["POST"]),
+    Route("/_sandbox/limits", control(limits), methods=["GET", "POST"]),
 ]

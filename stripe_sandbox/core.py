@@ -18,6 +18,7 @@ from typing import Any
 from . import events, scheduler
 from .clock import Clock
 from .errors import invalid
+from .limits import Limits
 from .store import Store
 from .webhooks import Deliverer
 
@@ -54,6 +55,7 @@ class Sandbox:
         self.clock = Clock(self.store.clock_offset)
         self.webhooks = Deliverer(self, webhook_retry_delays, max_attempts=webhook_max_attempts)
         self.expanders: dict[tuple[str, str], Expander] = {}
+        self.limits = Limits()  # Stripe's rate limits, lock timeouts, latency: off until the control API
         self._last_tick = 0.0
         self.base_url = self.store.settings.get("base_url", "http://127.0.0.1:12111")
 
@@ -155,7 +157,8 @@ class Sandbox:
             Store.write(self.state_path, self.dump())
 
     def reset(self) -> None:
-        """Forget everything but webhook endpoints (and their secrets) and the clock."""
+        """Forget everything but webhook endpoints (and their secrets) and the clock; limits off."""
+        self.limits = Limits()
         endpoints = self.store.table("webhook_endpoint")
         secrets = {eid: self.store.meta.get(eid, {}) for eid in endpoints}
         settings = {k: v for k, v in self.store.settings.items() if k in ("base_url", "seq")}

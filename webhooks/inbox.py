@@ -5,6 +5,9 @@ Lifecycle of a `WebhookEvent` row:
     record()  -> RECEIVED (next_attempt_at = received + grace: the retry loop's safety net)
     claim()   -> lease taken (claimed_until = now + lease, attempts + 1); one conditional UPDATE
     process() -> PROCESSED | IGNORED (unknown type)  | FAILED (next_attempt_at = now + backoff)
+                 | put back as it was (DEFERRED: Stripe answered 429/409, "later"; due again in
+                   seconds, and the claim's attempt is given back, so it never counts toward the
+                   retry loop's limit of attempts)
 
 Why this shape:
 - The row is written (and committed) before any handler runs, so an event
@@ -41,6 +44,8 @@ import orjson
 from structlog.contextvars import bound_contextvars
 from tortoise.expressions import F, Q
 
+from billing import stripe_pacing
+from billing.backoff import Backoff
 from billing.redaction import redact_text
 from billing.services import Services
 from billing.telemetry import telemetry
@@ -60,6 +65,9 @@ BACKOFF_BASE = timedelta(seconds=10)
 BACKOFF_FACTOR = 3  # 10 s, 30 s, 90 s, 4.5 min, 13.5 min, 40 min, then the cap
 BACKOFF_CAP = timedelta(hours=1)
 BACKOFF_JITTER = 0.2  # ±20 %, so replicas that failed together do not retry in lockstep
+RETRY_BACKOFF = Backoff(BACKOFF_BASE, BACKOFF_FACTOR, BACKOFF_CAP, BACKOFF_JITTER)
+# A handler that met Stripe's limits (429, 409) after the client's own retries: due again in 1-3 s.
+DEFER_BACKOFF = Backoff(timedelta(seconds=2), 1, timedelta(seconds=2), jitter=0.5)
 
 _RUNNABLE = (InboxStatus.RECEIVED, InboxStatus.FAILED)
 _FINISHED = (InboxStatus.PROCESSED, InboxStatus.IGNORED)
@@ -82,6 +90,7 @@ class Outcome(StrEnum):
     PROCESSED = "PROCESSED"
     IGNORED = "IGNORED"  # no handler for the type: acknowledged, nothing to do
     FAILED = "FAILED"  # handler raised; recorded and queued for retry with backoff
+    DEFERRED = "DEFERRED"  # Stripe said "later" (429, 409): put back as it was, due again shortly
     IN_PROGRESS = "IN_PROGRESS"  # another request/replica holds the claim
     ALREADY_DONE = "ALREADY_DONE"  # PROCESSED or IGNORED earlier; nothing changed
     LOST_CLAIM = "LOST_CLAIM"  # our lease ran out and someone else took the event over
@@ -221,11 +230,8 @@ async def _finish(event_pk: int, token: datetime, **changes: Any) -> bool:
 
 
 def backoff(attempts: int, *, rng: random.Random | None = None) -> timedelta:
-    """Delay before the next try after `attempts` tries: exponential, capped, jittered."""
-    exponent = min(max(0, attempts - 1), 32)  # past the cap anyway; avoids float overflow
-    base = min(BACKOFF_CAP.total_seconds(), BACKOFF_BASE.total_seconds() * BACKOFF_FACTOR**exponent)
-    jitter = (rng or random).uniform(1 - BACKOFF_JITTER, 1 + BACKOFF_JITTER)
-    return timedelta(seconds=base * jitter)
+    """Delay before the next try after `attempts` tries (`RETRY_BACKOFF`, billing's one backoff rule)."""
+    return RETRY_BACKOFF.delay(attempts, rng)
 
 
 def describe_error(exc: BaseException) -> str:
@@ -299,6 +305,8 @@ async def _process(
         failure: Exception = exc
         if deadline.expired():  # our deadline, not a TimeoutError the handler raised itself
             failure = TimeoutError(f"handler did not finish within {handler_timeout:g} s")
+        elif stripe_pacing.transient(exc):
+            return await _defer(row, services, token, exc)
         return await _record_failure(row, services, token, failure)
 
     done = await _finish(
@@ -340,6 +348,34 @@ async def _record_failure(
     if not done:
         return _lost_claim(row)
     return ProcessResult(Outcome.FAILED, InboxStatus.FAILED, error)
+
+
+async def _defer(row: WebhookEvent, services: Services, token: datetime, exc: Exception) -> ProcessResult:
+    """Put the event back as it was, due again in a moment: Stripe is limiting us, the event is fine.
+
+    The claim's attempt is given back (`attempts` - 1), so a burst of 429s can never push an event
+    past the retry loop's limit of attempts (a poison event), and the status stays RECEIVED (or
+    FAILED, with the earlier failure's backoff replaced by this short wait).
+    """
+    error = describe_error(stripe_pacing.transient_cause(exc) or exc)  # Stripe's own words, not a wrapper's
+    retry_in = DEFER_BACKOFF.delay(1)
+    log.warning(
+        "webhook handler for %s %s met Stripe's rate limits; put back, due again in %.1f s",
+        row.type,
+        row.stripe_event_id,
+        retry_in.total_seconds(),
+        extra={"event_id": row.stripe_event_id, "event_type": row.type, "error": error},
+    )
+    done = await _finish(
+        row.pk,
+        token,
+        attempts=F("attempts") - 1,
+        last_error=error,
+        next_attempt_at=services.clock.now() + retry_in,
+    )
+    if not done:
+        return _lost_claim(row)
+    return ProcessResult(Outcome.DEFERRED, row.status, error)
 
 
 def _lost_claim(row: WebhookEvent) -> ProcessResult:

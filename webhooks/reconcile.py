@@ -13,6 +13,7 @@ Stripe's 30-day window can no longer tell.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections import Counter
 from collections.abc import Sequence
@@ -23,6 +24,7 @@ from billing import reconcile as walk
 from billing.errors import PaymentProviderError
 from billing.services import Services
 from models.enums import InboxStatus
+from models.inbox import WebhookEvent
 from webhooks import inbox
 
 log = logging.getLogger("webhooks.reconcile")
@@ -105,9 +107,9 @@ async def feed_events(
             if row.status in _FINISHED:
                 report.already_done += 1
             else:
-                result = await inbox.process(row, services)
+                result = await _process_patiently(row, services)
                 report.outcomes[result.outcome] += 1
-                if result.outcome == inbox.Outcome.FAILED:
+                if result.outcome in (inbox.Outcome.FAILED, inbox.Outcome.DEFERRED):
                     report.errors.append(f"event {event['id']} ({event['type']}): {result.error}")
         except Exception as exc:  # a malformed event or the database: count, log, go on
             log.error("reconcile: event %s failed: %s", event.get("id"), exc)
@@ -116,6 +118,21 @@ async def feed_events(
         if progress is not None and n % every == 0:
             progress(f"… {n}/{len(events)} events")
     return report
+
+
+async def _process_patiently(row: WebhookEvent, services: Services) -> inbox.ProcessResult:
+    """`inbox.process`, run again after a pause while its handler meets Stripe's limits (DEFERRED).
+
+    Events are handled in the order Stripe emitted them, so the run waits here rather than going
+    on; one still deferred after the pauses is reported (the retry loop of `serve` runs it later).
+    """
+    result = await inbox.process(row, services)
+    for attempt in range(1, walk.PATIENCE + 1):
+        if result.outcome != inbox.Outcome.DEFERRED:
+            break
+        await asyncio.sleep(walk.PATIENCE_BACKOFF.seconds(attempt))
+        result = await inbox.process(row, services)
+    return result
 
 
 async def reconcile(

@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 
+import billing.reconcile
 from billing.checkout import create_checkout
 from billing.premium import load_premium
 from billing.reconcile import parse_since, walk_stripe
@@ -384,8 +385,14 @@ async def reversals(world: StripeWorld, hooks: str, lost: str) -> tuple[Run, Run
     return runs
 
 
-async def test_walk_alone_rebuilds_refunds_disputes_and_renewals_needing_action(world: StripeWorld) -> None:
-    """Events older than 30 days are gone from Stripe's list: the walk rebuilds from the objects."""
+@pytest.mark.parametrize("listing", ["per_customer", "account_wide"])
+async def test_walk_alone_rebuilds_refunds_disputes_and_renewals_needing_action(
+    world: StripeWorld, listing: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Events older than 30 days are gone from Stripe's list: the walk rebuilds from the objects,
+    whether it lists each customer's objects or (a walk over many customers) the account's."""
+    if listing == "account_wide":
+        monkeypatch.setattr(billing.reconcile, "ACCOUNT_WIDE_FROM", 1)
     hooks, recon = await reversals(world, "rc-rev-hooks", "rc-rev")
     assert (
         await Payment.filter(user_id="rc-rev").values_list("status", flat=True) == [PaymentStatus.PENDING] * 3

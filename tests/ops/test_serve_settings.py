@@ -17,6 +17,15 @@ BAD_SETTINGS = [
     pytest.param({"STRIPE_TIMEOUT_SECONDS": "ten"}, "STRIPE_TIMEOUT_SECONDS", id="timeout-not-a-number"),
     pytest.param({"STRIPE_TIMEOUT_SECONDS": "0"}, "STRIPE_TIMEOUT_SECONDS", id="timeout-zero"),
     pytest.param(
+        {"STRIPE_MAX_REQUESTS_PER_SECOND": "fast"}, "STRIPE_MAX_REQUESTS_PER_SECOND", id="stripe-pace-word"
+    ),
+    pytest.param(
+        {"STRIPE_MAX_REQUESTS_PER_SECOND": "0"}, "STRIPE_MAX_REQUESTS_PER_SECOND", id="stripe-pace-zero"
+    ),
+    pytest.param(
+        {"STRIPE_MAX_REQUESTS_PER_SECOND": "-20"}, "STRIPE_MAX_REQUESTS_PER_SECOND", id="stripe-pace-negative"
+    ),
+    pytest.param(
         {"REDIRECT_ALLOWED_ORIGINS": "ftp://x.example"}, "REDIRECT_ALLOWED_ORIGINS", id="origin-scheme"
     ),
     pytest.param(
