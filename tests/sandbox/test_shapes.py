@@ -18,6 +18,7 @@ from .conftest import Catalog, Receiver, assert_shape, subscribe
 
 pytestmark = pytest.mark.filterwarnings("ignore:Use 'content=<...>':DeprecationWarning")
 
+
 def test_checked_in_keys_match_the_derivation() -> None:
     checked_in = json.loads(derive.KEYS_PATH.read_text())
     assert checked_in == derive.derive(derive.DEFAULT_FIXTURES)
