@@ -11,6 +11,8 @@ const TOKEN_KEY = "billing-gateway.token"; // sessionStorage: survives the trip 
 const SIGNED_OUT_KEY = "billing-gateway.signed-out";
 const CURRENCY_KEY = "billing-gateway.currency";
 const CURRENCIES = ["USD", "EUR", "GBP", "CAD", "AUD", "JPY"]; // the schema's Currency enum
+const EURO_AREA = "AT BE CY DE EE ES FI FR GR HR IE IT LT LU LV MT NL PT SI SK".split(" ");
+const REGION_CURRENCY = { GB: "GBP", JP: "JPY", CA: "CAD", AU: "AUD" };
 
 const PRODUCT = { PREMIUM_MONTHLY: "Premium monthly", PREMIUM_YEARLY: "Premium yearly" };
 const PAYMENT_STATUS = {
@@ -31,6 +33,8 @@ const ERROR_TEXT = {
   GIFT_CODE_EXPIRED: "This gift code has expired.",
   GIFT_CODE_REVOKED: "This gift code is no longer valid.",
   RATE_LIMITED: "Too many attempts. Please wait a few minutes and try again.",
+  REDIRECT_URL_NOT_ALLOWED:
+    "The gateway does not accept this page's address as a return address (its REDIRECT_ALLOWED_ORIGINS).",
 };
 
 const $ = (id) => document.getElementById(id);
@@ -49,6 +53,14 @@ function h(tag, attrs = {}, ...children) {
   }
   el.append(...children.flat().filter((c) => c !== null && c !== undefined && c !== false));
   return el;
+}
+
+/** The user's last choice, else a guess from the browser's region (the API lists the prices). */
+function initialCurrency() {
+  const chosen = localStorage.getItem(CURRENCY_KEY);
+  if (CURRENCIES.includes(chosen)) return chosen;
+  const region = (navigator.language.split("-")[1] || "").toUpperCase();
+  return REGION_CURRENCY[region] || (EURO_AREA.includes(region) ? "EUR" : "USD");
 }
 
 function randomKey() {
@@ -132,7 +144,7 @@ function wireForms() {
   $("payments-more").addEventListener("click", () => loadPayments({ more: true }));
   $("invoices-more").addEventListener("click", () => loadInvoices({ more: true }));
   $("currency").replaceChildren(...CURRENCIES.map((c) => h("option", { value: c }, c)));
-  $("currency").value = localStorage.getItem(CURRENCY_KEY) || "USD";
+  $("currency").value = initialCurrency();
 }
 
 // --- signing in and out ----------------------------------------------------------------------
