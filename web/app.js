@@ -454,7 +454,7 @@ function renderNotice() {
       showNotice("Thank you! Confirming your payment with Stripe…", "", "waiting");
     }
   } else if (premium?.active && premium.source === "SUBSCRIPTION") {
-    showNotice(`Premium is active. Thank you! It renews on ${day(premium.until)}.`, "ok", "premium-active");
+    showNotice("Premium is active. Thank you!", "ok", "premium-active");
   } else if (payment?.status === "AWAITING_SETTLEMENT") {
     showNotice("Your payment is on its way (bank debits take a few days); Premium starts when it arrives.", "", "waiting");
   } else {
