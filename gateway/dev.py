@@ -157,9 +157,9 @@ _LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 def own_origins(host: str, port: int) -> list[str]:
     """The origins a browser may use for dev's gateway (and so its web client)."""
-    hosts = [] if host in _ALL_INTERFACES else [host]
+    hosts = [host]
     if host in _ALL_INTERFACES or host in _LOOPBACK:  # one machine, several names for it
-        hosts = ["127.0.0.1", "localhost", *hosts]
+        hosts = ["127.0.0.1", "localhost", host]
     return [f"http://{'[' + h + ']' if ':' in h else h}:{port}" for h in dict.fromkeys(hosts)]
 
 

@@ -258,3 +258,17 @@ def test_dev_refuses_postgres(tmp_path: Path) -> None:
     assert run.returncode == 2 and run.stderr.splitlines()[0] == (
         "error: dev runs on SQLite (the embedded default): unset DATABASE_URL or use sqlite://PATH"
     ), run.stderr
+
+
+def test_dev_allows_its_own_origins_as_checkout_return_addresses() -> None:
+    """Any name a browser may use for dev's address, so the web client's success page is allowed."""
+    from gateway.dev import own_origins
+
+    assert own_origins("127.0.0.1", 8000) == ["http://127.0.0.1:8000", "http://localhost:8000"]
+    assert own_origins("0.0.0.0", 8000) == [
+        "http://127.0.0.1:8000",
+        "http://localhost:8000",
+        "http://0.0.0.0:8000",
+    ]
+    assert own_origins("::1", 8000)[-1] == "http://[::1]:8000"
+    assert own_origins("dev.example.test", 8443) == ["http://dev.example.test:8443"]
