@@ -21,13 +21,14 @@ from pydantic import SecretStr
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import BaseRoute, Route, WebSocketRoute
+from starlette.types import ASGIApp
 from tortoise.contrib.starlette import RegisterTortoise
 
 from billing.clock import Clock
 from billing.services import Services
 from gateway.clock import make_clock
 from gateway.db import tortoise_config
-from gateway.graphiql import vendor_mount
+from gateway.graphiql import WithPage, dev_graphiql_html, vendor_mount
 from gateway.graphql_metrics import instrument_schema
 from gateway.graphql_view import GatewayGraphQL
 from gateway.health import healthz, readyz
@@ -40,6 +41,7 @@ from gateway.pubsub import LiveHub
 from gateway.request_id import RequestIdMiddleware
 from gateway.services import build_services
 from gateway.settings import Settings
+from gateway.web_app import DemoSession, web_routes
 from schema.root import SchemaOptions, build_schema
 from webhooks.dispatch import Dispatcher
 from webhooks.retry import run_retry_loop
@@ -147,12 +149,14 @@ def create_app(
     manage_db: bool = True,
     routes: Sequence[BaseRoute] = (),
     services: Services | None = None,
+    demo: DemoSession | None = None,
 ) -> Starlette:
     """The gateway app. `manage_db=False` when the caller already initialised Tortoise (tests).
 
     `services` (clock, Stripe client, policy) is built from the settings when a
     Stripe key is configured; without one (read-only tests) mutations that need
-    Stripe find `context.services` None.
+    Stripe find `context.services` None. `demo` is dev's alone (`serve` builds the
+    app from settings only): the web client and GraphiQL then open as the demo user.
     """
     owns_clock = clock is None and services is None
     clock = clock or (services.clock if services else make_clock(settings.clock, settings.stripe_api_base))
@@ -167,6 +171,9 @@ def create_app(
     graphql = GatewayGraphQL(
         schema, settings=settings, clock=clock, services=services, link_key=link_key, live=hub
     )
+    graphql_http: ASGIApp = graphql
+    if demo is not None and settings.graphiql:  # dev: GraphiQL opens with the demo token and examples
+        graphql_http = WithPage(graphql, dev_graphiql_html(demo), graphql.should_render_graphql_ide)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -200,12 +207,13 @@ def create_app(
 
     app = Starlette(
         routes=[
-            Route("/graphql", graphql, methods=["GET", "POST"]),
+            Route("/graphql", graphql_http, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", CountWebsockets(graphql)),  # live updates (graphql-transport-ws)
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
             Route("/metrics", metrics_endpoint, methods=["GET"]),
             *([vendor_mount()] if settings.graphiql else []),
+            *(web_routes(demo) if settings.web_app else []),
             *extra_routes(settings, services, dispatcher),
             *routes,
         ],

@@ -120,11 +120,30 @@ def token(
 
 
 @app.command()
-def schema() -> None:
-    """Print the GraphQL SDL (with its explicit `schema { … }` block)."""
-    from schema.root import print_sdl
+def schema(
+    as_json: Annotated[
+        bool,
+        typer.Option(
+            "--json", help='Print the introspection result (JSON, `{"__schema": …}`) instead of the SDL.'
+        ),
+    ] = False,
+) -> None:
+    """Print the GraphQL SDL (with its explicit `schema { … }` block), or its introspection as JSON."""
+    # Both describe the same schema and code generators take either; the JSON is what an
+    # introspection query answers, for tools that read only that, without a running gateway.
+    if not as_json:
+        from schema.root import print_sdl
 
-    typer.echo(print_sdl(), nl=False)
+        typer.echo(print_sdl(), nl=False)
+        return
+    import json
+
+    from graphql import introspection_from_schema
+
+    from schema.root import build_schema
+
+    graphql_schema = build_schema()._schema
+    typer.echo(json.dumps(introspection_from_schema(graphql_schema), indent=2, ensure_ascii=False))
 
 
 @asynccontextmanager

@@ -21,10 +21,10 @@ from typing import Any
 import uvicorn
 
 from gateway.settings import Settings, load_settings
+from gateway.web_app import DemoSession
 
 SANDBOX_KEY = "sk_test_sandbox_dev"
 DEMO_USER = "demo-user"
-DEV_ORIGIN = "http://localhost:3000"
 
 
 @dataclass(frozen=True)
@@ -64,9 +64,13 @@ async def _register_endpoint(client: Any, url: str, stored: dict[str, Any]) -> s
 
 
 async def _prepare(
-    settings: Settings, sandbox_url: str, gateway_url: str, stored: dict[str, Any]
+    settings: Settings, sandbox_url: str, gateway_url: str, stored: dict[str, Any], own: list[str]
 ) -> Settings:
-    """Migrate, register the webhook endpoint, sync the catalog; return the gateway's settings."""
+    """Migrate, register the webhook endpoint, sync the catalog; return the gateway's settings.
+
+    The web client is on (WEB_APP) and Checkout may send the buyer back to it: the
+    gateway's own origins `own` join REDIRECT_ALLOWED_ORIGINS.
+    """
     from tortoise import Tortoise
 
     from billing.catalog_sync import sync_catalog
@@ -83,7 +87,8 @@ async def _prepare(
         "stripe_api_base": sandbox_url,
         "clock": "sandbox",
         "auth_jwt_secret": jwt_secret,
-        "redirect_allowed_origins": ",".join(settings.redirect_allowed_origins),
+        "redirect_allowed_origins": ",".join(dict.fromkeys([*settings.redirect_allowed_origins, *own])),
+        "web_app": True,
     }
     services = build_services(load_settings(**overrides))
     overrides["stripe_webhook_secret"] = await _register_endpoint(
@@ -100,9 +105,12 @@ async def _prepare(
 
 
 # What the banner tells a newcomer to run; tests/ops/test_dev.py follows the printed text exactly.
-TRY_CHECKOUT = f"""mutation {{ createCheckout(input: {{productType: PREMIUM_MONTHLY,
-       successUrl: "{DEV_ORIGIN}/success", cancelUrl: "{DEV_ORIGIN}/cancel"}})
+def try_checkout(gateway_url: str) -> str:
+    return f"""mutation {{ createCheckout(input: {{productType: PREMIUM_MONTHLY,
+       successUrl: "{gateway_url}/success", cancelUrl: "{gateway_url}/?checkout=cancelled"}})
        {{ checkoutUrl payment {{ status }} userErrors {{ code message }} }} }}"""
+
+
 TRY_PREMIUM = "{ premium { active source until } payments { edges { node { status money { formatted } } } } }"
 
 
@@ -110,32 +118,49 @@ def banner(gateway_url: str, sandbox_url: str, token: str) -> str:
     return f"""
 billing-gateway dev is up.
 
-  GraphiQL        {gateway_url}/graphql
+  Web app         {gateway_url}/   (the reference client, signed in as {DEMO_USER})
+  GraphiQL        {gateway_url}/graphql   (the token already in its headers, the README's examples in tabs)
   Stripe sandbox  {sandbox_url}   (checkout pages, invoices; control API under /_sandbox)
   demo user       {DEMO_USER}
   bearer token    {token}
 
-Try this: open GraphiQL and, in the "Headers" tab under the editor, put
-  {{"Authorization": "Bearer <the token above>"}}
+Try this: open the web app and press "Subscribe monthly". On the checkout page keep "Card that
+succeeds" selected and press Subscribe: you are back in the web app, and Premium turns active
+by itself a second later (Stripe's webhooks, here the sandbox's, bring the news; the page hears
+it over a websocket). Then cancel, look at the payment and its invoice, buy a gift code.
+
+The same through the API (GraphiQL has the operations ready; anything else sends the header
+{{"Authorization": "Bearer <the token above>"}}):
 
   1. Run:
 
-     {TRY_CHECKOUT}
+     {try_checkout(gateway_url)}
 
   2. Open the checkoutUrl it answers in a browser, keep "Card that succeeds" selected and
-     press Subscribe. The browser then goes to {DEV_ORIGIN}/success, where your
-     frontend would be (nothing answers there in dev: the payment is done).
+     press Subscribe. The browser then goes to {gateway_url}/success, the web app's page
+     for a finished checkout, which shows Premium turning active.
 
   3. Run:
 
      {TRY_PREMIUM}
 
-     premium is active and the payment COMPLETED (a second after paying: Stripe's
-     webhooks, here the sandbox's, bring the news).
+     premium is active and the payment COMPLETED (a second after paying: the webhooks).
 
 Ctrl-C stops everything; running `dev` again picks up where it left off (same data; tokens
 it printed before keep working).
 """
+
+
+_ALL_INTERFACES = ("0.0.0.0", "::")  # noqa: S104 (names to recognise, not a bind)
+_LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+def own_origins(host: str, port: int) -> list[str]:
+    """The origins a browser may use for dev's gateway (and so its web client)."""
+    hosts = [host]
+    if host in _ALL_INTERFACES or host in _LOOPBACK:  # one machine, several names for it
+        hosts = ["127.0.0.1", "localhost", host]
+    return [f"http://{'[' + h + ']' if ':' in h else h}:{port}" for h in dict.fromkeys(hosts)]
 
 
 class DevError(Exception):
@@ -169,6 +194,7 @@ def run_dev(*, host: str, port: int, sandbox_port: int) -> None:
     paths.database.parent.mkdir(parents=True, exist_ok=True)
     stored = _dev_secrets(paths.secrets)
     gateway_url = f"http://{host}:{port}"
+    own = own_origins(host, port)
 
     sandbox = SandboxServer(
         paths.sandbox_state, webhook_retry_delays=DEV_RETRY_DELAYS, port=sandbox_port, api_key=SANDBOX_KEY
@@ -176,11 +202,17 @@ def run_dev(*, host: str, port: int, sandbox_port: int) -> None:
     sandbox.start()
     route_uvicorn_to_root()  # the sandbox's uvicorn set up its own plain-text handlers
     try:
-        dev = asyncio.run(_prepare(settings, sandbox.base_url, gateway_url, stored))
+        dev = asyncio.run(_prepare(settings, sandbox.base_url, gateway_url, stored, own))
         _save_secrets(paths.secrets, stored)
         token = mint_token(dev.auth_jwt_secret.get_secret_value(), DEMO_USER, ttl=timedelta(days=7))
+        demo = DemoSession(user_id=DEMO_USER, token=token, origin=gateway_url)
         config = uvicorn.Config(
-            create_app(dev), host=host, port=port, log_level="warning", access_log=False, log_config=None
+            create_app(dev, demo=demo),
+            host=host,
+            port=port,
+            log_level="warning",
+            access_log=False,
+            log_config=None,
         )
         server = _AnnouncingServer(config, banner(gateway_url, sandbox.base_url, token))
         try:

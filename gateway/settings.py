@@ -95,6 +95,8 @@ class Settings(BaseSettings):
     cors_allowed_origins: Annotated[list[str] | None, NoDecode] = None
 
     graphiql: bool = True
+    # The reference web client (web/) at `/`; `dev` turns it on.
+    web_app: bool = False
     graphql_introspection: bool = True
     graphql_max_depth: int = Field(default=12, ge=2, le=50)
     graphql_max_aliases: int = Field(default=30, ge=1, le=1000)
@@ -192,6 +194,15 @@ class Settings(BaseSettings):
             missing.append("OUTBOUND_WEBHOOK_SECRET (required with OUTBOUND_WEBHOOK_URL)")
         if missing:
             raise SettingsError("missing required setting(s): " + ", ".join(missing))
+        if self.web_app:
+            from gateway.web_app import missing_web_files  # here: only serve with WEB_APP=true needs it
+
+            absent = missing_web_files()
+            if absent:
+                raise SettingsError(
+                    f"WEB_APP=true but the web client's files are not installed ({', '.join(absent)}): "
+                    "serve it from a checkout of the repository, or set WEB_APP=false"
+                )
         if self.clock == "sandbox" and _is_real_stripe(self.stripe_api_base):
             raise SettingsError(
                 f"CLOCK=sandbox follows the Stripe sandbox's clock, but STRIPE_API_BASE is Stripe's real API "

@@ -112,6 +112,16 @@ async def flush(sb: Sandbox, path: dict[str, str], body: dict[str, Any]) -> dict
     return await sb.webhooks.flush()
 
 
+def hold(sb: Sandbox, path: dict[str, str], body: dict[str, Any]) -> dict[str, Any]:
+    """Extra: hold background deliveries (`{"hold": true}`) or let them go again (`false`)."""
+    if not isinstance(body.get("hold"), bool):
+        raise invalid("hold must be true or false", param="hold")
+    sb.webhooks.held = body["hold"]
+    if not sb.webhooks.held:
+        sb.webhooks.wake()
+    return {"hold": sb.webhooks.held, "pending": len(sb.webhooks.pending())}
+
+
 def events(sb: Sandbox, path: dict[str, str], body: dict[str, Any]) -> dict[str, Any]:
     by_event: dict[str, list[dict[str, Any]]] = {}
     for delivery in sb.store.deliveries.values():
@@ -190,6 +200,7 @@ ROUTES = [
     Route("/_sandbox/disputes/{id}/close", control(close_dispute), methods=["POST"]),
     Route("/_sandbox/refunds/{id}/fail", control(fail_refund), methods=["POST"]),
     Route("/_sandbox/webhooks/flush", control(flush), methods=["POST"]),
+    Route("/_sandbox/webhooks/hold", control(hold), methods=["POST"]),
     Route("/_sandbox/events", control(events), methods=["GET"]),
     Route("/_sandbox/reset", control(reset), methods=["POST"]),
     Route("/_sandbox/settings", control(settings), methods=["GET", "POST"]),

@@ -48,6 +48,7 @@ class GatewayProcess:
             # The gateway's own origin too, so a browser test can land on a page that exists.
             "REDIRECT_ALLOWED_ORIGINS": f"{ALLOWED_ORIGIN},http://127.0.0.1:{self.port}",
             "DB_POOL_MAX": "10",
+            "WEB_APP": "true",  # the reference web client at /, for the browser tests
             "LOG_LEVEL": "WARNING",
         }
         self.proc: subprocess.Popen[bytes] | None = None

@@ -150,6 +150,20 @@ def test_the_readme_lists_every_command_with_an_example(command: tuple[str, ...]
     assert f"billing-gateway {' '.join(command)}" in rows[0], f"no example in {rows[0]}"
 
 
+def test_schema_json_is_the_same_schema_as_the_sdl(capsys: pytest.CaptureFixture[str]) -> None:
+    """What code generators read: the introspection result describes exactly the SDL's schema."""
+    from graphql import build_client_schema, build_schema, lexicographic_sort_schema, print_schema
+
+    assert run_cli(["schema"]) == 0
+    sdl = capsys.readouterr().out
+    assert run_cli(["schema", "--json"]) == 0
+    introspection = orjson.loads(capsys.readouterr().out)
+    assert introspection["__schema"]["subscriptionType"] == {"name": "LiveUpdates", "kind": "OBJECT"}
+    from_json = lexicographic_sort_schema(build_client_schema(introspection))
+    assert print_schema(from_json) == print_schema(lexicographic_sort_schema(build_schema(sdl)))
+    assert sdl == (ROOT / "schema.graphql").read_text()
+
+
 # --- errors: one line, the right exit code, no traceback -------------------------------------------
 
 BAD = [

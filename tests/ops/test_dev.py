@@ -35,6 +35,7 @@ STARTED = "Ctrl-C stops everything"
 class Printed:
     """What `dev` told the user, parsed from its stdout."""
 
+    web_app: str
     graphiql: str
     token: str
     step1: str
@@ -49,6 +50,7 @@ class Printed:
             re.search(r"^     ((?:mutation|\{).*?)\n\n", b, re.MULTILINE | re.DOTALL) for b in blocks
         ]
         return cls(
+            web_app=re.search(r"Web app\s+(\S+)", out)[1],
             graphiql=re.search(r"GraphiQL\s+(\S+)", out)[1],
             token=re.search(r"bearer token\s+(\S+)", out)[1],
             step1=operations[0][1],
@@ -153,8 +155,15 @@ def graphql(printed: Printed, query: str) -> dict[str, Any]:
 
 def test_the_printed_try_this_works_then_ctrl_c_and_a_restart_pick_up_where_it_left_off(dev) -> None:
     printed = dev.start()
+    # The first URL is the web client's, and it opens as the demo user (the token is in the page).
+    assert dev.out().index(printed.web_app) < dev.out().index(printed.graphiql)
+    web = httpx.get(printed.web_app, timeout=30)
+    assert web.status_code == 200 and '<script type="module" src="/web/app.js">' in web.text
+    assert printed.token in web.text and web.headers["cache-control"] == "no-store"
+    # GraphiQL opens with the same token in its headers and the README's examples in tabs.
     page = httpx.get(printed.graphiql, headers={"Accept": "text/html"}, timeout=30)
     assert page.status_code == 200 and "graphiql" in page.text.lower()
+    assert printed.token in page.text and "query Account {" in page.text
 
     # 1. The mutation, exactly as printed.
     answer = graphql(printed, printed.step1)["createCheckout"]
@@ -178,6 +187,8 @@ def test_the_printed_try_this_works_then_ctrl_c_and_a_restart_pick_up_where_it_l
     assert paid.status_code in (302, 303), paid.text
     returned_to = re.search(r"then goes to (\S+?),", printed.step2)[1]
     assert paid.headers["location"] == returned_to
+    assert returned_to.startswith(printed.web_app)  # the web client's own page answers there
+    assert httpx.get(returned_to, timeout=30).status_code == 200
 
     # 3. The query, exactly as printed: premium active, the payment completed (once the webhooks land).
     # The webhooks arrive in any order (premium can be active a moment before the payment row says so).
@@ -247,3 +258,17 @@ def test_dev_refuses_postgres(tmp_path: Path) -> None:
     assert run.returncode == 2 and run.stderr.splitlines()[0] == (
         "error: dev runs on SQLite (the embedded default): unset DATABASE_URL or use sqlite://PATH"
     ), run.stderr
+
+
+def test_dev_allows_its_own_origins_as_checkout_return_addresses() -> None:
+    """Any name a browser may use for dev's address, so the web client's success page is allowed."""
+    from gateway.dev import own_origins
+
+    assert own_origins("127.0.0.1", 8000) == ["http://127.0.0.1:8000", "http://localhost:8000"]
+    assert own_origins("0.0.0.0", 8000) == [
+        "http://127.0.0.1:8000",
+        "http://localhost:8000",
+        "http://0.0.0.0:8000",
+    ]
+    assert own_origins("::1", 8000)[-1] == "http://[::1]:8000"
+    assert own_origins("dev.example.test", 8443) == ["http://dev.example.test:8443"]

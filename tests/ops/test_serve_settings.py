@@ -64,6 +64,7 @@ BAD_SETTINGS = [
         id="sandbox-clock-on-stripe",
     ),
     pytest.param({"LOG_LEVEL": "LOUD"}, "LOG_LEVEL", id="log-level"),
+    pytest.param({"WEB_APP": "sometimes"}, "WEB_APP", id="web-app-not-a-boolean"),
     pytest.param({"REDEEM_RATE_LIMIT": "lots"}, "REDEEM_RATE_LIMIT", id="rate-limit"),
 ]
 

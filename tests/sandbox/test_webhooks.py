@@ -132,3 +132,35 @@ async def test_events_carry_request_ids_for_api_calls(
     assert update["request"]["id"].startswith("req_")
     automatic = receiver.for_ids(done["subscription"])[0]
     assert automatic["request"] == {"id": None, "idempotency_key": None}
+
+
+async def test_held_deliveries_wait_until_released(
+    client: stripe.StripeClient, sandbox: SandboxServer, catalog: Catalog
+) -> None:
+    late = Receiver()
+    server = serve_receiver(late)
+    try:
+        endpoint = await client.v1.webhook_endpoints.create_async(
+            params={"url": late.url, "enabled_events": ["*"]}
+        )
+        late.secret = endpoint.secret
+        with pytest.raises(Exception, match="hold must be true or false"):
+            await sandbox.acontrol("/_sandbox/webhooks/hold", {"hold": "yes"})
+        held = await sandbox.acontrol("/_sandbox/webhooks/hold", {"hold": True})
+        assert held["hold"] is True
+        await subscribe(client, sandbox, catalog.monthly_eur)
+        log = await sandbox.acontrol("/_sandbox/events")
+        ours = [
+            d
+            for e in log["data"]
+            for d in e["deliveries"]
+            if d["endpoint"] == endpoint.id and e["event"]["type"] == "checkout.session.completed"
+        ]
+        assert [d["status"] for d in ours] == ["pending"]
+        released = await sandbox.acontrol("/_sandbox/webhooks/hold", {"hold": False})
+        assert released["hold"] is False and released["pending"] >= 1
+        await wait_for(lambda: any(e["type"] == "checkout.session.completed" for e in late.events))
+        await client.v1.webhook_endpoints.delete_async(endpoint.id)
+    finally:
+        await sandbox.acontrol("/_sandbox/webhooks/hold", {"hold": False})
+        server.stop()
