@@ -233,7 +233,7 @@ async def test_second_refund_in_a_year_restricts_until_support_lifts_it(world: S
         await create_checkout(world.services, "r-abuser", request(ProductType.PREMIUM_MONTHLY))
     assert blocked.value.code == ErrorCode.PURCHASE_BLOCKED
 
-    await set_restriction("r-abuser", False, None, world.services.clock.now())
+    await set_restriction("r-abuser", False, None, world.services.clock.now(), actor="support-1")
     # Re-running every old event (redelivery, replay) does not restrict again.
     await world.deliver(sorted(await _all_events(world, "r-abuser"), key=lambda e: e["id"]))
     await customer.refresh_from_db()
