@@ -141,17 +141,16 @@ async def retry(
     results = []
     for row in rows:
         if row.status in (InboxStatus.PROCESSED, InboxStatus.IGNORED):
-            results.append(
-                {
-                    "id": row.stripe_event_id,
-                    "type": row.type,
-                    "outcome": inbox.Outcome.ALREADY_DONE.value,
-                    "status": row.status.value,
-                    "error": "already finished; use replay to run it again",
-                }
-            )
-            continue
-        result = _result(row, await inbox.process(row, services))
+            result = {
+                "id": row.stripe_event_id,
+                "type": row.type,
+                "outcome": inbox.Outcome.ALREADY_DONE.value,
+                "status": row.status.value,
+                "error": "already finished; use replay to run it again",
+            }
+        else:
+            result = _result(row, await inbox.process(row, services))
+        # Asked for, even when there was nothing to run: the trail shows what support did.
         await _audit(services, AuditAction.WEBHOOK_RETRIED, actor, row, result)
         results.append(result)
     return results
