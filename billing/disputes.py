@@ -139,13 +139,20 @@ async def _mirror(dispute: dict[str, Any], payment: Payment, charge_id: str, now
         "funds_withdrawn": withdrawn,
         "funds_reinstated": reinstated,
     }
-    for _ in range(3):
+    for _ in range(8):
+        row = await Dispute.get_or_none(stripe_dispute_id=dispute["id"])
+        if row is None:
+            created = so.ts(dispute.get("created")) or now
+            if await Dispute.create_if_absent(
+                stripe_dispute_id=dispute["id"], created_at=created, updated_at=now, **values
+            ):
+                return
+            continue  # created meanwhile by a concurrent event: compare with it
+        changes = {k: v for k, v in values.items() if getattr(row, k) != v}
+        if not changes:
+            return  # unchanged: not even `updated_at` moves (a second reconcile changes nothing)
         try:
-            await Dispute.upsert_versioned(
-                {"stripe_dispute_id": dispute["id"]},
-                {**values, "updated_at": now},
-                on_create={"created_at": so.ts(dispute.get("created")) or now},
-            )
+            await row.save_versioned(**changes, updated_at=now)
             return
         except StaleVersionError:
             continue
