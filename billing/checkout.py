@@ -23,7 +23,7 @@ from tortoise.exceptions import IntegrityError
 from billing import catalog
 from billing.customers import ensure_customer, ensure_stripe_customer
 from billing.errors import BillingError, ErrorCode, PaymentProviderError
-from billing.payment_methods import payment_method_types
+from billing.payment_methods import payment_method_params
 from billing.redirects import check_redirect
 from billing.services import Services
 from billing.stripe_calls import call
@@ -137,7 +137,6 @@ def _session_params(
         "billing_address_collection": "required",
         "tax_id_collection": {"enabled": True},
         "customer_update": {"address": "auto", "name": "auto"},
-        "payment_method_types": payment_method_types(request.currency, recurring=not request.is_gift),
     }
     if request.is_gift:
         params["invoice_creation"] = {"enabled": True, "invoice_data": {"metadata": metadata}}
@@ -208,6 +207,7 @@ async def create_checkout(services: Services, user_id: str, request: CheckoutReq
     params = _session_params(
         request, user_id=user_id, customer_id=customer_id, price_id=price_id, reference=reference
     )
+    params.update(payment_method_params(services.config))
     try:
         session = await call(
             "checkout.sessions.create",

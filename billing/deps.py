@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import timedelta
+from enum import StrEnum
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +28,13 @@ class RateLimitRule:
     window: timedelta
 
 
+class EarlyFraudWarningAction(StrEnum):
+    """What an early fraud warning does (EARLY_FRAUD_WARNING_ACTION)."""
+
+    REFUND = "refund"  # refund at once (no chargeback, no dispute fee) and take back what it granted
+    FLAG = "flag"  # restrict the account; support decides
+
+
 @dataclass(frozen=True, slots=True)
 class BillingConfig:
     """Policy values billing decides by, taken from the settings once at start."""
@@ -40,3 +48,7 @@ class BillingConfig:
     gift_code_ttl: timedelta = timedelta(days=365)
     redirect_allowed_origins: tuple[str, ...] = ("http://localhost:3000",)
     stripe_timeout_seconds: float = 10.0
+    early_fraud_warning_action: EarlyFraudWarningAction = EarlyFraudWarningAction.REFUND
+    # None: Checkout offers what the Stripe account has on (PAYMENT_METHODS=dynamic, Stripe's advice);
+    # else only these types (`allowed_payment_method_types`, a filter on that dynamic set).
+    payment_methods: tuple[str, ...] | None = None

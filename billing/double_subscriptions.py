@@ -17,13 +17,14 @@ import logging
 
 import stripe
 
+from billing import audit
 from billing import stripe_objects as so
 from billing.errors import PaymentProviderError
 from billing.reversals import end_subscription_now
 from billing.services import Services
 from billing.stripe_calls import call
 from models import Payment, Subscription
-from models.enums import PaymentKind, SubscriptionLiveness
+from models.enums import AuditAction, PaymentKind, SubscriptionLiveness
 
 log = logging.getLogger("billing.double_subscriptions")
 
@@ -101,5 +102,15 @@ async def _refund_first_payment(services: Services, extra: Subscription) -> None
         ):
             return  # another replica's request is (or was) the refund; its charge.refunded settles the row
         raise
+    now = services.clock.now()
     if payment is not None:
-        await record_refund(so.as_dict(refund), payment, services.clock.now(), note="Double subscription.")
+        await record_refund(so.as_dict(refund), payment, now, note="Double subscription.")
+    await audit.record(
+        AuditAction.DOUBLE_SUBSCRIPTION_REFUND,
+        actor=audit.SYSTEM,
+        now=now,
+        user_id=extra.user_id,
+        subject=sub_id,
+        reason=f"A second live subscription: cancelled and its first payment refunded ({refund.id}).",
+        key=f"double-subscription:{sub_id}",
+    )

@@ -21,6 +21,7 @@ from billing.gifts import issue_for
 from billing.payment_method import apply_new_default
 from billing.payment_status import Happening
 from billing.services import Services
+from billing.stripe_calls import retrieve
 from billing.subscriptions import sync_subscription
 from models import CatalogPrice, Payment, StaleVersionError, Subscription
 from models.enums import PaymentKind, PaymentStatus, ProductType
@@ -32,8 +33,20 @@ async def fetch_session(services: Services, session_id: str) -> dict[str, Any]:
     return so.as_dict(await services.stripe.v1.checkout.sessions.retrieve_async(session_id))
 
 
-def happening_for(session: dict[str, Any], event_type: str, current: PaymentStatus) -> Happening | None:
-    """What Stripe's current session means for a payment in status `current`."""
+def happening_for(
+    session: dict[str, Any],
+    event_type: str,
+    current: PaymentStatus,
+    intent: dict[str, Any] | None = None,
+) -> Happening | None:
+    """What Stripe's current session means for a payment in status `current`.
+
+    A completed but unpaid session (a delayed method) is read through its
+    payment intent when there is one: still on its way (AWAITING_SETTLEMENT),
+    failed (the debit bounced), or cancelled as expired (a bank transfer whose
+    funds never came: EXPIRED). Without one (a subscription's first invoice
+    pays it), the event says which.
+    """
     if session.get("status") == "expired":
         return Happening.CHECKOUT_EXPIRED
     if session.get("status") != "complete":
@@ -45,6 +58,12 @@ def happening_for(session: dict[str, Any], event_type: str, current: PaymentStat
             if current == PaymentStatus.AWAITING_SETTLEMENT
             else Happening.CHECKOUT_PAID
         )
+    if intent is not None:
+        if intent.get("status") == "canceled" and intent.get("cancellation_reason") == "expired":
+            return Happening.ASYNC_EXPIRED
+        if intent.get("status") in ("requires_payment_method", "canceled"):
+            return Happening.ASYNC_FAILED
+        return Happening.CHECKOUT_UNPAID
     if event_type == "checkout.session.async_payment_failed":
         return Happening.ASYNC_FAILED
     return Happening.CHECKOUT_UNPAID
@@ -118,7 +137,11 @@ async def settle_session(
         if row.is_gift and row.status == PaymentStatus.COMPLETED:
             await issue_for(row, now, services.config.gift_code_ttl)
 
-    happening = happening_for(session, event_type, PaymentStatus(payment.status))
+    intent = None
+    intent_id = so.obj_id(session.get("payment_intent"))
+    if session.get("status") == "complete" and session.get("payment_status") == "unpaid" and intent_id:
+        intent = await retrieve(services.stripe, "payment_intents", intent_id)
+    happening = happening_for(session, event_type, PaymentStatus(payment.status), intent)
     for _ in range(3):
         try:
             await payment_status.apply(

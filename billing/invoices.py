@@ -1,10 +1,15 @@
-"""Invoices and renewal payments, kept in step with Stripe's invoice events.
+"""Invoices and renewal payments, kept in step with Stripe's invoices.
 
 The invoice row mirrors Stripe's invoice. Payment rows follow DESIGN.md: the
 first invoice of a subscription belongs to its checkout's row (found through
 the subscription's metadata `payment_reference`); every later invoice gets its
 own RENEWAL row keyed by the invoice id; a gift's invoice is attached to the
 gift's checkout row.
+
+A renewal's status is read from Stripe's invoice as it is now, with its
+default payment intent (`renewal_happening`), never from which event arrived:
+two events about one attempt then end the same whatever their order, and the
+webhooks and `reconcile` (which call the same `sync_invoice`) agree.
 """
 
 from __future__ import annotations
@@ -25,15 +30,15 @@ from models.enums import InvoiceStatus, PaymentKind, PaymentStatus, ProductType
 log = logging.getLogger("billing.invoices")
 
 FIRST_INVOICE_REASONS = frozenset({"subscription_create"})
-# Which happening a non-paid invoice event means for its renewal payment.
-EVENT_HAPPENING = {
-    "invoice.payment_failed": Happening.INVOICE_FAILED,
-    "invoice.payment_action_required": Happening.INVOICE_ACTION_REQUIRED,
-}
+# An attempted open invoice whose default payment intent is in this state is waiting for the
+# customer (3D Secure); in one of the others its last attempt failed.
+_WAITS_FOR_CUSTOMER = "requires_action"
+_ATTEMPT_FAILED = frozenset({"requires_payment_method", "canceled"})
 
 
-# `payments` for the payment intent; the tax rate objects for each tax line's percentage and place.
-INVOICE_EXPAND = ["payments", "total_taxes.tax_rate_details.tax_rate"]
+# The invoice payments with their intents (which one paid, and where Stripe's own attempt stands);
+# the tax rate objects for each tax line's percentage and place.
+INVOICE_EXPAND = ["payments.data.payment.payment_intent", "total_taxes.tax_rate_details.tax_rate"]
 
 
 async def fetch_invoice(services: Services, invoice_id: str) -> dict[str, Any]:
@@ -75,9 +80,33 @@ def tax_breakdown(invoice: dict[str, Any]) -> list[dict[str, Any]]:
                 "rate_percent": percent,
                 "jurisdiction": jurisdiction,
                 "inclusive": entry.get("tax_behavior") == "inclusive",
+                # Stripe's reason: standard_rated, not_collecting (not registered there),
+                # reverse_charge (an EU business pays the VAT itself), …
+                "taxability_reason": entry.get("taxability_reason"),
             }
         )
     return lines
+
+
+def renewal_happening(invoice: dict[str, Any]) -> Happening | None:
+    """What Stripe's invoice, as it is now, means for its renewal payment (None: nothing yet).
+
+    Paid: COMPLETED. Open and attempted: Stripe's default payment intent tells a
+    customer who must authenticate (REQUIRES_ACTION) from a failed attempt
+    (FAILED). A partial payment or another failed attempt with its own intent
+    changes neither: only the invoice's status and its default intent count.
+    """
+    if invoice.get("status") == "paid":
+        return Happening.INVOICE_PAID
+    if invoice.get("status") != "open" or not invoice.get("attempted"):
+        return None
+    intent = so.default_intent(invoice)
+    status = intent.get("status") if isinstance(intent, dict) else None
+    if status == _WAITS_FOR_CUSTOMER:
+        return Happening.INVOICE_ACTION_REQUIRED
+    if status in _ATTEMPT_FAILED:
+        return Happening.INVOICE_FAILED
+    return None
 
 
 def _invoice_columns(invoice: dict[str, Any]) -> dict[str, Any]:
@@ -147,8 +176,11 @@ async def _first_invoice_row(invoice: dict[str, Any]) -> Payment | None:
     return await Payment.get_or_none(stripe_invoice_id=invoice["id"])
 
 
-async def sync_invoice(services: Services, invoice_id: str, event_type: str) -> Invoice | None:
+async def sync_invoice(services: Services, invoice_id: str) -> Invoice | None:
     """Apply Stripe's current invoice, and what it means for its payment row.
+
+    Every invoice event and the reconcile walk call this: the outcome depends on
+    Stripe's state only.
 
     The writes share one transaction: the invoice, its payment and the
     payment's announcement land together (a retry after a failure starts from
@@ -164,12 +196,10 @@ async def sync_invoice(services: Services, invoice_id: str, event_type: str) -> 
         log.info("invoice of an unknown customer ignored", extra={"invoice": invoice_id})
         return None
     async with notifications.transaction():
-        return await _apply_invoice(services, invoice, user_id, event_type)
+        return await _apply_invoice(services, invoice, user_id)
 
 
-async def _apply_invoice(
-    services: Services, invoice: dict[str, Any], user_id: str, event_type: str
-) -> Invoice:
+async def _apply_invoice(services: Services, invoice: dict[str, Any], user_id: str) -> Invoice:
     now = services.clock.now()
     row, _ = await Invoice.upsert_versioned(
         {"stripe_invoice_id": invoice["id"]},
@@ -194,10 +224,7 @@ async def _apply_invoice(
     if int(invoice.get("amount_due") or 0) == 0 and row.status != InvoiceStatus.PAID:
         return row  # nothing to charge (e.g. a gift moved the period): no payment row
     payment = await _renewal_row(services, invoice, user_id)
-    if row.status == InvoiceStatus.PAID:
-        happening: Happening | None = Happening.INVOICE_PAID
-    else:
-        happening = EVENT_HAPPENING.get(event_type)
+    happening = renewal_happening(invoice)
     ids = {"stripe_payment_intent_id": pi_id} if pi_id else {}
     await payment_status.apply(payment, happening, now, also=lambda _p: ids, occurred_at=row.paid_at)
     return row

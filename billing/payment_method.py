@@ -23,7 +23,7 @@ from typing import Any
 
 from billing import stripe_objects as so
 from billing.errors import BillingError, ErrorCode, PaymentProviderError
-from billing.payment_methods import payment_method_types
+from billing.payment_methods import payment_method_params
 from billing.redirects import check_redirect
 from billing.services import Services
 from billing.stripe_calls import call
@@ -56,7 +56,7 @@ async def start_card_change(services: Services, user_id: str, return_url: str) -
                 "mode": "setup",
                 "customer": subscription.stripe_customer_id,
                 "currency": str(subscription.currency).lower(),
-                "payment_method_types": payment_method_types(subscription.currency, recurring=True),
+                **payment_method_params(services.config),
                 "success_url": return_url,
                 "cancel_url": return_url,
                 "client_reference_id": user_id,

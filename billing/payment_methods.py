@@ -1,22 +1,23 @@
-"""Which payment methods Checkout offers, by currency.
+"""What a Checkout Session is told about payment methods.
 
-Cards (with wallets such as Apple Pay and Google Pay, which ride on `card`) and
-Link everywhere; the local bank debit where it suits the currency. Recurring
-purchases only get methods that Stripe allows for subscriptions.
+Nothing, by default (PAYMENT_METHODS=dynamic): Stripe offers what the account
+has switched on in its Dashboard and what suits the session's currency, amount
+and mode (cards with Apple Pay and Google Pay, PayPal, SEPA, bank transfers…),
+so the gateway never promises a method the account cannot take (Bacs needs a
+UK account, BECS an Australian one). At the pinned API version Checkout
+Sessions no longer take `payment_method_types`; a list in PAYMENT_METHODS is
+sent as `allowed_payment_method_types`, a filter on that dynamic set.
 """
 
 from __future__ import annotations
 
-from models.enums import Currency
+from typing import Any
 
-_EVERYWHERE = ("card", "link")
-_LOCAL: dict[Currency, tuple[str, ...]] = {
-    Currency.EUR: ("sepa_debit",),
-    Currency.GBP: ("bacs_debit",),
-    Currency.AUD: ("au_becs_debit",),
-}
+from billing.deps import BillingConfig
 
 
-def payment_method_types(currency: Currency, *, recurring: bool) -> list[str]:
-    del recurring  # every method listed here supports subscriptions too
-    return [*_EVERYWHERE, *_LOCAL.get(Currency(currency), ())]
+def payment_method_params(config: BillingConfig) -> dict[str, Any]:
+    """The Checkout Session parameters for the configured payment methods."""
+    if config.payment_methods is None:
+        return {}
+    return {"allowed_payment_method_types": list(config.payment_methods)}

@@ -24,6 +24,8 @@ class Happening(StrEnum):
     CHECKOUT_UNPAID = "checkout.session.completed(unpaid)"
     ASYNC_SUCCEEDED = "checkout.session.async_payment_succeeded"
     ASYNC_FAILED = "checkout.session.async_payment_failed"
+    # A bank transfer whose funds never came: Stripe cancels its payment intent as expired.
+    ASYNC_EXPIRED = "checkout.session.async_payment_failed(expired)"
     CHECKOUT_EXPIRED = "checkout.session.expired"
     INVOICE_PAID = "invoice.paid"
     INVOICE_FAILED = "invoice.payment_failed"
@@ -45,6 +47,8 @@ TRANSITIONS: dict[tuple[Happening, S], S] = {
     # The async result can overtake the completed event; Stripe's session is the truth.
     (H.ASYNC_SUCCEEDED, S.PENDING): S.COMPLETED,
     (H.ASYNC_FAILED, S.PENDING): S.FAILED,
+    (H.ASYNC_EXPIRED, S.AWAITING_SETTLEMENT): S.EXPIRED,
+    (H.ASYNC_EXPIRED, S.PENDING): S.EXPIRED,
     (H.CHECKOUT_EXPIRED, S.PENDING): S.EXPIRED,
     (H.INVOICE_PAID, S.PENDING): S.COMPLETED,
     (H.INVOICE_PAID, S.FAILED): S.COMPLETED,

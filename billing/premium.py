@@ -7,7 +7,9 @@
   ``source``: SUBSCRIPTION if a live subscription gives access, else GIFT, else NONE.
   ``since``: start of the current unbroken stretch (``Customer.access_since``,
   maintained by `record_access` whenever time is granted or taken back).
-  ``will_cancel``: the live subscription is set to end at period end.
+  ``will_cancel``: the live subscription is set to end, however Stripe stores it
+  (``cancel_at_period_end``, or a ``cancel_at`` date as the Dashboard and the
+  customer portal may set in flexible billing mode).
 
 `derive` is a pure function over rows and "now" so it can be tested
 exhaustively; `load_premium`/`load_premium_many` fetch the rows it needs.
@@ -36,6 +38,7 @@ _SUBSCRIPTION_FIELDS = (
     "current_period_start",
     "current_period_end",
     "cancel_at_period_end",
+    "cancel_at",
     "created_at",
 )
 
@@ -56,6 +59,11 @@ class SubscriptionFacts:
     current_period_start: datetime
     current_period_end: datetime
     cancel_at_period_end: bool
+    cancel_at: datetime | None = None
+
+    @property
+    def will_cancel(self) -> bool:
+        return self.cancel_at_period_end or self.cancel_at is not None
 
     @classmethod
     def of(cls, row: Any) -> SubscriptionFacts:
@@ -68,6 +76,7 @@ class SubscriptionFacts:
             current_period_start=get("current_period_start"),
             current_period_end=get("current_period_end"),
             cancel_at_period_end=bool(get("cancel_at_period_end")),
+            cancel_at=get("cancel_at"),
         )
 
 
@@ -141,7 +150,7 @@ def derive(
         billing_cycle=cycle,
         since=access_since if stored_is_current else fallback_since,
         until=max(ends),
-        will_cancel=bool(sub and sub.cancel_at_period_end),
+        will_cancel=bool(sub and sub.will_cancel),
     )
 
 

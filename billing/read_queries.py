@@ -22,7 +22,7 @@ from typing import Any
 from billing import gift_codes
 from billing.pagination import NEWEST_FIRST, Page, PageRequest, before, page_of_rows
 from billing.sql import Statement, select_list
-from models import Customer, GiftCode, Invoice, Payment, Refund, Subscription
+from models import Customer, Dispute, GiftCode, Invoice, Payment, Refund, Subscription
 from models.enums import GiftCodeStatus, PaymentStatus, SubscriptionLiveness
 
 Row = dict[str, Any]
@@ -57,6 +57,7 @@ SUBSCRIPTION_FIELDS = (
     "current_period_start",
     "current_period_end",
     "cancel_at_period_end",
+    "cancel_at",
     "canceled_at",
     "cancellation_reason",
     "cancellation_feedback",
@@ -312,3 +313,32 @@ async def restriction(user_id: str) -> Row:
 async def refund_count(user_id: str) -> int:
     """Refunds issued to the user that did not fail (what the abuse policy counts)."""
     return await Refund.filter(user_id=user_id, status__in=COUNTED_REFUND_STATUSES).count()
+
+
+# --- disputes (support) ------------------------------------------------------------------------
+
+DISPUTE_FIELDS = (
+    "id",
+    "stripe_dispute_id",
+    "payment_id",
+    "status",
+    "inquiry",
+    "reason",
+    "amount",
+    "currency",
+    "funds_withdrawn",
+    "funds_reinstated",
+    "created_at",
+    "updated_at",
+)
+MAX_DISPUTES = 100  # a user with more is a case for Stripe's Dashboard
+
+
+async def disputes(user_id: str) -> list[Row]:
+    """The user's disputes, newest first (at most `MAX_DISPUTES`)."""
+    return (
+        await Dispute.filter(user_id=user_id)
+        .order_by(*NEWEST_FIRST)
+        .limit(MAX_DISPUTES)
+        .values(*DISPUTE_FIELDS)
+    )

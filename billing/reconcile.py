@@ -8,9 +8,9 @@ Two halves (DESIGN.md "reconcile"):
   convergent functions the handlers use, so events older than Stripe keeps
   them (30 days) are no loss: the walk reads the objects themselves.
   1. Every customer's subscriptions (any status; `apply_subscription`) and
-     invoices (`sync_invoice`, told the event the invoice's state stands for:
-     paid, voided, uncollectible, payment failed, or payment action required
-     when its payment intent waits for 3D Secure -> REQUIRES_ACTION).
+     invoices (`sync_invoice`, the very function of the invoice webhooks: a
+     renewal's status comes from Stripe's invoice and its default payment
+     intent, so the walk and the webhooks agree).
   2. The checkout sessions of payments still waiting for their checkout
      events (`settle_session`), so first payments are COMPLETED before step 3.
   3. Every customer's charges: a charge with refunds (or a payment we hold as
@@ -52,11 +52,12 @@ from typing import Any, TypeVar
 from billing import stripe_calls, stripe_pacing
 from billing import stripe_objects as so
 from billing.backoff import Backoff
+from billing.charges import local_payment
 from billing.disputes import sync_dispute
 from billing.fulfilment import settle_session
 from billing.invoices import sync_invoice
 from billing.premium import PremiumSource, PremiumState, next_access_window
-from billing.refunds import payment_of_charge, sync_charge
+from billing.refunds import sync_charge
 from billing.services import Services
 from billing.subscriptions import apply_subscription, owner_of
 from models import Customer, Payment, StaleVersionError
@@ -80,12 +81,6 @@ PATIENCE_BACKOFF = Backoff(timedelta(seconds=1), 2.0, timedelta(seconds=8))
 DEFAULT_SINCE = timedelta(days=30)  # Stripe lists events of the last 30 days only
 _DURATION = re.compile(r"^\s*(\d+)\s*([smhdw])\s*$")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86_400, "w": 604_800}
-# What an invoice's current state would have been announced as (the handler reads the rest).
-_INVOICE_EVENT = {
-    "paid": "invoice.paid",
-    "void": "invoice.voided",
-    "uncollectible": "invoice.marked_uncollectible",
-}
 _WAITING_FOR_CHECKOUT = (PaymentStatus.PENDING, PaymentStatus.AWAITING_SETTLEMENT)
 # A payment in one of these must be re-checked against its charge even when Stripe shows no refund
 # any more (a refund that failed after we recorded it).
@@ -278,40 +273,6 @@ class _Ticker:
             self.progress(f"… {self.count} objects walked ({what})")
 
 
-def invoice_event_type(invoice: dict[str, Any], intent_status: str | None = None) -> str:
-    """The invoice event Stripe would have sent for the invoice as it is now.
-
-    `intent_status`: its payment intent's status, which tells a failed attempt
-    from one waiting for the customer's 3D Secure (`requires_action`).
-    """
-    status = invoice.get("status")
-    if status in _INVOICE_EVENT:
-        return _INVOICE_EVENT[status]
-    if status == "open" and invoice.get("attempted"):
-        if intent_status == "requires_action":
-            return "invoice.payment_action_required"
-        return "invoice.payment_failed"
-    return "invoice.finalized"
-
-
-async def _intent_status(services: Services, invoice: dict[str, Any]) -> str | None:
-    """The status of an attempted open invoice's latest payment intent (one call); None otherwise."""
-    if invoice.get("status") != "open" or not invoice.get("attempted"):
-        return None
-    expanded = await stripe_calls.call(
-        "invoices.retrieve",
-        services.stripe.v1.invoices.retrieve_async(
-            invoice["id"], params={"expand": ["payments.data.payment.payment_intent"]}
-        ),
-        timeout=services.config.stripe_timeout_seconds,
-    )
-    for entry in (so.as_dict(expanded).get("payments") or {}).get("data") or []:
-        intent = (entry.get("payment") or {}).get("payment_intent")
-        if isinstance(intent, dict):
-            return str(intent.get("status"))
-    return None
-
-
 async def _paid_at(services: Services, session_id: str) -> datetime | None:
     """When the checkout was paid, as Stripe recorded it (the event that said so may be long gone).
 
@@ -360,15 +321,10 @@ async def _walk_customer(
         report.invoices.seen += 1
         ticker.tick("invoices")
         try:
-            await patiently(partial(_sync_listed_invoice, services, invoice))
+            # Re-fetched inside, with the expansions its status and tax lines need.
+            await patiently(partial(sync_invoice, services, invoice["id"]))
         except Exception as exc:
             report.invoices.fail(f"invoice {invoice.get('id')}", exc)
-
-
-async def _sync_listed_invoice(services: Services, invoice: dict[str, Any]) -> None:
-    event_type = invoice_event_type(invoice, await _intent_status(services, invoice))
-    # Re-fetched inside, with the expansions the tax lines need.
-    await sync_invoice(services, invoice["id"], event_type)
 
 
 async def _walk_charges(
@@ -383,7 +339,7 @@ async def _walk_charges(
     # (when the reversal happened, refund before dispute, the charge's own time, what, how to converge)
     work: list[tuple[int, int, int, str, Callable[[], Awaitable[Any]]]] = []
     for charge in await lists.of("charges", customer_id):
-        payment = await payment_of_charge(charge)
+        payment = await local_payment(charge)
         if payment is None:
             continue  # not a payment of ours (or a failed attempt of one): nothing to converge
         refunds = (charge.get("refunds") or {}).get("data") or []

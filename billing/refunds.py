@@ -11,6 +11,11 @@ A double click refunds once: the Stripe idempotency key is derived from the
 payment (and from how many of its refunds already failed, so a retry after a
 failed refund is a new attempt), so concurrent calls get the same Stripe
 refund, and the row is unique on `stripe_refund_id`.
+
+An invoice can be paid by several payment intents (partial payments). The
+payment is then all of them: a refund refunds each paid part, and the status
+compares what was refunded over all paid parts with what they paid. Failed
+attempts paid nothing and are never refunded or counted.
 """
 
 from __future__ import annotations
@@ -22,8 +27,9 @@ from typing import Any
 import stripe
 from tortoise.exceptions import IntegrityError
 
-from billing import ids, payment_status
+from billing import audit, ids, payment_status
 from billing import stripe_objects as so
+from billing.charges import place_charge
 from billing.errors import BillingError, ErrorCode, PaymentProviderError
 from billing.invoices import fetch_invoice
 from billing.payment_status import Happening
@@ -33,7 +39,7 @@ from billing.reversals import converge_grants
 from billing.services import Services
 from billing.stripe_calls import call
 from models import Payment, Refund, StaleVersionError
-from models.enums import PaymentStatus, RefundReason
+from models.enums import AuditAction, PaymentStatus, RefundReason
 
 log = logging.getLogger("billing.refunds")
 
@@ -78,37 +84,73 @@ async def refund_payment(
             f"Refunds are possible for {services.config.refund_window.days} days after the payment.",
             ["input", "paymentId"],
         )
-    intent = payment.stripe_payment_intent_id or await _intent_of(services, payment)
-    if not intent:
+    refunds = await issue_refunds(
+        services, payment, stripe_reason(reason), requested_by=admin_id, note=note, key="refund"
+    )
+    await audit.record(
+        AuditAction.REFUND,
+        actor=admin_id,
+        now=now,
+        user_id=payment.user_id,
+        subject=ids.encode("Payment", payment.pk),
+        reason=f"{stripe_reason(reason)}{f': {note}' if note else ''} ({', '.join(refunds)})",
+    )
+    return payment
+
+
+async def issue_refunds(
+    services: Services,
+    payment: Payment,
+    reason: str,
+    *,
+    requested_by: str,
+    note: str | None = None,
+    key: str,
+) -> list[str]:
+    """Refund every paid part of `payment` in full through Stripe; the Stripe refund ids.
+
+    The status follows by the charge.refunded webhook (and `sync_charge`). `key`
+    names the kind of refund in the idempotency key, so that support's refund
+    and an automatic one of the same payment are told apart by Stripe.
+    """
+    intents = await paid_intents(services, payment)
+    if not intents:
         raise BillingError(
             ErrorCode.NOT_REFUNDABLE, "No charge is known for this payment.", ["input", "paymentId"]
         )
-
     failed_before = await Refund.filter(payment_id=payment.id, status__in=FAILED_REFUND_STATUSES).count()
-    params: dict[str, Any] = {
-        "payment_intent": intent,
-        "reason": stripe_reason(reason),
-        "metadata": {
-            "payment_reference": payment.reference,
-            "user_id": payment.user_id,
-            "requested_by": admin_id,
-        },
+    metadata = {
+        "payment_reference": payment.reference,
+        "user_id": payment.user_id,
+        "requested_by": requested_by,
     }
-    try:
-        refund = await call(
-            "refunds.create",
-            services.stripe.v1.refunds.create_async(
-                params=params, options={"idempotency_key": f"bg-refund-{payment.reference}-{failed_before}"}
-            ),
-            timeout=services.config.stripe_timeout_seconds,
-        )
-    except PaymentProviderError as exc:
-        raise _refusal(exc) from exc.__cause__
-    if await record_refund(so.as_dict(refund), payment, now, requested_by=admin_id, note=note):
-        await apply_refund_policy(services, payment.user_id)
+    issued: list[str] = []
+    now = services.clock.now()
+    for index, intent in enumerate(intents):
+        # The first part keeps the key of a payment paid at once, so a retry of an older request matches.
+        part = f"-{intent}" if index else ""
+        try:
+            refund = await call(
+                "refunds.create",
+                services.stripe.v1.refunds.create_async(
+                    params={"payment_intent": intent, "reason": reason, "metadata": metadata},
+                    options={"idempotency_key": f"bg-{key}-{payment.reference}-{failed_before}{part}"},
+                ),
+                timeout=services.config.stripe_timeout_seconds,
+            )
+        except PaymentProviderError as exc:
+            refusal = _refusal(exc)
+            if index and isinstance(refusal, BillingError):
+                continue  # this part was refunded already (or is being): the others still are refunded
+            raise refusal from exc.__cause__
+        issued.append(refund.id)
+        if await record_refund(so.as_dict(refund), payment, now, requested_by=requested_by, note=note):
+            await apply_refund_policy(services, payment.user_id)
     await payment.refresh_from_db()
-    log.info("refund issued", extra={"payment": payment.reference, "refund": refund.id, "admin": admin_id})
-    return payment
+    log.info(
+        "refund issued", extra={"payment": payment.reference, "refunds": issued, "requested_by": requested_by}
+    )
+    return issued
 
 
 def _refusal(exc: PaymentProviderError) -> BillingError:
@@ -129,16 +171,17 @@ def _refusal(exc: PaymentProviderError) -> BillingError:
     return exc
 
 
-async def _intent_of(services: Services, payment: Payment) -> str | None:
-    """A subscription payment whose invoice events were missed: ask Stripe's invoice."""
+async def paid_intents(services: Services, payment: Payment) -> list[str]:
+    """The payment intents that paid `payment`: the invoice's paid invoice payments when it has an
+    invoice (one, or several after partial payments; never a failed attempt), else its own."""
     if not payment.stripe_invoice_id:
-        return None
+        return [payment.stripe_payment_intent_id] if payment.stripe_payment_intent_id else []
     invoice = await call(
         "invoices.retrieve",
         fetch_invoice(services, payment.stripe_invoice_id),
         timeout=services.config.stripe_timeout_seconds,
     )
-    return so.invoice_payment_intent_id(invoice)
+    return so.paid_intent_ids(invoice)
 
 
 async def record_refund(
@@ -192,21 +235,26 @@ async def record_refund(
     raise StaleVersionError(f"refund {refund['id']} kept changing")
 
 
-async def payment_of_charge(charge: dict[str, Any]) -> Payment | None:
-    """The payment a charge (or a refund's/dispute's charge) belongs to."""
-    payment = await Payment.get_or_none(stripe_charge_id=charge["id"])
-    intent = so.obj_id(charge.get("payment_intent"))
-    if payment is None and intent:
-        payment = await Payment.get_or_none(stripe_payment_intent_id=intent)
-    reference = so.metadata(charge).get("payment_reference")
-    if payment is None and reference:
-        payment = await Payment.get_or_none(reference=reference)
-    return payment
-
-
 async def fetch_charge(services: Services, charge_id: str) -> dict[str, Any]:
     charge = await services.stripe.v1.charges.retrieve_async(charge_id, params={"expand": ["refunds"]})
     return so.as_dict(charge)
+
+
+async def _parts(services: Services, payment: Payment, charge: dict[str, Any]) -> list[dict[str, Any]]:
+    """The charges that paid `payment`: `charge`, and the other paid parts of its invoice."""
+    intents = await paid_intents(services, payment) if payment.stripe_invoice_id else []
+    mine = so.obj_id(charge.get("payment_intent"))
+    others = [intent for intent in intents if intent != mine]
+    parts = [charge]
+    for intent in others:
+        fetched = so.as_dict(
+            await services.stripe.v1.payment_intents.retrieve_async(
+                intent, params={"expand": ["latest_charge.refunds"]}
+            )
+        )
+        if isinstance(fetched.get("latest_charge"), dict):
+            parts.append(fetched["latest_charge"])
+    return parts
 
 
 def refunded_amount(charge: dict[str, Any]) -> int:
@@ -235,21 +283,29 @@ def refund_happenings(amount: int, refunded: int, current: PaymentStatus) -> lis
 
 
 async def sync_charge(services: Services, charge_id: str) -> Payment | None:
-    """Converge a payment, its refund rows and what it granted on Stripe's charge."""
+    """Converge a payment, its refund rows and what it granted on Stripe's charge.
+
+    The charge is placed through Stripe when no row names it yet
+    (`billing.charges.place_charge`), so a refund event that overtakes the
+    invoice and checkout events still ends with the payment REFUNDED.
+    """
     charge = await fetch_charge(services, charge_id)
-    payment = await payment_of_charge(charge)
+    payment = await place_charge(services, charge)
     if payment is None:
         log.info("charge of no known payment ignored", extra={"charge": charge_id})
         return None
     now = services.clock.now()
+    parts = await _parts(services, payment, charge)
     newly_counted = False
-    for refund in (charge.get("refunds") or {}).get("data") or []:
-        newly_counted |= await record_refund(so.as_dict(refund), payment, now)
-    refunded = refunded_amount(charge)
-    columns = {"stripe_charge_id": charge["id"], "amount_refunded": refunded}
-    for happening in refund_happenings(
-        int(charge.get("amount") or 0), refunded, PaymentStatus(payment.status)
-    ):
+    for part in parts:
+        for refund in (part.get("refunds") or {}).get("data") or []:
+            newly_counted |= await record_refund(so.as_dict(refund), payment, now)
+    refunded = sum(refunded_amount(part) for part in parts)
+    amount = sum(int(part.get("amount") or 0) for part in parts)
+    # The row names one charge (the first it learnt of, when several paid it).
+    first_charge = charge["id"] if len(parts) == 1 else payment.stripe_charge_id or charge["id"]
+    columns: dict[str, Any] = {"stripe_charge_id": first_charge, "amount_refunded": refunded}
+    for happening in refund_happenings(amount, refunded, PaymentStatus(payment.status)):
         await payment_status.apply(payment, happening, now, also=lambda _p: columns)
     if newly_counted:
         await apply_refund_policy(services, payment.user_id)

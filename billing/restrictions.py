@@ -3,10 +3,11 @@
 A restricted account gets PURCHASE_BLOCKED from createCheckout (checked in
 `billing.checkout`). The policy restricts automatically when a user's
 `refund_abuse_limit`-th refunded payment falls within `refund_abuse_window`,
-and when a chargeback is opened; only an admin lifts it
-(`setPurchaseRestriction`). The automatic triggers fire on the *new* refund
-or dispute only (never on a re-run of an old event), so an admin's lift is not
-undone by a webhook redelivery or a reconcile.
+when a chargeback is opened, and on an early fraud warning with
+EARLY_FRAUD_WARNING_ACTION=flag; only an admin lifts it
+(`setPurchaseRestriction`). Both sides are in the audit trail. The automatic
+triggers fire on the *new* refund or dispute only (never on a re-run of an old
+event), so an admin's lift is not undone by a webhook redelivery or a reconcile.
 """
 
 from __future__ import annotations
@@ -14,11 +15,13 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
+from billing import audit
 from billing.customers import ensure_customer
 from billing.errors import BillingError, ErrorCode
 from billing.read_queries import COUNTED_REFUND_STATUSES
 from billing.services import Services
 from models import Customer, Refund, StaleVersionError
+from models.enums import AuditAction
 
 log = logging.getLogger("billing.restrictions")
 
@@ -29,8 +32,14 @@ MAX_USER_ID = 128  # Customer.user_id
 NOT_ABUSE_REASONS = ("duplicate",)
 
 
-async def set_restriction(user_id: str, restricted: bool, reason: str | None, now: datetime) -> Customer:
-    """Restrict or lift, as support decides. Lifting clears the reason."""
+async def set_restriction(
+    user_id: str, restricted: bool, reason: str | None, now: datetime, *, actor: str
+) -> Customer:
+    """Restrict or lift, as support (`actor`, an admin's user id) decides. Lifting clears the reason.
+
+    Every such action is in the audit trail, even one that changes nothing
+    (support pressed the button; the trail says so).
+    """
     if not user_id or len(user_id) > MAX_USER_ID:
         raise BillingError(ErrorCode.INVALID_INPUT, "Unknown user id.", ["input", "userId"])
     if reason is not None and len(reason) > MAX_REASON:
@@ -39,33 +48,51 @@ async def set_restriction(user_id: str, restricted: bool, reason: str | None, no
         )
     text = (reason or "").strip() or None
     if restricted:
-        return await _write(user_id, True, text or "Restricted by support.", now)
-    return await _write(user_id, False, None, now)
+        customer, _ = await _write(user_id, True, text or "Restricted by support.", now)
+    else:
+        customer, _ = await _write(user_id, False, None, now)
+    action = AuditAction.PURCHASE_RESTRICTION_SET if restricted else AuditAction.PURCHASE_RESTRICTION_LIFTED
+    await audit.record(action, actor=actor, now=now, user_id=user_id, reason=text)
+    return customer
 
 
-async def restrict(user_id: str, reason: str, now: datetime) -> Customer:
-    """Restrict automatically; an account that is already restricted keeps its first reason."""
+async def restrict(user_id: str, reason: str, now: datetime, *, subject: str | None = None) -> Customer:
+    """Restrict automatically; an account that is already restricted keeps its first reason.
+
+    The change (made once, whoever races) goes to the audit trail as `system`'s.
+    """
     customer = await ensure_customer(user_id, now)
     if customer.purchase_restricted:
         return customer
-    log.warning("account restricted", extra={"user_id": user_id, "reason": reason})
-    return await _write(user_id, True, reason[:MAX_REASON], now, keep_existing=True)
+    customer, changed = await _write(user_id, True, reason[:MAX_REASON], now, keep_existing=True)
+    if changed:
+        log.warning("account restricted", extra={"user_id": user_id, "reason": reason})
+        await audit.record(
+            AuditAction.PURCHASE_RESTRICTION_SET,
+            actor=audit.SYSTEM,
+            now=now,
+            user_id=user_id,
+            subject=subject,
+            reason=reason,
+        )
+    return customer
 
 
 async def _write(
     user_id: str, restricted: bool, reason: str | None, now: datetime, *, keep_existing: bool = False
-) -> Customer:
+) -> tuple[Customer, bool]:
+    """Compare and set the restriction; the row, and whether this call changed it."""
     customer = await ensure_customer(user_id, now)
     for _ in range(8):
         if keep_existing and customer.purchase_restricted:
-            return customer
+            return customer, False
         if (customer.purchase_restricted, customer.restriction_reason) == (restricted, reason):
-            return customer
+            return customer, False
         try:
             await customer.save_versioned(
                 purchase_restricted=restricted, restriction_reason=reason, updated_at=now
             )
-            return customer
+            return customer, True
         except StaleVersionError:
             await customer.refresh_from_db()
     raise StaleVersionError(f"customer {user_id}: restriction kept changing")

@@ -108,11 +108,27 @@ async def _cancelable(user_id: str) -> Subscription:
     row = await live_subscription(user_id)
     if row is None:
         raise BillingError(ErrorCode.NO_ACTIVE_SUBSCRIPTION, "You have no subscription to cancel.")
-    if row.cancel_at_period_end:
+    if will_cancel(row):
         raise BillingError(
-            ErrorCode.SUBSCRIPTION_ALREADY_CANCELING, "Your subscription already ends at the period end."
+            ErrorCode.SUBSCRIPTION_ALREADY_CANCELING, "Your subscription is already set to end."
         )
     return row
+
+
+def will_cancel(row: Subscription) -> bool:
+    """Set to end, as `cancel_at_period_end` or as a `cancel_at` date (Dashboard, customer portal)."""
+    return row.cancel_at_period_end or row.cancel_at is not None
+
+
+def reactivate_params(row: Subscription) -> dict[str, Any]:
+    """Stripe's update that undoes the cancellation the way it was set.
+
+    `cancel_at_period_end=false` for one set as such; `cancel_at=""` (unset) for
+    a date, which `cancel_at_period_end` alone would leave in place.
+    """
+    if row.cancel_at_period_end:
+        return {"cancel_at_period_end": False}
+    return {"cancel_at": ""}
 
 
 async def _reactivatable(user_id: str) -> Subscription:
@@ -124,7 +140,7 @@ async def _reactivatable(user_id: str) -> Subscription:
                 "Your subscription has ended; buy Premium again to resume.",
             )
         raise BillingError(ErrorCode.NO_ACTIVE_SUBSCRIPTION, "You have no subscription to reactivate.")
-    if not row.cancel_at_period_end:
+    if not will_cancel(row):
         raise BillingError(ErrorCode.SUBSCRIPTION_NOT_CANCELING, "Your subscription is not set to cancel.")
     return row
 
@@ -139,19 +155,20 @@ async def cancel_subscription(services: Services, user_id: str, request: CancelR
 
 
 async def reactivate_subscription(services: Services, user_id: str) -> Subscription:
-    """Undo a pending cancel: the subscription renews again at period end."""
-    return await _change(services, user_id, "reactivate", {"cancel_at_period_end": False}, _reactivatable)
+    """Undo a pending cancel, however it was set: the subscription renews again at period end."""
+    return await _change(services, user_id, "reactivate", reactivate_params, _reactivatable)
 
 
 async def _change(
     services: Services,
     user_id: str,
     action: str,
-    params: dict[str, Any],
+    params_for: dict[str, Any] | Callable[[Subscription], dict[str, Any]],
     judge: Callable[[str], Awaitable[Subscription]],
 ) -> Subscription:
     for attempt in range(_ATTEMPTS):
         row = await judge(user_id)
+        params = params_for(row) if callable(params_for) else params_for
         subscription_id = row.stripe_subscription_id
         try:
             answer = await call(

@@ -57,6 +57,7 @@ def _columns(sub: dict[str, Any]) -> dict[str, Any]:
         "current_period_start": so.ts(item["current_period_start"]),
         "current_period_end": so.ts(item["current_period_end"]),
         "cancel_at_period_end": bool(sub.get("cancel_at_period_end")),
+        "cancel_at": so.ts(sub.get("cancel_at")),
         "canceled_at": so.ts(sub.get("canceled_at")),
         "ended_at": so.ts(sub.get("ended_at")),
         "cancellation_reason": CancellationReason(feedback.upper()) if feedback else None,

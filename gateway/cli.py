@@ -51,7 +51,23 @@ app.add_typer(webhooks_app, name="webhooks")
 EXIT_FAILED = 1
 EXIT_USAGE = 2
 
+BY_HELP = "Who does this, for the audit trail: your admin user id (default cli:<login name>)."
+
 log = logging.getLogger("gateway.cli")
+
+
+def actor_of(by: str | None) -> str:
+    """The audit trail's `who` for a support action run from the command line."""
+    if by is not None:
+        if not by.strip() or len(by) > 128:
+            fail("--by must be 1 to 128 characters")
+        return by.strip()
+    import getpass
+
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):  # no login name (a container without a passwd entry)
+        return "cli"
 
 
 def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
@@ -147,22 +163,30 @@ def schema(
 
 
 @asynccontextmanager
-async def runtime(settings: Settings) -> AsyncIterator[Services]:
-    """Database and billing services for one command (what `serve` has per process)."""
+async def database(settings: Settings) -> AsyncIterator[None]:
+    """The database alone, for commands that only read the gateway's own rows."""
     from tortoise import Tortoise
 
     from gateway.db import tortoise_config
+
+    await Tortoise.init(config=tortoise_config(settings.database_url, pool_max=4))
+    try:
+        yield
+    finally:
+        await Tortoise.close_connections()
+
+
+@asynccontextmanager
+async def runtime(settings: Settings) -> AsyncIterator[Services]:
+    """Database and billing services for one command (what `serve` has per process)."""
     from gateway.services import build_services
 
     if settings.stripe_api_key is None:
         fail("STRIPE_API_KEY is not set")
     services = build_services(settings)
-    await Tortoise.init(config=tortoise_config(settings.database_url, pool_max=4))
-    try:
+    async with database(settings):
         await services.clock.refresh()
         yield services
-    finally:
-        await Tortoise.close_connections()
 
 
 @catalog_app.command("sync")
@@ -203,6 +227,7 @@ def reconcile(
             "narrowed to a user, so not with --since."
         ),
     ] = None,
+    by: Annotated[str | None, typer.Option(help=BY_HELP)] = None,
 ) -> None:
     """Fetch Stripe's events, subscriptions and invoices and repair anything the webhooks missed."""
     from billing.reconcile import parse_since
@@ -217,7 +242,9 @@ def reconcile(
     async def run() -> ReconcileReport:
         async with runtime(settings_or_exit()) as services:
             if user:
-                return await run_reconcile(services, None, progress=typer.echo, every=every, user_ids=user)
+                return await run_reconcile(
+                    services, None, progress=typer.echo, every=every, user_ids=user, actor=actor_of(by)
+                )
             try:
                 start = parse_since(since, services.clock.now())
             except ValueError as exc:
@@ -230,6 +257,35 @@ def reconcile(
     if report.failed:
         fail(f"{report.failed} item(s) failed; see the lines above and the log", code=EXIT_FAILED)
     typer.echo("reconcile finished: no failures")
+
+
+@app.command()
+def audit(
+    user_id: Annotated[str, typer.Argument(metavar="USER_ID", help="Whose audit trail to print.")],
+    limit: Annotated[int, typer.Option(min=1, max=10_000, help="The newest N entries.")] = 50,
+) -> None:
+    """Print a user's audit trail (support's actions and automatic money decisions), newest first."""
+    from billing import audit as audit_trail
+    from billing.pagination import MAX_FIRST, PageRequest
+
+    if not user_id.strip() or len(user_id) > 128:
+        fail("USER_ID must be 1 to 128 characters")
+
+    async def run() -> list[dict[str, object]]:
+        async with database(settings_or_exit()):
+            rows: list[dict[str, object]] = []
+            request = PageRequest(min(limit, MAX_FIRST), None)
+            while len(rows) < limit:
+                page = await audit_trail.page_for_user(user_id, request)
+                rows += page.items
+                if not page.has_next_page:
+                    break
+                last = page.items[-1]
+                request = PageRequest(min(limit - len(rows), MAX_FIRST), audit_trail.cursor_of(last))
+            return rows[:limit]
+
+    rows = asyncio.run(run())
+    typer.echo(audit_trail.render(rows))
 
 
 @webhooks_app.command("list")
@@ -258,6 +314,7 @@ def webhooks_retry(
     event_id: Annotated[str | None, typer.Argument(help="evt_… to run now.")] = None,
     all_failed: Annotated[bool, typer.Option("--all-failed", help="Run every FAILED event now.")] = False,
     every: Annotated[int, typer.Option(min=1, help="With --all-failed, print progress every N events.")] = 50,
+    by: Annotated[str | None, typer.Option(help=BY_HELP)] = None,
 ) -> None:
     """Run a failed or unfinished event now (or all failed ones, with progress)."""
     from models.enums import InboxStatus
@@ -265,12 +322,13 @@ def webhooks_retry(
 
     if (event_id is None) == (not all_failed):
         fail("give an EVENT_ID or --all-failed (one of the two)")
+    actor = actor_of(by)
 
     async def run() -> list[dict[str, object]]:
         async with runtime(settings_or_exit()) as services:
             if event_id is not None:
                 try:
-                    return await admin.retry(services, event_id)
+                    return await admin.retry(services, event_id, actor=actor)
                 except admin.EventNotFound as exc:
                     fail(str(exc), code=EXIT_FAILED)
             # One event at a time, so a long run shows it is moving (an event that stopped
@@ -280,7 +338,7 @@ def webhooks_retry(
             rows: list[dict[str, object]] = []
             for n, failed_id in enumerate(failed, 1):
                 try:
-                    rows += await admin.retry(services, failed_id)
+                    rows += await admin.retry(services, failed_id, actor=actor)
                 except admin.EventNotFound:  # pruned or replayed away meanwhile
                     continue
                 if n % every == 0:
@@ -295,15 +353,20 @@ def webhooks_retry(
 
 
 @webhooks_app.command("replay")
-def webhooks_replay(event_id: Annotated[str, typer.Argument(help="evt_… to run again.")]) -> None:
+def webhooks_replay(
+    event_id: Annotated[str, typer.Argument(help="evt_… to run again.")],
+    by: Annotated[str | None, typer.Option(help=BY_HELP)] = None,
+) -> None:
     """Run an event's handler again, even if it finished (handlers are idempotent)."""
     from models.enums import InboxStatus
     from webhooks import admin
 
+    actor = actor_of(by)
+
     async def run() -> dict[str, object]:
         async with runtime(settings_or_exit()) as services:
             try:
-                return await admin.replay(services, event_id)
+                return await admin.replay(services, event_id, actor=actor)
             except admin.EventNotFound as exc:
                 fail(str(exc), code=EXIT_FAILED)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from billing.clock import Clock
-from billing.deps import BillingConfig, RateLimitRule
+from billing.deps import BillingConfig, EarlyFraudWarningAction, RateLimitRule
 from billing.services import Services
 from gateway.clock import make_clock
 from gateway.settings import Settings
@@ -22,6 +22,8 @@ def billing_config(settings: Settings) -> BillingConfig:
         gift_code_ttl=timedelta(days=settings.gift_code_ttl_days),
         redirect_allowed_origins=tuple(settings.redirect_allowed_origins),
         stripe_timeout_seconds=settings.stripe_timeout_seconds,
+        early_fraud_warning_action=EarlyFraudWarningAction(settings.early_fraud_warning_action),
+        payment_methods=settings.payment_method_list,
     )
 
 

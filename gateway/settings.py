@@ -118,6 +118,12 @@ class Settings(BaseSettings):
     # Outbox rows older than this are deleted (each user's latest kept): `gateway.outbox_worker.prune`.
     outbox_retention_days: int = Field(default=30, ge=1, le=3650)
 
+    # `refund`: refund at once and take back what it granted; `flag`: restrict, support decides.
+    early_fraud_warning_action: Literal["refund", "flag"] = "refund"
+    # `dynamic` (Stripe's Dashboard decides what Checkout offers), or a comma list of Stripe's
+    # payment method types passed as `allowed_payment_method_types` (a filter on that set).
+    payment_methods: str = "dynamic"
+
     log_level: str = "INFO"
     log_json: bool = True
 
@@ -154,6 +160,27 @@ class Settings(BaseSettings):
             if not parts.hostname or parts.path.strip("/") == "":
                 raise ValueError("needs a host and a database name (postgres://USER:PASS@HOST:PORT/DB)")
         return value
+
+    @field_validator("early_fraud_warning_action", mode="before")
+    @classmethod
+    def _efw_action(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("payment_methods")
+    @classmethod
+    def _payment_methods(cls, value: str) -> str:
+        text = value.strip().lower()
+        if text == "dynamic":
+            return text
+        kinds = [kind.strip() for kind in text.split(",") if kind.strip()]
+        if not kinds or any(not re.fullmatch(r"[a-z_]{2,40}", kind) for kind in kinds):
+            raise ValueError("must be `dynamic` or a comma list of Stripe payment method types (card,paypal)")
+        return ",".join(dict.fromkeys(kinds))
+
+    @property
+    def payment_method_list(self) -> tuple[str, ...] | None:
+        """None for `dynamic`, else the allowed types in order."""
+        return None if self.payment_methods == "dynamic" else tuple(self.payment_methods.split(","))
 
     @field_validator("log_level")
     @classmethod

@@ -1,8 +1,10 @@
 """Tortoise models: the gateway's durable record. Imports nothing of the gateway."""
 
+from models.audit import AppendOnlyError, AuditEntry
 from models.base import StaleVersionError, VersionedModel
 from models.catalog_price import CatalogPrice
 from models.customer import Customer, Refund
+from models.dispute import Dispute
 from models.gift_code import GiftCode
 from models.inbox import WebhookEvent
 from models.invoice import Invoice
@@ -12,8 +14,11 @@ from models.rate_limit import RateLimitCounter
 from models.subscription import Subscription
 
 __all__ = [
+    "AppendOnlyError",
+    "AuditEntry",
     "CatalogPrice",
     "Customer",
+    "Dispute",
     "GiftCode",
     "Invoice",
     "OutboxMessage",

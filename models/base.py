@@ -8,7 +8,7 @@ concurrent writer is detected instead of silently overwritten.
 from __future__ import annotations
 
 from functools import cache
-from typing import Any, Self
+from typing import Any, Self, TypeVar
 
 from tortoise import fields
 from tortoise.models import Model
@@ -76,24 +76,32 @@ class VersionedModel(Model):
 
     @classmethod
     async def create_if_absent(cls, **values: Any) -> Self | None:
-        """Insert a row unless a unique column already holds its value: the new row, or None.
+        """Insert a row unless a unique column already holds its value (see `insert_if_absent`)."""
+        return await insert_if_absent(cls, **values)
 
-        One statement, `INSERT … ON CONFLICT DO NOTHING RETURNING id`: cheaper than
-        looking up first where the row is usually new, and, unlike a failed plain
-        INSERT, a conflict does not abort an enclosing PostgreSQL transaction.
-        """
-        row = cls(**values)
-        meta = cls._meta
-        db = meta.db  # the current transaction's connection, if any
-        sql, columns = _insert_if_absent_sql(cls, db.capabilities.dialect == "postgres")
-        inserted = await db.execute_query_dict(
-            sql, [meta.fields_map[name].to_db_value(getattr(row, name), row) for name in columns]
-        )
-        if not inserted:
-            return None
-        row.pk = next(iter(inserted[0].values()))
-        row._saved_in_db = True  # as `Model.save` leaves it: a later save() updates this row
-        return row
+
+M = TypeVar("M", bound=Model)
+
+
+async def insert_if_absent(model: type[M], **values: Any) -> M | None:
+    """Insert a row unless a unique column already holds its value: the new row, or None.
+
+    One statement, `INSERT … ON CONFLICT DO NOTHING RETURNING id`: cheaper than
+    looking up first where the row is usually new, and, unlike a failed plain
+    INSERT, a conflict does not abort an enclosing PostgreSQL transaction.
+    """
+    row = model(**values)
+    meta = model._meta
+    db = meta.db  # the current transaction's connection, if any
+    sql, columns = _insert_if_absent_sql(model, db.capabilities.dialect == "postgres")
+    inserted = await db.execute_query_dict(
+        sql, [meta.fields_map[name].to_db_value(getattr(row, name), row) for name in columns]
+    )
+    if not inserted:
+        return None
+    row.pk = next(iter(inserted[0].values()))
+    row._saved_in_db = True  # as `Model.save` leaves it: a later save() updates this row
+    return row
 
 
 @cache

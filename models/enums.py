@@ -116,3 +116,20 @@ class SubscriptionLiveness:
     GIVES_ACCESS = frozenset(
         {SubscriptionStatus.ACTIVE, SubscriptionStatus.TRIALING, SubscriptionStatus.PAST_DUE}
     )
+
+
+class AuditAction(StrEnum):
+    """What an audit row records: an admin's action or an automatic money decision (the contract's)."""
+
+    REFUND = "REFUND"
+    PURCHASE_RESTRICTION_SET = "PURCHASE_RESTRICTION_SET"
+    PURCHASE_RESTRICTION_LIFTED = "PURCHASE_RESTRICTION_LIFTED"
+    GIFT_CODE_REVOKED = "GIFT_CODE_REVOKED"
+    WEBHOOK_RETRIED = "WEBHOOK_RETRIED"
+    WEBHOOK_REPLAYED = "WEBHOOK_REPLAYED"
+    RECONCILED = "RECONCILED"
+    DISPUTE_OPENED = "DISPUTE_OPENED"
+    DISPUTE_CLOSED = "DISPUTE_CLOSED"
+    EARLY_FRAUD_REFUND = "EARLY_FRAUD_REFUND"
+    EARLY_FRAUD_FLAG = "EARLY_FRAUD_FLAG"
+    DOUBLE_SUBSCRIPTION_REFUND = "DOUBLE_SUBSCRIPTION_REFUND"

@@ -33,6 +33,9 @@ class Subscription(VersionedModel):
     current_period_start = fields.DatetimeField()
     current_period_end = fields.DatetimeField()
     cancel_at_period_end = fields.BooleanField(default=False)
+    # A set cancellation date (Stripe's `cancel_at`): how a flexible-mode subscription may be set
+    # to end at its period end by the Dashboard or the customer portal, with cancel_at_period_end false.
+    cancel_at = fields.DatetimeField(null=True)
     canceled_at = fields.DatetimeField(null=True)
     ended_at = fields.DatetimeField(null=True)
     cancellation_reason = fields.CharEnumField(CancellationReason, max_length=32, null=True)

@@ -13,9 +13,10 @@ session only collects a payment method (SetupIntent); it sets no default.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from . import invoices, payments, subscriptions, tax
+from . import account, customers, invoices, payments, subscriptions, tax
 from . import params as p
 from .api import LIST_SPEC, Call, api_route, created_filter, created_param, paginate
 from .customers import blank_address, make_customer
@@ -35,6 +36,9 @@ PAYMENT_METHOD_TYPES = frozenset(
     promptpay revolut_pay samsung_pay sepa_debit sofort swish twint us_bank_account wechat_pay
     zip""".split()
 )
+
+#: Tax id types the sandbox's page collects (Stripe's ``customer_details.tax_ids[].type``).
+TAX_ID_TYPES = frozenset({"eu_vat", "gb_vat", "au_abn", "ca_bn", "jp_cn", "us_ein"})
 
 METADATA_ONLY = {"metadata": p.METADATA, "description": p.STR}
 
@@ -69,6 +73,8 @@ CREATE_SPEC: dict[str, Any] = {
     },
     "setup_intent_data": {**METADATA_ONLY},
     "payment_method_types": [p.STR],
+    "allowed_payment_method_types": [p.STR],
+    "excluded_payment_method_types": [p.STR],
     "currency": p.STR,
     "expires_at": p.INT,
     "locale": p.STR,
@@ -137,13 +143,32 @@ def _check_mode_params(prm: dict[str, Any], mode: str) -> None:
     for name, allowed_mode in only.items():
         if prm.get(name) is not None and mode != allowed_mode:
             raise _fail(f"`{name}` can only be used in `{allowed_mode}` mode.", name)
-    for index, kind in enumerate(prm.get("payment_method_types") or []):
-        if kind not in PAYMENT_METHOD_TYPES:
-            raise _fail(
-                f"Invalid payment_method_types[{index}]: must be one of "
-                + ", ".join(sorted(PAYMENT_METHOD_TYPES)),
-                f"payment_method_types[{index}]",
-            )
+    for name in ("payment_method_types", "allowed_payment_method_types", "excluded_payment_method_types"):
+        for index, kind in enumerate(prm.get(name) or []):
+            if kind not in PAYMENT_METHOD_TYPES:
+                raise _fail(
+                    f"Invalid {name}[{index}]: must be one of " + ", ".join(sorted(PAYMENT_METHOD_TYPES)),
+                    f"{name}[{index}]",
+                )
+
+
+def _offered(sb: Sandbox, prm: dict[str, Any], mode: str, currency: str | None) -> list[str]:
+    """The methods this session can take (Stripe reports them as ``payment_method_types``)."""
+    methods = account.offered_methods(
+        sb,
+        currency=currency,
+        mode=mode,
+        allowed=prm.get("allowed_payment_method_types"),
+        excluded=prm.get("excluded_payment_method_types"),
+        explicit=prm.get("payment_method_types"),
+    )
+    if not methods:
+        raise _fail(
+            "No payment method this account has switched on can be used for this Checkout Session "
+            f"(mode {mode}, currency {currency or 'none'}).",
+            "payment_method_types",
+        )
+    return methods
 
 
 def _location(customer: dict[str, Any] | None) -> tuple[str | None, str | None]:
@@ -152,14 +177,18 @@ def _location(customer: dict[str, Any] | None) -> tuple[str | None, str | None]:
 
 
 def _price_amounts(
-    lines: list[tuple[dict[str, Any], int]], automatic_tax: bool, country: str | None, state: str | None
+    lines: list[tuple[dict[str, Any], int]],
+    automatic_tax: bool,
+    country: str | None,
+    state: str | None,
+    reason: str,
 ) -> tuple[int, int, int, list[dict[str, Any]]]:
     subtotal = total = tax_amount = 0
     per_line = []
     for price, quantity in lines:
         amount = price["unit_amount"] * quantity
         line_tax = (
-            tax.compute(amount, price["tax_behavior"], country, state)
+            tax.compute(amount, price["tax_behavior"], country, state, reason)
             if automatic_tax
             else tax.compute(amount, "inclusive", None)
         )
@@ -291,7 +320,7 @@ def create(call: Call) -> dict[str, Any]:
         "payment_method_collection": "always" if mode != "setup" else None,
         "payment_method_configuration_details": None,
         "payment_method_options": {},
-        "payment_method_types": prm.get("payment_method_types") or ["card"],
+        "payment_method_types": _offered(sb, prm, mode, currency),
         "payment_status": "no_payment_required" if mode == "setup" else "unpaid",
         "permissions": None,
         "phone_number_collection": {"enabled": False},
@@ -331,11 +360,19 @@ def lines_of(sb: Sandbox, session: dict[str, Any]) -> list[tuple[dict[str, Any],
     return [(sb.store.get("price", pid), qty) for pid, qty in sb.store.meta_of(session["id"])["lines"]]
 
 
+def _tax_reason(sb: Sandbox, session: dict[str, Any], country: str | None, state: str | None) -> str:
+    """Stripe Tax's decision for this buyer: the tax ids entered on the page, else the customer's."""
+    details = session.get("customer_details") or {}
+    tax_ids = details.get("tax_ids") or customers.tax_ids_of(sb, session.get("customer"))
+    return account.treatment(sb, country, state, tax_ids).reason
+
+
 def _apply_amounts(sb: Sandbox, session: dict[str, Any], country: str | None, state: str | None) -> None:
     if session["mode"] == "setup":
         return
     automatic = session["automatic_tax"]["enabled"]
-    subtotal, total, tax_amount, _ = _price_amounts(lines_of(sb, session), automatic, country, state)
+    reason = _tax_reason(sb, session, country, state)
+    subtotal, total, tax_amount, _ = _price_amounts(lines_of(sb, session), automatic, country, state, reason)
     session["amount_subtotal"] = subtotal
     session["amount_total"] = total
     session["total_details"] = {"amount_discount": 0, "amount_shipping": 0, "amount_tax": tax_amount}
@@ -347,12 +384,13 @@ def line_items(sb: Sandbox, session: dict[str, Any]) -> dict[str, Any]:
     """The session's ``item`` list (``expand[]=line_items`` / ``…/line_items``)."""
     country, state = _customer_location(sb, session)
     automatic = session["automatic_tax"]["enabled"]
+    reason = _tax_reason(sb, session, country, state)
     meta = sb.store.meta_of(session["id"])
     data = []
     for (price, quantity), item_id in zip(lines_of(sb, session), meta["line_ids"], strict=True):
         amount = price["unit_amount"] * quantity
         line_tax = (
-            tax.compute(amount, price["tax_behavior"], country, state)
+            tax.compute(amount, price["tax_behavior"], country, state, reason)
             if automatic
             else tax.compute(amount, "inclusive", None)
         )
@@ -412,31 +450,64 @@ def _needs_customer(session: dict[str, Any]) -> bool:
     return bool((session["invoice_creation"] or {}).get("enabled"))
 
 
+@dataclass(frozen=True)
+class Buyer:
+    """What the buyer enters on the page besides the payment method.
+
+    ``tax_id`` (``{"type": "eu_vat", "value": "FR…"}``) and ``business_name`` are
+    taken only when the session has ``tax_id_collection[enabled]``, as on Stripe.
+    """
+
+    country: str | None = None
+    state: str | None = None
+    tax_id: dict[str, str] | None = None
+    business_name: str | None = None
+
+
 def _details(
-    customer: dict[str, Any] | None, country: str, state: str | None, email: str | None
+    customer: dict[str, Any] | None, country: str, state: str | None, email: str | None, buyer: Buyer
 ) -> dict[str, Any]:
     return {
         "address": blank_address({"country": country, "state": state}),
-        "business_name": None,
+        "business_name": buyer.business_name if buyer.tax_id else None,
         "email": email or "buyer@example.com",
         "individual_name": None,
         "name": customer["name"] if customer else "Sandbox Buyer",
         "phone": customer["phone"] if customer else None,
         "tax_exempt": customer["tax_exempt"] if customer else "none",
-        "tax_ids": [],
+        "tax_ids": [{"type": buyer.tax_id["type"], "value": buyer.tax_id["value"]}] if buyer.tax_id else [],
     }
 
 
-def _buyer(
-    sb: Sandbox, session: dict[str, Any], country: str | None, state: str | None
-) -> dict[str, Any] | None:
+def _check_tax_id(session: dict[str, Any], buyer: Buyer) -> Buyer:
+    if buyer.tax_id is None:
+        return buyer
+    if not session["tax_id_collection"]["enabled"]:
+        return Buyer(buyer.country, buyer.state)  # the page has no field for it
+    kind, value = buyer.tax_id.get("type"), buyer.tax_id.get("value")
+    if kind not in TAX_ID_TYPES or not isinstance(value, str) or not value.strip():
+        raise invalid(
+            f"tax_id must be {{type: one of {', '.join(sorted(TAX_ID_TYPES))}, value}}", param="tax_id"
+        )
+    clean = value.replace(" ", "").upper()
+    if kind == "eu_vat" and not account.valid_eu_vat(clean, (buyer.country or "").upper()):
+        raise invalid(
+            f"Invalid value for eu_vat: {value!r} is not a valid VAT number for {buyer.country}.",
+            param="tax_id",
+            code="tax_id_invalid",
+        )
+    return Buyer(buyer.country, buyer.state, {"type": kind, "value": clean}, buyer.business_name)
+
+
+def _buyer(sb: Sandbox, session: dict[str, Any], buyer: Buyer) -> dict[str, Any] | None:
     """The session's customer, creating one as Checkout does, and record its details."""
+    country, state = buyer.country, buyer.state
     customer = sb.store.find("customer", session["customer"])
     update = sb.store.meta_of(session["id"]).get("customer_update", {})
     if customer is None and not _needs_customer(session):
         # A guest payment: Checkout keeps the details on the session only.
         country = country or "US"
-        session["customer_details"] = _details(None, country, state, session["customer_email"])
+        session["customer_details"] = _details(None, country, state, session["customer_email"], buyer)
         _apply_amounts(sb, session, country, state)
         return None
     if customer is None:
@@ -458,14 +529,25 @@ def _buyer(
         if update.get("name") == "auto" and not customer["name"]:
             customer["name"] = "Sandbox Buyer"
     country = country or _location(customer)[0] or "US"
-    session["customer_details"] = _details(customer, country, state, customer["email"])
+    if buyer.tax_id is not None:
+        # Checkout saves a collected tax id on the customer (it needs customer_update[name]=auto
+        # for an existing customer); Stripe Tax reads it for the invoices that follow.
+        customers.add_tax_id(sb, customer, buyer.tax_id["type"], buyer.tax_id["value"])
+        if buyer.business_name and update.get("name") == "auto":
+            customer["name"] = buyer.business_name
+    session["customer_details"] = _details(customer, country, state, customer["email"], buyer)
     session["collected_information"] = {
-        "business_name": None,
+        "business_name": buyer.business_name if buyer.tax_id else None,
         "individual_name": None,
         "shipping_details": None,
     }
     _apply_amounts(sb, session, country, state)
     return customer
+
+
+def offers(session: dict[str, Any], method: str) -> bool:
+    """Whether the session's page offers this test method (its type is among the session's)."""
+    return payments.TEST_METHODS[method][0] in session["payment_method_types"]
 
 
 def complete(
@@ -476,18 +558,29 @@ def complete(
     country: str | None = None,
     state: str | None = None,
     authenticated: bool = False,
+    buyer: Buyer | None = None,
+    offered_only: bool = False,
 ) -> dict[str, Any]:
     """What pressing Pay does.  ``method`` is a key of :data:`payments.TEST_METHODS`.
 
     Raises a 402 ``card_declined`` :class:`StripeError` when the card is
-    declined (the session stays open so the buyer can retry).
+    declined (the session stays open so the buyer can retry). ``offered_only``:
+    refuse a method the page does not offer (the page and the control API's
+    ``method``; the older ``outcome`` shortcuts predate the account settings).
     """
     _ensure_open(sb, session)
     if method not in payments.TEST_METHODS:
         raise invalid(f"Unknown test payment method {method!r}", param="method")
-    if method == "card_3ds" and not authenticated:
-        raise invalid("This card requires authentication; confirm it first.", code="authentication_required")
-    customer = _buyer(sb, session, country, state)
+    if offered_only and not offers(session, method):
+        raise invalid(
+            f"This Checkout Session does not offer {payments.TEST_METHODS[method][0]} "
+            f"(it offers {', '.join(session['payment_method_types'])}).",
+            param="method",
+        )
+    if method in payments.NEEDS_APPROVAL and not authenticated:
+        raise invalid("This payment method needs the buyer's approval first.", code="authentication_required")
+    buyer = _check_tax_id(session, buyer or Buyer(country, state))
+    customer = _buyer(sb, session, buyer)
     outcome = payments.TEST_METHODS[method][1]
     if method == "card_3ds":
         outcome = "ok"
@@ -544,6 +637,8 @@ def _complete_payment(
         if customer is not None:
             _payment_invoice(sb, session, customer, pi)
         session["payment_status"] = "paid"
+    elif payments.awaiting_funds(pi):
+        sb.emit("payment_intent.requires_action", pi)
     session.update(status="complete", url=None)
     sb.store.touch()
     sb.emit("checkout.session.completed", session)
@@ -613,8 +708,13 @@ def _complete_subscription(
 
 
 def settle(sb: Sandbox, pi: dict[str, Any], succeeded: bool) -> dict[str, Any]:
-    """Finish a delayed payment; emits the payment, invoice and async session events."""
-    if pi["status"] != "processing":
+    """Finish a delayed payment; emits the payment, invoice and async session events.
+
+    A bank transfer's funds arriving (``succeeded``) or never arriving (the
+    payment expires) end the same way for the session.
+    """
+    transfer = payments.awaiting_funds(pi)
+    if pi["status"] != "processing" and not transfer:
         raise invalid(
             f"This PaymentIntent is not processing (status: {pi['status']}).", param="payment_intent"
         )
@@ -643,7 +743,7 @@ def settle(sb: Sandbox, pi: dict[str, Any], succeeded: bool) -> dict[str, Any]:
             if sub is not None and sub["status"] in ("active", "trialing"):
                 subscriptions.set_status(sb, sub, "past_due")
         else:
-            sb.emit("payment_intent.payment_failed", pi)
+            sb.emit("payment_intent.canceled" if transfer else "payment_intent.payment_failed", pi)
         if session is not None:
             sb.emit("checkout.session.async_payment_failed", session)
     sb.store.touch()

@@ -7,6 +7,7 @@ month) without a browser.  JSON in, JSON out, no API key (loopback only).
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 import orjson
@@ -14,10 +15,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from . import checkout, refunds, subscriptions
+from . import account, checkout, payments, refunds, subscriptions
 from .api import base_url_of, json_response
 from .core import RETRIES_EXHAUSTED, Sandbox
 from .errors import StripeError, invalid
+from .events import changed
 from .payments import OUTCOMES
 
 
@@ -55,16 +57,30 @@ def control(handler):
 
 
 def complete_session(sb: Sandbox, path: dict[str, str], body: dict[str, Any]) -> dict[str, Any]:
+    """Pressing Pay. ``method`` picks one of the page's test methods (it must be one the session
+    offers; ``paypal`` counts as approved); the older ``outcome`` shortcut picks a card or SEPA.
+    ``tax_id`` ({"type": "eu_vat", "value": …}) and ``business_name`` are what the buyer enters
+    when the session collects tax ids."""
     session = sb.store.get("checkout.session", path["id"])
-    outcome = body.get("outcome", "paid")
-    if outcome not in checkout.OUTCOME_METHODS:
-        raise invalid("outcome must be paid, declined or delayed", param="outcome")
+    method = body.get("method")
+    if method is None:
+        outcome = body.get("outcome", "paid")
+        if outcome not in checkout.OUTCOME_METHODS:
+            raise invalid("outcome must be paid, declined or delayed", param="outcome")
+        method = checkout.OUTCOME_METHODS[outcome]
+    elif method not in payments.TEST_METHODS:
+        raise invalid(f"method must be one of {', '.join(payments.TEST_METHODS)}", param="method")
+    tax_id = body.get("tax_id")
+    if tax_id is not None and not isinstance(tax_id, dict):
+        raise invalid("tax_id must be an object {type, value}", param="tax_id")
+    buyer = checkout.Buyer(body.get("country"), body.get("state"), tax_id, body.get("business_name"))
     return checkout.complete(
         sb,
         session,
-        checkout.OUTCOME_METHODS[outcome],
-        country=body.get("country"),
-        state=body.get("state"),
+        method,
+        buyer=buyer,
+        authenticated=True,
+        offered_only="method" in body,
     )
 
 
@@ -97,11 +113,66 @@ def clock_advance(sb: Sandbox, path: dict[str, str], body: dict[str, Any]) -> di
 
 def dispute(sb: Sandbox, path: dict[str, str], body: dict[str, Any]) -> dict[str, Any]:
     charge = sb.store.get("charge", path["id"])
-    return refunds.open_dispute(sb, charge, body.get("reason", "fraudulent"))
+    inquiry = body.get("inquiry", False)
+    if not isinstance(inquiry, bool):
+        raise invalid("inquiry must be true or false", param="inquiry")
+    return refunds.open_dispute(sb, charge, body.get("reason", "fraudulent"), inquiry=inquiry)
+
+
+def escalate_dispute(sb: Sandbox, path: dict[str, str], body: dict[str, Any]) -> dict[str, Any]:
+    return refunds.escalate(sb, sb.store.get("dispute", path["id"]))
+
+
+def submit_dispute(sb: Sandbox, path: dict[str, str], body: dict[str, Any]) -> dict[str, Any]:
+    """Extra: the merchant submits evidence (``*_needs_response`` -> ``*_under_review``)."""
+    return refunds.submit_evidence(sb, sb.store.get("dispute", path["id"]))
 
 
 def close_dispute(sb: Sandbox, path: dict[str, str], body: dict[str, Any]) -> dict[str, Any]:
     return refunds.close_dispute(sb, sb.store.get("dispute", path["id"]), body.get("status", ""))
+
+
+def early_fraud_warning(sb: Sandbox, path: dict[str, str], body: dict[str, Any]) -> dict[str, Any]:
+    charge = sb.store.get("charge", path["id"])
+    return refunds.early_fraud_warning(sb, charge, body.get("fraud_type", "made_with_stolen_card"))
+
+
+def cancel_at(sb: Sandbox, path: dict[str, str], body: dict[str, Any]) -> dict[str, Any]:
+    """A cancellation set outside the gateway (Dashboard, customer portal), stored as Stripe does:
+    ``{"at": "period_end"}`` is ``cancel_at`` at the period end (``cancel_at_period_end`` stays
+    false in flexible billing mode); ``{"at": unix seconds}`` a date; ``{"at": null}`` clears it."""
+    sub = sb.store.get("subscription", path["id"])
+    if sub["status"] not in subscriptions.LIVE:
+        raise invalid(f"Subscription {sub['id']} has ended (status {sub['status']}).")
+    at = body.get("at", "period_end")
+    if at == "period_end":
+        at = subscriptions.period_end_of(sub)
+    elif at is not None and (isinstance(at, bool) or not isinstance(at, int)):
+        raise invalid('at must be unix seconds, "period_end" or null', param="at")
+    before = copy.deepcopy(sub)
+    subscriptions.set_cancel_at(sb, sub, at)
+    sb.store.touch()
+    previous = changed(before, sub)
+    if previous:
+        sb.emit("customer.subscription.updated", sub, previous)
+    return sub
+
+
+def pay_partially(sb: Sandbox, path: dict[str, str], body: dict[str, Any]) -> dict[str, Any]:
+    """A partial payment attempt on an open invoice: ``{"amount": N, "succeeded": true}``; answers
+    the new invoice payment."""
+    invoice = sb.store.get("invoice", path["id"])
+    amount, succeeded = body.get("amount"), body.get("succeeded", True)
+    if isinstance(amount, bool) or not isinstance(amount, int):
+        raise invalid("amount must be an integer (minor units)", param="amount")
+    if not isinstance(succeeded, bool):
+        raise invalid("succeeded must be true or false", param="succeeded")
+    return subscriptions.pay_partially(sb, invoice, amount, succeeded=succeeded)
+
+
+def account_settings(sb: Sandbox, path: dict[str, str], body: dict[str, Any]) -> dict[str, Any]:
+    """The account's ``country``, ``tax_registrations`` and switched-on ``payment_methods``."""
+    return account.update(sb, body) if body else account.settings(sb)
 
 
 def fail_refund(sb: Sandbox, path: dict[str, str], body: dict[str, Any]) -> dict[str, Any]:
@@ -198,6 +269,12 @@ ROUTES = [
     Route("/_sandbox/clock/advance", control(clock_advance), methods=["POST"]),
     Route("/_sandbox/charges/{id}/dispute", control(dispute), methods=["POST"]),
     Route("/_sandbox/disputes/{id}/close", control(close_dispute), methods=["POST"]),
+    Route("/_sandbox/disputes/{id}/escalate", control(escalate_dispute), methods=["POST"]),
+    Route("/_sandbox/disputes/{id}/submit", control(submit_dispute), methods=["POST"]),
+    Route("/_sandbox/charges/{id}/early_fraud_warning", control(early_fraud_warning), methods=["POST"]),
+    Route("/_sandbox/subscriptions/{id}/cancel_at", control(cancel_at), methods=["POST"]),
+    Route("/_sandbox/invoices/{id}/pay_partially", control(pay_partially), methods=["POST"]),
+    Route("/_sandbox/account", control(account_settings), methods=["GET", "POST"]),
     Route("/_sandbox/refunds/{id}/fail", control(fail_refund), methods=["POST"]),
     Route("/_sandbox/webhooks/flush", control(flush), methods=["POST"]),
     Route("/_sandbox/webhooks/hold", control(hold), methods=["POST"]),

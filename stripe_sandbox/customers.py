@@ -1,9 +1,15 @@
-"""Customers: create, retrieve, update (incl. ``invoice_settings[default_payment_method]``)."""
+"""Customers: create, retrieve, update (incl. ``invoice_settings[default_payment_method]``), tax ids.
+
+A customer's tax ids (``tax_id`` objects, ``txi_``) are what Checkout's
+``tax_id_collection`` saved; Stripe Tax reads them for every later invoice
+(an EU business buyer with a valid VAT number is reverse-charged).
+"""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from . import account
 from . import params as p
 from .api import LIST_SPEC, Call, api_route, created_filter, created_param, paginate
 from .errors import invalid
@@ -117,6 +123,50 @@ def update(call: Call) -> dict[str, Any]:
     return customer
 
 
+def tax_ids_of(sb: Sandbox, customer_id: str | None) -> list[dict[str, Any]]:
+    """The customer's ``tax_id`` objects, oldest first (none for an unknown or missing customer)."""
+    if not customer_id:
+        return []
+    return [sb.store.get("tax_id", i) for i in sb.store.meta_of(customer_id).get("tax_ids", [])]
+
+
+def add_tax_id(sb: Sandbox, customer: dict[str, Any], kind: str, value: str) -> dict[str, Any]:
+    """Save a tax id on the customer, as Checkout does with a collected one (once per value)."""
+    for existing in tax_ids_of(sb, customer["id"]):
+        if (existing["type"], existing["value"]) == (kind, value):
+            return existing
+    country = value[:2].upper() if kind == "eu_vat" else None
+    country = "GR" if country == "EL" else country
+    valid = kind != "eu_vat" or account.valid_eu_vat(value, country)
+    tax_id = {
+        "id": new_id("txi", 24),
+        "object": "tax_id",
+        "country": country,
+        "created": sb.clock.now(),
+        "customer": customer["id"],
+        "customer_account": None,
+        "livemode": False,
+        "owner": {"customer": customer["id"], "customer_account": None, "type": "customer"},
+        "type": kind,
+        "value": value,
+        "verification": {
+            "status": "verified" if valid else "unverified",
+            "verified_address": None,
+            "verified_name": None,
+        },
+    }
+    sb.store.add(tax_id)
+    meta = sb.store.meta_of(customer["id"])
+    meta["tax_ids"] = [*meta.get("tax_ids", []), tax_id["id"]]
+    return tax_id
+
+
+def list_tax_ids(call: Call) -> dict[str, Any]:
+    customer = call.sb.store.get("customer", call.path["id"])
+    items = tax_ids_of(call.sb, customer["id"])
+    return paginate(items, call.params, f"/v1/customers/{customer['id']}/tax_ids")
+
+
 def list_(call: Call) -> dict[str, Any]:
     items = call.sb.store.all("customer")
     if call.params.get("email"):
@@ -143,4 +193,5 @@ ROUTES = [
     api_route("/v1/customers", "GET", list_, {**LIST_SPEC, "email": p.STR, "created": p.ANY}),
     api_route("/v1/customers/{id}", "GET", retrieve, {}),
     api_route("/v1/customers/{id}", "POST", update, CUSTOMER_FIELDS),
+    api_route("/v1/customers/{id}/tax_ids", "GET", list_tax_ids, LIST_SPEC),
 ]

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from . import account, customers, tax, tax_rates
 from . import params as p
-from . import tax, tax_rates
 from .api import LIST_SPEC, Call, api_route, created_filter, created_param, paginate
 from .errors import invalid
 from .store import new_id
@@ -104,12 +104,14 @@ def make_invoice(
     now = sb.clock.now()
     address = customer.get("address") or {}
     country, state = address.get("country"), address.get("state")
+    tax_ids = customers.tax_ids_of(sb, customer["id"])
+    reason = account.treatment(sb, country, state, tax_ids).reason
     lines, taxes = [], []
     for item in items:
         price = item["price"]
         amount = price["unit_amount"] * item["quantity"]
         line_tax = (
-            tax.compute(amount, price["tax_behavior"], country, state)
+            tax.compute(amount, price["tax_behavior"], country, state, reason)
             if automatic_tax
             else tax.compute(amount, "inclusive", None)
         )
@@ -139,7 +141,7 @@ def make_invoice(
     invoice = {
         "id": invoice_id,
         "object": "invoice",
-        "account_country": "US",
+        "account_country": account.country(sb),
         "account_name": "Billing Gateway Sandbox",
         "account_tax_ids": None,
         "amount_due": total,
@@ -173,7 +175,7 @@ def make_invoice(
         "customer_phone": customer.get("phone"),
         "customer_shipping": None,
         "customer_tax_exempt": customer.get("tax_exempt", "none"),
-        "customer_tax_ids": [],
+        "customer_tax_ids": [{"type": t["type"], "value": t["value"]} for t in tax_ids],
         "default_payment_method": default_payment_method,
         "default_source": None,
         "default_tax_rates": [],
@@ -280,7 +282,7 @@ def payment_for(sb: Sandbox, invoice: dict[str, Any], pi: dict[str, Any]) -> dic
         "id": new_id("inpay", 24),
         "object": "invoice_payment",
         "amount_paid": None,
-        "amount_requested": invoice["amount_due"],
+        "amount_requested": invoice["amount_remaining"],
         "created": sb.clock.now(),
         "currency": invoice["currency"],
         "invoice": invoice["id"],
@@ -296,10 +298,13 @@ def payment_for(sb: Sandbox, invoice: dict[str, Any], pi: dict[str, Any]) -> dic
 
 
 def mark_paid(sb: Sandbox, invoice: dict[str, Any], pi: dict[str, Any]) -> None:
-    """Record a successful payment (no events; callers emit in Stripe's order)."""
+    """Record the payment that settles the invoice (no events; callers emit in Stripe's order).
+
+    After partial payments the default payment collects only what remained.
+    """
     now = sb.clock.now()
     payment = payment_for(sb, invoice, pi)
-    payment.update(status="paid", amount_paid=invoice["amount_due"])
+    payment.update(status="paid", amount_paid=invoice["amount_remaining"])
     payment["status_transitions"]["paid_at"] = now
     invoice.update(
         status="paid",
@@ -310,6 +315,42 @@ def mark_paid(sb: Sandbox, invoice: dict[str, Any], pi: dict[str, Any]) -> None:
         receipt_number=invoice["number"],
     )
     invoice["status_transitions"]["paid_at"] = now
+    sb.store.touch()
+
+
+def add_payment(sb: Sandbox, invoice: dict[str, Any], pi: dict[str, Any]) -> dict[str, Any]:
+    """A payment attached to the invoice beside its default one (a partial payment attempt)."""
+    payment = {
+        "id": new_id("inpay", 24),
+        "object": "invoice_payment",
+        "amount_paid": None,
+        "amount_requested": pi["amount"],
+        "created": sb.clock.now(),
+        "currency": invoice["currency"],
+        "invoice": invoice["id"],
+        "is_default": False,
+        "livemode": False,
+        "payment": {"payment_intent": pi["id"], "type": "payment_intent"},
+        "status": "open",
+        "status_transitions": {"canceled_at": None, "paid_at": None},
+    }
+    sb.store.add(payment)
+    meta = sb.store.meta_of(invoice["id"])
+    meta["payments"] = [*meta.get("payments", []), payment["id"]]
+    return payment
+
+
+def record_partial(sb: Sandbox, invoice: dict[str, Any], payment: dict[str, Any], amount: int) -> None:
+    """A partial payment went through: the invoice owes less; its default payment follows."""
+    now = sb.clock.now()
+    payment.update(status="paid", amount_paid=amount)
+    payment["status_transitions"]["paid_at"] = now
+    invoice["amount_paid"] += amount
+    invoice["amount_remaining"] -= amount
+    for other_id in sb.store.meta_of(invoice["id"]).get("payments", []):
+        other = sb.store.get("invoice_payment", other_id)
+        if other["is_default"] and other["status"] == "open":
+            other["amount_requested"] = invoice["amount_remaining"]
     sb.store.touch()
 
 

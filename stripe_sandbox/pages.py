@@ -21,15 +21,17 @@ from .api import base_url_of
 from .core import Sandbox
 from .errors import StripeError
 from .money import format_amount
-from .pdf import invoice_pdf
+from .pdf import invoice_pdf, reverse_charge_note
 
 COUNTRIES = ["US", "DE", "FR", "GB", "JP", "CA", "AU", "NL", "IE", "IT", "ES"]
 
 METHOD_LABELS = {
-    "card": "Card that succeeds (4242 4242 4242 4242)",
+    "card": "Card that succeeds (4242 4242 4242 4242; Apple Pay and Google Pay ride on it)",
     "card_declined": "Card that is declined (4000 0000 0000 0002)",
     "card_3ds": "Card that asks for 3-D Secure (4000 0025 0000 3155)",
     "sepa_debit": "Delayed bank debit (SEPA, DE89 3704 0044 0532 0130 00)",
+    "paypal": "PayPal (approve on PayPal's page)",
+    "bank_transfer": "Bank transfer (the funds arrive later)",
 }
 
 STYLE = """
@@ -79,9 +81,11 @@ def _checkout_form(sb: Sandbox, session: dict[str, Any], error: str | None = Non
         for i in items
     )
     currency = session["currency"]
+    # Only what the session offers: what the account has on and suits the currency and mode.
+    methods = [m for m in METHOD_LABELS if checkout.offers(session, m)]
     if session["mode"] == "setup":
         summary = "<p>Save a payment method for future payments.</p>"
-        methods = ["card", "card_declined", "sepa_debit"]
+        methods = [m for m in methods if m != "bank_transfer"]
     else:
         tax_amount = (session["total_details"] or {}).get("amount_tax", 0)
         tax_note = (
@@ -99,7 +103,6 @@ def _checkout_form(sb: Sandbox, session: dict[str, Any], error: str | None = Non
             f"<div class='muted' id='currency'>{html.escape((currency or '').upper())}{per}"
             f"</div><table>{rows}{tax_note}</table>"
         )
-        methods = list(METHOD_LABELS)
     radios = "".join(
         f"<label class='method'><input type='radio' name='method' value='{m}'"
         f"{' checked' if i == 0 else ''}> {html.escape(METHOD_LABELS[m])}</label>"
@@ -113,6 +116,12 @@ def _checkout_form(sb: Sandbox, session: dict[str, Any], error: str | None = Non
         if session["cancel_url"]
         else ""
     )
+    tax_id = (
+        "<p><label>Business name <input name='business_name' id='business_name'></label></p>"
+        "<p><label>VAT number <input name='vat_number' id='vat_number'></label></p>"
+        if session["tax_id_collection"]["enabled"]
+        else ""
+    )
     err = f"<p class='error' id='error'>{html.escape(error)}</p>" if error else ""
     label = (
         "Save"
@@ -123,7 +132,7 @@ def _checkout_form(sb: Sandbox, session: dict[str, Any], error: str | None = Non
         f"<h1>Checkout</h1>{summary}{err}"
         f"<form method='post' action='/checkout/{sid}/pay'>"
         f"<fieldset><legend>Payment method</legend>{radios}</fieldset>"
-        f"<p><label>Country <select name='country'>{options}</select></label></p>"
+        f"<p><label>Country <select name='country'>{options}</select></label></p>{tax_id}"
         f"<button type='submit' id='pay'>{label}</button></form>{cancel}"
     )
     return page("Checkout", body)
@@ -142,6 +151,27 @@ async def checkout_page(request: Request) -> Response:
     return _checkout_form(sb, session)
 
 
+_BUYER_FIELDS = ("country", "business_name", "vat_number")
+
+
+def _buyer_of(form: Any) -> checkout.Buyer:
+    country = str(form.get("country") or "") or None
+    vat = str(form.get("vat_number") or "").strip()
+    return checkout.Buyer(
+        country=country,
+        tax_id={"type": "eu_vat", "value": vat} if vat else None,
+        business_name=str(form.get("business_name") or "").strip() or None,
+    )
+
+
+def _hidden(form: Any) -> str:
+    """The buyer's entries carried through an approval or 3-D Secure step."""
+    return "".join(
+        f"<input type='hidden' name='{name}' value='{html.escape(str(form.get(name) or ''))}'>"
+        for name in _BUYER_FIELDS
+    )
+
+
 async def checkout_pay(request: Request) -> Response:
     sb = _sb(request)
     session = sb.store.find("checkout.session", request.path_params["id"])
@@ -149,20 +179,33 @@ async def checkout_pay(request: Request) -> Response:
         return _not_found("checkout session")
     form = await request.form()
     method = str(form.get("method", "card"))
-    country = str(form.get("country") or "") or None
+    if method in payments.TEST_METHODS and not checkout.offers(session, method):
+        return _checkout_form(sb, session, "Choose a payment method.")
+    sid = html.escape(session["id"])
     if method == "card_3ds" and session["status"] == "open":
-        sid = html.escape(session["id"])
         body = (
             "<h1>3-D Secure authentication</h1><p>Your bank asks you to confirm this payment.</p>"
-            f"<form method='post' action='/checkout/{sid}/authenticate'>"
-            f"<input type='hidden' name='country' value='{html.escape(country or '')}'>"
+            f"<form method='post' action='/checkout/{sid}/authenticate'>{_hidden(form)}"
             "<button type='submit' name='result' value='complete' id='authenticate'>"
             "Complete authentication</button> "
             "<button type='submit' name='result' value='fail' id='fail-auth'>Fail authentication</button>"
             "</form>"
         )
         return page("Authenticate", body)
-    return _finish(sb, session, method, country)
+    if method == "paypal" and session["status"] == "open":
+        amount = (
+            format_amount(session["amount_total"], session["currency"]) if session["amount_total"] else ""
+        )
+        body = (
+            "<h1>PayPal</h1><p>Log in to PayPal and approve the payment"
+            f"{' of ' + amount if amount else ''} to the merchant.</p>"
+            f"<form method='post' action='/checkout/{sid}/paypal'>{_hidden(form)}"
+            "<button type='submit' name='result' value='approve' id='approve'>Approve</button> "
+            "<button type='submit' name='result' value='cancel' id='cancel-paypal'>Cancel and return</button>"
+            "</form>"
+        )
+        return page("PayPal", body)
+    return _finish(sb, session, method, _buyer_of(form))
 
 
 async def checkout_authenticate(request: Request) -> Response:
@@ -171,19 +214,30 @@ async def checkout_authenticate(request: Request) -> Response:
     if session is None:
         return _not_found("checkout session")
     form = await request.form()
-    country = str(form.get("country") or "") or None
     if form.get("result") != "complete":
         return _checkout_form(sb, session, "We are unable to authenticate your payment method.")
-    return _finish(sb, session, "card_3ds", country, authenticated=True)
+    return _finish(sb, session, "card_3ds", _buyer_of(form), authenticated=True)
+
+
+async def checkout_paypal(request: Request) -> Response:
+    """PayPal's approval page answered: approved goes through, cancelled returns to the choice."""
+    sb = _sb(request)
+    session = sb.store.find("checkout.session", request.path_params["id"])
+    if session is None:
+        return _not_found("checkout session")
+    form = await request.form()
+    if form.get("result") != "approve":
+        return _checkout_form(sb, session, "The PayPal payment was not approved.")
+    return _finish(sb, session, "paypal", _buyer_of(form), authenticated=True)
 
 
 def _finish(
-    sb: Sandbox, session: dict[str, Any], method: str, country: str | None, authenticated: bool = False
+    sb: Sandbox, session: dict[str, Any], method: str, buyer: checkout.Buyer, authenticated: bool = False
 ) -> Response:
     if method not in payments.TEST_METHODS:
         return _checkout_form(sb, session, "Choose a payment method.")
     try:
-        checkout.complete(sb, session, method, country=country, authenticated=authenticated)
+        checkout.complete(sb, session, method, buyer=buyer, authenticated=authenticated, offered_only=True)
     except StripeError as exc:
         sb.after_request()
         if session["status"] != "open":
@@ -284,7 +338,13 @@ async def invoice_page(request: Request) -> Response:
         f"<div class='amount'>{format_amount(invoice['total'], currency)}</div>"
         f"<p>Status: <strong id='status'>{html.escape(invoice['status'])}</strong></p>"
         f"<table>{rows}<tr><td class='muted'>Tax included</td>"
-        f"<td class='r'>{format_amount(tax_amount, currency)}</td></tr></table>{action}"
+        f"<td class='r'>{format_amount(tax_amount, currency)}</td></tr></table>"
+        + (
+            f"<p id='reverse-charge'>{html.escape(note)}</p>"
+            if (note := reverse_charge_note(invoice))
+            else ""
+        )
+        + f"{action}"
         f"<p><a href='/invoices/{quote(invoice['id'])}/pdf'>Download PDF</a></p>"
     )
     return page(f"Invoice {invoice['number']}", body)
@@ -331,6 +391,22 @@ async def receipt_page(request: Request) -> Response:
     )
 
 
+async def transfer_instructions(request: Request) -> Response:
+    """``next_action.display_bank_transfer_instructions.hosted_instructions_url``."""
+    sb = _sb(request)
+    pi = sb.store.find("payment_intent", request.path_params["id"])
+    if pi is None or not pi.get("next_action"):
+        return _not_found("bank transfer")
+    details = pi["next_action"]["display_bank_transfer_instructions"]
+    return page(
+        "Bank transfer",
+        "<h1>Send a bank transfer</h1>"
+        f"<div class='amount'>{format_amount(details['amount_remaining'], details['currency'])}</div>"
+        f"<p>Reference: <strong id='reference'>{html.escape(details['reference'])}</strong></p>"
+        "<p class='muted'>IBAN DE00 0000 0000 0000 0000 00 (sandbox)</p>",
+    )
+
+
 async def index(request: Request) -> Response:
     return page(
         "Stripe sandbox",
@@ -343,10 +419,12 @@ ROUTES = [
     Route("/checkout/{id}", checkout_page, methods=["GET"]),
     Route("/checkout/{id}/pay", checkout_pay, methods=["POST"]),
     Route("/checkout/{id}/authenticate", checkout_authenticate, methods=["POST"]),
+    Route("/checkout/{id}/paypal", checkout_paypal, methods=["POST"]),
     Route("/billing_portal/{id}", portal_page, methods=["GET"]),
     Route("/billing_portal/{id}/card", portal_card, methods=["POST"]),
     Route("/invoices/{id}", invoice_page, methods=["GET"]),
     Route("/invoices/{id}/confirm", invoice_confirm, methods=["POST"]),
     Route("/invoices/{id}/pdf", invoice_pdf_route, methods=["GET"]),
     Route("/receipts/{id}", receipt_page, methods=["GET"]),
+    Route("/payment_intents/{id}/instructions", transfer_instructions, methods=["GET"]),
 ]

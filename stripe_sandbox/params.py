@@ -53,6 +53,16 @@ def TIMESTAMP_OR_NOW(value: Any, param: str) -> int | str:
     return "now" if text == "now" else INT(text, param)
 
 
+def timestamp_or(*choices: str) -> Leaf:
+    """A unix timestamp, or one of a few named moments (``cancel_at=min_period_end``)."""
+
+    def convert(value: Any, param: str) -> int | str:
+        text = _scalar(value, param)
+        return text if text in choices else INT(text, param)
+
+    return convert
+
+
 def one_of(*choices: str) -> Leaf:
     def convert(value: Any, param: str) -> str:
         text = _scalar(value, param)

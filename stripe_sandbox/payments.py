@@ -18,13 +18,19 @@ from .store import new_id
 if TYPE_CHECKING:
     from .core import Sandbox
 
-#: Test payment methods the hosted pages offer: method -> (type, outcome, card last4).
+#: Test payment methods the hosted pages offer: method -> (type, outcome, last4).
+#: ``paypal`` needs the buyer's approval on PayPal's page first (like ``card_3ds``'s
+#: challenge); ``bank_transfer`` (Stripe's ``customer_balance``) waits for the funds.
 TEST_METHODS: dict[str, tuple[str, str, str]] = {
     "card": ("card", "ok", "4242"),
     "card_declined": ("card", "declined", "0002"),
     "card_3ds": ("card", "authentication_required", "3155"),
     "sepa_debit": ("sepa_debit", "delayed", "3000"),
+    "paypal": ("paypal", "ok", ""),
+    "bank_transfer": ("customer_balance", "awaiting_funds", ""),
 }
+#: Test methods that need a step on another page before they go through.
+NEEDS_APPROVAL = frozenset({"card_3ds", "paypal"})
 
 OUTCOMES = ("ok", "declined", "authentication_required")
 
@@ -88,7 +94,7 @@ def make_payment_method(
             "three_d_secure_usage": {"supported": True},
             "wallet": None,
         }
-    else:
+    elif kind == "sepa_debit":
         pm["sepa_debit"] = {
             "bank_code": "37040044",
             "branch_code": None,
@@ -97,6 +103,14 @@ def make_payment_method(
             "generated_from": {"charge": None, "setup_attempt": None},
             "last4": last4,
         }
+    elif kind == "paypal":
+        pm["paypal"] = {
+            "country": country or ((customer or {}).get("address") or {}).get("country"),
+            "payer_email": (customer or {}).get("email") or "buyer@example.com",
+            "payer_id": new_id("PAYER", 10)[6:].upper(),
+        }
+    else:
+        pm[kind] = {}
     sb.store.add(pm)
     sb.store.meta_of(pm["id"])["outcome"] = outcome
     return pm
@@ -134,6 +148,21 @@ def _payment_method_details(pm: dict[str, Any]) -> dict[str, Any]:
                 "wallet": None,
             },
         }
+    if pm["type"] == "paypal":
+        paypal = pm["paypal"]
+        return {
+            "type": "paypal",
+            "paypal": {
+                "country": paypal["country"],
+                "payer_email": paypal["payer_email"],
+                "payer_id": paypal["payer_id"],
+                "payer_name": None,
+                "seller_protection": None,
+                "transaction_id": new_id("PP", 17)[3:].upper(),
+            },
+        }
+    if pm["type"] == "customer_balance":
+        return {"type": "customer_balance", "customer_balance": {}}
     return {"type": pm["type"], pm["type"]: dict(pm[pm["type"]], mandate=None)}
 
 
@@ -281,6 +310,11 @@ def confirm(sb: Sandbox, pi: dict[str, Any], pm: dict[str, Any], outcome: str) -
     elif outcome == "delayed":
         charge = make_charge(sb, pi, pm, "pending")
         pi.update(status="processing", latest_charge=charge["id"], last_payment_error=None)
+    elif outcome == "awaiting_funds":
+        # A bank transfer: instructions to send the money; no charge until the funds arrive.
+        pi.update(
+            status="requires_action", last_payment_error=None, next_action=_transfer_instructions(sb, pi)
+        )
     elif outcome == "authentication_required":
         pi.update(
             status="requires_action",
@@ -316,8 +350,48 @@ def confirm(sb: Sandbox, pi: dict[str, Any], pm: dict[str, Any], outcome: str) -
     return pi["status"]
 
 
+def _transfer_instructions(sb: Sandbox, pi: dict[str, Any]) -> dict[str, Any]:
+    """``next_action`` of a bank transfer waiting for its funds (Stripe's current shape)."""
+    reference = new_id("REF", 10)[4:].upper()
+    return {
+        "type": "display_bank_transfer_instructions",
+        "display_bank_transfer_instructions": {
+            "amount_remaining": pi["amount"],
+            "currency": pi["currency"],
+            "financial_addresses": [],
+            "hosted_instructions_url": f"{sb.base_url}/payment_intents/{pi['id']}/instructions",
+            "reference": reference,
+            "type": "eu_bank_transfer" if pi["currency"] == "eur" else f"{pi['currency'][:2]}_bank_transfer",
+        },
+    }
+
+
+def awaiting_funds(pi: dict[str, Any]) -> bool:
+    next_action = pi.get("next_action") or {}
+    return (
+        pi["status"] == "requires_action" and next_action.get("type") == "display_bank_transfer_instructions"
+    )
+
+
 def settle(sb: Sandbox, pi: dict[str, Any], succeeded: bool) -> None:
-    """Finish a ``processing`` payment (delayed bank debit)."""
+    """Finish a ``processing`` payment (delayed bank debit), or a bank transfer waiting for funds.
+
+    A transfer whose funds arrive gets its charge now; one whose funds never
+    come is cancelled as expired (``cancellation_reason=expired``).
+    """
+    if awaiting_funds(pi):
+        if succeeded:
+            pm = sb.store.get("payment_method", pi["payment_method"])
+            charge = make_charge(sb, pi, pm, "succeeded")
+            pi.update(
+                status="succeeded", amount_received=pi["amount"], latest_charge=charge["id"], next_action=None
+            )
+        else:
+            pi.update(
+                status="canceled", canceled_at=sb.clock.now(), cancellation_reason="expired", next_action=None
+            )
+        sb.store.touch()
+        return
     charge = sb.store.get("charge", pi["latest_charge"])
     if succeeded:
         charge.update(

@@ -22,6 +22,14 @@ def _date(ts: int | None) -> str:
     return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d") if ts else "—"
 
 
+def reverse_charge_note(invoice: dict[str, Any]) -> str | None:
+    """What an EU invoice must say when the buyer accounts for the VAT (with their VAT number)."""
+    if not any(t.get("taxability_reason") == "reverse_charge" for t in invoice.get("total_taxes") or []):
+        return None
+    vat = ", ".join(t["value"] for t in invoice.get("customer_tax_ids") or [] if t.get("type") == "eu_vat")
+    return f"Reverse charge: VAT to be accounted for by the recipient{f' (VAT number {vat})' if vat else ''}."
+
+
 def invoice_pdf(invoice: dict[str, Any]) -> bytes:
     buffer = io.BytesIO()
     pdf = canvas.Canvas(buffer, pagesize=A4, invariant=True)
@@ -69,6 +77,12 @@ def invoice_pdf(invoice: dict[str, Any]) -> bytes:
         pdf.drawString(110 * mm, y, label)
         pdf.drawRightString(width - 20 * mm, y, format_amount(amount, currency))
         y -= 6 * mm
+    note = reverse_charge_note(invoice)
+    if note:
+        y -= 4 * mm
+        pdf.setFont("Helvetica-Bold", 10)
+        pdf.drawString(20 * mm, y, note)
+        pdf.setFont("Helvetica", 10)
     pdf.setFont("Helvetica-Oblique", 8)
     pdf.drawString(20 * mm, 15 * mm, f"Stripe sandbox test invoice {invoice['id']}")
     pdf.showPage()

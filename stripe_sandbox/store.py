@@ -47,6 +47,9 @@ PREFIXES: dict[str, str] = {
     "evt": "event",
     "we": "webhook_endpoint",
     "txr": "tax_rate",
+    "txi": "tax_id",
+    "issfr": "radar.early_fraud_warning",
+    "txn": "balance_transaction",
 }
 
 #: Human names Stripe uses in "No such …" messages.

@@ -10,7 +10,10 @@ makes them and emit the events Stripe emits:
   Stripe's recommended Smart Retries default (8 tries within 2 weeks); after
   the last one the subscription is ``canceled`` (Stripe's default) or
   ``unpaid`` / left ``past_due`` as configured (``/_sandbox/settings``);
-* ``cancel_at_period_end``: ``customer.subscription.deleted`` at period end;
+* new subscriptions use ``billing_mode=flexible`` (Stripe's default now); a
+  cancellation is ``cancel_at_period_end`` or a ``cancel_at`` date (which is how
+  the Dashboard and the customer portal may store "at period end" in flexible
+  mode): ``customer.subscription.deleted`` when it comes;
 * ``trial_end`` on an active subscription (gift time): ``trialing`` and the
   period runs to ``trial_end``; the next invoice comes then.
 """
@@ -119,7 +122,13 @@ def make_subscription(
         },
         "billing_cycle_anchor": now,
         "billing_cycle_anchor_config": None,
-        "billing_mode": {"flexible": None, "type": "classic", "updated_at": None},
+        # Stripe's default for new subscriptions since 2025-09-30.clover (changelog: "Makes
+        # flexible billing mode the default for new subscriptions").
+        "billing_mode": {
+            "flexible": {"proration_discounts": "included"},
+            "type": "flexible",
+            "updated_at": now,
+        },
         "billing_thresholds": None,
         "cancel_at": None,
         "cancel_at_period_end": False,
@@ -328,6 +337,7 @@ def attempt(sb: Sandbox, invoice: dict[str, Any], *, outcome: str | None = None)
     sub = sb.store.find("subscription", _sub_of(invoice))
     pm = _payment_method_for(sb, invoice)
     pi = _payment_intent_for(sb, invoice)
+    pi["amount"] = invoice["amount_remaining"]  # what partial payments left
     now = sb.clock.now()
     meta = sb.store.meta_of(invoice["id"])
     meta.setdefault("first_attempt_at", now)
@@ -376,6 +386,41 @@ def exhausted(sb: Sandbox, sub: dict[str, Any]) -> None:
         set_status(sb, sub, "unpaid")
 
 
+def pay_partially(sb: Sandbox, invoice: dict[str, Any], amount: int, *, succeeded: bool = True) -> dict:
+    """A partial payment attempt on an open invoice, with its own payment intent (as the Dashboard's
+    "Charge customer" with a smaller amount, or the API's ``attach_payment``, make them).
+
+    A success lowers what the invoice still owes (paying the rest pays the invoice);
+    a failure leaves it as it was. Either way the invoice has one more invoice payment.
+    """
+    if invoice["status"] != "open":
+        raise invalid(f"Invoice {invoice['id']} is not open (status {invoice['status']}).")
+    if not 0 < amount < invoice["amount_remaining"]:
+        raise invalid(
+            f"amount must be between 1 and {invoice['amount_remaining'] - 1} (less than what is owed).",
+            param="amount",
+        )
+    pm = _payment_method_for(sb, invoice)
+    if pm is None:
+        raise invalid(f"Invoice {invoice['id']} has no payment method to charge.")
+    pi = payments.make_payment_intent(
+        sb,
+        amount=amount,
+        currency=invoice["currency"],
+        customer=invoice["customer"],
+        description=f"Partial payment for invoice {invoice['number']}",
+    )
+    payment = invoices.add_payment(sb, invoice, pi)
+    status = payments.confirm(sb, pi, pm, "ok" if succeeded else "declined")
+    if status != "succeeded":
+        sb.emit("payment_intent.payment_failed", pi)
+        return payment
+    invoices.record_partial(sb, invoice, payment, amount)
+    sb.emit("payment_intent.succeeded", pi)
+    sb.emit("invoice_payment.paid", payment)
+    return payment
+
+
 def paid(sb: Sandbox, invoice: dict[str, Any], pi: dict[str, Any]) -> None:
     """Record payment; emit ``invoice.paid`` and ``payment_intent.succeeded``."""
     invoices.mark_paid(sb, invoice, pi)
@@ -389,7 +434,7 @@ def paid(sb: Sandbox, invoice: dict[str, Any], pi: dict[str, Any]) -> None:
 # -- routes -------------------------------------------------------------------------
 UPDATE_SPEC: dict[str, Any] = {
     "cancel_at_period_end": p.BOOL,
-    "cancel_at": p.INT,
+    "cancel_at": p.timestamp_or("min_period_end", "max_period_end"),
     "cancellation_details": {
         "comment": p.STR,
         "feedback": p.one_of(
@@ -452,24 +497,19 @@ def update(call: Call) -> dict[str, Any]:
         sub["description"] = prm.get("description")
     if "cancellation_details" in prm and prm["cancellation_details"] is not None:
         sub["cancellation_details"].update(prm["cancellation_details"])
+    if prm.get("cancel_at_period_end") is not None and "cancel_at" in prm:
+        raise invalid(
+            "The sandbox takes one of cancel_at and cancel_at_period_end per request.",
+            param="cancel_at",
+        )
     if prm.get("cancel_at_period_end") is not None:
         if prm["cancel_at_period_end"]:
             sub.update(cancel_at_period_end=True, cancel_at=period_end_of(sub), canceled_at=now)
             sub["cancellation_details"]["reason"] = "cancellation_requested"
         else:
-            sub.update(cancel_at_period_end=False, cancel_at=None, canceled_at=None)
-            sub["cancellation_details"] = {"comment": None, "feedback": None, "reason": None}
+            _clear_cancellation(sub)
     if "cancel_at" in prm:
-        if prm["cancel_at"] is None:
-            sub.update(cancel_at=None, canceled_at=None, cancel_at_period_end=False)
-        else:
-            if prm["cancel_at"] <= now:
-                raise invalid("cancel_at must be in the future.", param="cancel_at")
-            sub.update(
-                cancel_at=prm["cancel_at"],
-                canceled_at=now,
-                cancel_at_period_end=prm["cancel_at"] == period_end_of(sub),
-            )
+        set_cancel_at(sb, sub, prm["cancel_at"])
     if "default_payment_method" in prm:
         pm_id = prm["default_payment_method"]
         if pm_id:
@@ -517,6 +557,38 @@ def update(call: Call) -> dict[str, Any]:
     if renew_now:
         on_period_end(sb, sub)
     return sub
+
+
+def _clear_cancellation(sub: dict[str, Any]) -> None:
+    sub.update(cancel_at_period_end=False, cancel_at=None, canceled_at=None)
+    sub["cancellation_details"] = {"comment": None, "feedback": None, "reason": None}
+
+
+def set_cancel_at(sb: Sandbox, sub: dict[str, Any], value: int | str | None) -> None:
+    """``cancel_at`` as Stripe stores it: a date, or (flexible billing mode) the earliest or
+    latest item's period end (``min_period_end``/``max_period_end``). In flexible mode a
+    date leaves ``cancel_at_period_end`` false even when it is the period end; the classic
+    mode reports a cancel at the period end as ``cancel_at_period_end``. ``None`` clears it."""
+    if value is None:
+        _clear_cancellation(sub)
+        return
+    flexible = sub["billing_mode"]["type"] == "flexible"
+    if isinstance(value, str):
+        ends = [item["current_period_end"] for item in sub["items"]["data"]]
+        if not flexible:
+            raise invalid(
+                f"cancel_at={value} needs a subscription in flexible billing mode.", param="cancel_at"
+            )
+        value = min(ends) if value == "min_period_end" else max(ends)
+    now = sb.clock.now()
+    if value <= now:
+        raise invalid("cancel_at must be in the future.", param="cancel_at")
+    sub.update(
+        cancel_at=value,
+        canceled_at=now,
+        cancel_at_period_end=False if flexible else value == period_end_of(sub),
+    )
+    sub["cancellation_details"]["reason"] = "cancellation_requested"
 
 
 def _update_item(sb: Sandbox, sub: dict[str, Any], change: dict[str, Any], index: int) -> None:

@@ -5,6 +5,10 @@ sandbox must produce believable, deterministic tax figures without Stripe Tax.
 For an inclusive amount ``A`` at rate ``r`` the tax is
 ``A - round_half_up(A / (1 + r))`` in minor units (zero-decimal currencies
 such as JPY are already in whole units, so the formula is the same).
+
+Whether tax is collected at all is the account's business (:mod:`.account`):
+a place where the account is not registered, or a reverse-charged EU business
+buyer, gets a zero line at rate 0 carrying Stripe's ``taxability_reason``.
 """
 
 from __future__ import annotations
@@ -56,19 +60,33 @@ def exclusive_tax(amount: int, rate_percent: Decimal) -> int:
     return int((Decimal(amount) * rate_percent / 100).quantize(Decimal(1), ROUND_HALF_UP))
 
 
-def compute(amount: int, behavior: str, country: str | None, state: str | None = None) -> dict:
-    """Tax for one line: ``{"rate", "tax", "taxable", "total", "country"}``.
+def compute(
+    amount: int,
+    behavior: str,
+    country: str | None,
+    state: str | None = None,
+    reason: str = "standard_rated",
+) -> dict:
+    """Tax for one line: ``{"rate", "tax", "taxable", "total", "country", "reason"}``.
 
     ``total`` is what the customer pays (inclusive prices: the amount itself).
+    ``reason`` is the account's decision (:class:`.account.TaxTreatment`): anything
+    but ``standard_rated`` is a zero line at rate 0.
     """
     rate = rate_for(country, state)
     if rate is None:
-        return {"rate": None, "tax": 0, "taxable": amount, "total": amount, "country": None}
+        return {"rate": None, "tax": 0, "taxable": amount, "total": amount, "country": None, "reason": None}
+    if reason != "standard_rated":
+        rate = Decimal(0)
+    elif rate == 0:
+        reason = "not_collecting"  # no rate known for the place: nothing to collect
     if behavior == "exclusive":
         tax = exclusive_tax(amount, rate)
-        return {"rate": rate, "tax": tax, "taxable": amount, "total": amount + tax, "country": country}
-    tax = inclusive_tax(amount, rate)
-    return {"rate": rate, "tax": tax, "taxable": amount - tax, "total": amount, "country": country}
+        line = {"rate": rate, "tax": tax, "taxable": amount, "total": amount + tax, "country": country}
+    else:
+        tax = inclusive_tax(amount, rate)
+        line = {"rate": rate, "tax": tax, "taxable": amount - tax, "total": amount, "country": country}
+    return {**line, "reason": reason}
 
 
 def tax_rate_id(country: str | None, state: str | None, rate: Decimal | None) -> str:
@@ -83,7 +101,7 @@ def total_tax_entry(line_tax: dict[str, Any], state: str | None = None) -> dict[
         "amount": line_tax["tax"],
         "tax_behavior": "inclusive",
         "tax_rate_details": {"tax_rate": tax_rate_id(line_tax["country"], state, line_tax["rate"])},
-        "taxability_reason": "standard_rated" if line_tax["tax"] else "not_collecting",
+        "taxability_reason": line_tax["reason"],
         "taxable_amount": line_tax["taxable"],
         "type": "tax_rate_details",
     }

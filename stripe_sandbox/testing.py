@@ -139,7 +139,7 @@ class SandboxServer:
 def _verb(path: str, json: dict[str, Any] | None, method: str | None) -> str:
     if method:
         return method
-    if json is None and path.rstrip("/").endswith(("/clock", "/events", "/settings", "/limits")):
+    if json is None and path.rstrip("/").endswith(("/clock", "/events", "/settings", "/limits", "/account")):
         return "GET"
     return "POST"
 

@@ -24,6 +24,8 @@ _TMP = tempfile.mkdtemp(prefix="bg-tests-")
 DATABASE_URL = os.environ.get("TEST_DATABASE_URL") or f"sqlite://{Path(_TMP) / 'test.sqlite3'}"
 DIALECT = dialect_of(DATABASE_URL)
 TABLES = (
+    "audit_entries",
+    "disputes",
     "refunds",
     "gift_codes",
     "payments",

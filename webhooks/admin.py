@@ -7,6 +7,8 @@
   after a fix, or once a handler exists for a previously ignored type.
   Safe because handlers are idempotent and converge on Stripe's state.
 All of them go through `inbox.claim`, so they never race a running handler.
+Every retry and replay is an admin action in the audit trail
+(WEBHOOK_RETRIED / WEBHOOK_REPLAYED, by `actor`, on the user the event concerns).
 """
 
 from __future__ import annotations
@@ -15,8 +17,12 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+import orjson
+
+from billing import audit
 from billing.services import Services
-from models.enums import InboxStatus
+from models import Customer
+from models.enums import AuditAction, InboxStatus
 from models.inbox import WebhookEvent
 from webhooks import inbox
 
@@ -89,8 +95,40 @@ def _result(row: WebhookEvent, result: inbox.ProcessResult) -> dict[str, Any]:
     }
 
 
+async def user_of_event(row: WebhookEvent) -> str | None:
+    """The user an event concerns, as far as its payload tells: metadata, else the customer's row."""
+    try:
+        obj = orjson.loads(row.payload)["data"]["object"]
+    except (orjson.JSONDecodeError, KeyError, TypeError):
+        return None
+    if not isinstance(obj, dict):
+        return None
+    details = (obj.get("parent") or {}).get("subscription_details") or {}
+    for metadata in (obj.get("metadata"), details.get("metadata")):
+        if isinstance(metadata, dict) and metadata.get("user_id"):
+            return str(metadata["user_id"])
+    customer = obj.get("customer")
+    customer_id = customer.get("id") if isinstance(customer, dict) else customer
+    if isinstance(customer_id, str) and customer_id:
+        return await Customer.filter(stripe_customer_id=customer_id).first().values_list("user_id", flat=True)
+    return None
+
+
+async def _audit(
+    services: Services, action: AuditAction, actor: str, row: WebhookEvent, result: dict[str, Any]
+) -> None:
+    await audit.record(
+        action,
+        actor=actor,
+        now=services.clock.now(),
+        user_id=await user_of_event(row),
+        subject=row.stripe_event_id,
+        reason=f"{row.type}: {result['outcome']} ({result['status']})",
+    )
+
+
 async def retry(
-    services: Services, event_id: str | None = None, *, all_failed: bool = False
+    services: Services, event_id: str | None = None, *, all_failed: bool = False, actor: str
 ) -> list[dict[str, Any]]:
     """Run one unfinished event, or every FAILED one, now; one result dict per event."""
     if (event_id is None) == (not all_failed):
@@ -103,25 +141,28 @@ async def retry(
     results = []
     for row in rows:
         if row.status in (InboxStatus.PROCESSED, InboxStatus.IGNORED):
-            results.append(
-                {
-                    "id": row.stripe_event_id,
-                    "type": row.type,
-                    "outcome": inbox.Outcome.ALREADY_DONE.value,
-                    "status": row.status.value,
-                    "error": "already finished; use replay to run it again",
-                }
-            )
-            continue
-        results.append(_result(row, await inbox.process(row, services)))
+            result = {
+                "id": row.stripe_event_id,
+                "type": row.type,
+                "outcome": inbox.Outcome.ALREADY_DONE.value,
+                "status": row.status.value,
+                "error": "already finished; use replay to run it again",
+            }
+        else:
+            result = _result(row, await inbox.process(row, services))
+        # Asked for, even when there was nothing to run: the trail shows what support did.
+        await _audit(services, AuditAction.WEBHOOK_RETRIED, actor, row, result)
+        results.append(result)
     return results
 
 
-async def replay(services: Services, event_id: str) -> dict[str, Any]:
+async def replay(services: Services, event_id: str, *, actor: str) -> dict[str, Any]:
     """Run the event's handler again whatever its status (not while another worker holds it)."""
     await services.clock.refresh()
     row = await _get(event_id)
-    return _result(row, await inbox.process(row, services, force=True))
+    result = _result(row, await inbox.process(row, services, force=True))
+    await _audit(services, AuditAction.WEBHOOK_REPLAYED, actor, row, result)
+    return result
 
 
 def render(rows: Sequence[dict[str, Any]], columns: Sequence[str] = _TABLE_COLUMNS) -> str:

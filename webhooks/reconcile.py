@@ -20,10 +20,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from billing import audit
 from billing import reconcile as walk
 from billing.errors import PaymentProviderError
 from billing.services import Services
-from models.enums import InboxStatus
+from models.enums import AuditAction, InboxStatus
 from models.inbox import WebhookEvent
 from webhooks import inbox
 
@@ -142,11 +143,14 @@ async def reconcile(
     progress: walk.Progress | None = None,
     every: int = walk.PROGRESS_EVERY,
     user_ids: Sequence[str] | None = None,
+    actor: str | None = None,
 ) -> ReconcileReport:
     """Events first (they carry what objects cannot: failures, refunds), then the walk.
 
     With `user_ids` only those users' Stripe objects are walked and no events are
     read (`since` must be None): Stripe's event list cannot be narrowed to a customer.
+    Reconciling chosen users is a support action: each user gets a RECONCILED
+    audit row by `actor`.
     """
     if user_ids is not None and since is not None:
         raise ValueError("events cannot be limited to users: give users or a since, not both")
@@ -155,4 +159,12 @@ async def reconcile(
     if since is not None:
         events = await feed_events(services, since, progress=progress, every=every)
     walked = await walk.walk_stripe(services, progress=progress, every=every, user_ids=user_ids)
+    for user_id in user_ids or ():
+        await audit.record(
+            AuditAction.RECONCILED,
+            actor=actor or audit.SYSTEM,
+            now=services.clock.now(),
+            user_id=user_id,
+            reason=f"Stripe's objects walked: {walked.failed} failure(s).",
+        )
     return ReconcileReport(since, events, walked)

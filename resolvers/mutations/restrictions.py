@@ -17,10 +17,10 @@ async def set_purchase_restriction(
     input: SetPurchaseRestrictionInput,
 ) -> SetPurchaseRestrictionPayload:
     context = info.context
-    context.require_viewer()
+    admin = context.require_viewer()
     user_id = str(input.user_id)
     try:
-        await set_restriction(user_id, input.restricted, input.reason, context.now())
+        await set_restriction(user_id, input.restricted, input.reason, context.now(), actor=admin.user_id)
     except BillingError as error:
         return SetPurchaseRestrictionPayload(user_errors=user_errors_from(error))
     return SetPurchaseRestrictionPayload(user=UserBilling(user_id=strawberry.ID(user_id)))

@@ -22,8 +22,10 @@ GiftCodeStatus = strawberry.enum(_m.GiftCodeStatus, name="GiftCodeStatus")
 RefundReason = strawberry.enum(_m.RefundReason, name="RefundReason")
 CancellationReason = strawberry.enum(_m.CancellationReason, name="CancellationReason")
 PremiumSource = strawberry.enum(_PremiumSource, name="PremiumSource")
+AuditAction = strawberry.enum(_m.AuditAction, name="AuditAction")
 
 __all__ = [
+    "AuditAction",
     "BillingCycle",
     "CancellationReason",
     "Currency",

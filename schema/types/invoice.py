@@ -28,6 +28,9 @@ class TaxLine:
     rate_percent: str = strawberry.field(description='"19", "8.875"')
     jurisdiction: str | None = strawberry.field(description='"DE", "GB", "CA-ON"')
     inclusive: bool
+    taxability_reason: str | None = strawberry.field(
+        description='Stripe\'s reason: "standard_rated", "reverse_charge", "not_collecting", ...'
+    )
 
 
 @strawberry.type
@@ -71,6 +74,7 @@ def tax_lines(breakdown: Sequence[dict[str, Any]] | None, currency: str) -> list
             rate_percent=rate_percent_text(line.get("rate_percent", "0")),
             jurisdiction=line.get("jurisdiction"),
             inclusive=bool(line.get("inclusive", False)),
+            taxability_reason=line.get("taxability_reason"),
         )
         for line in breakdown or ()
     ]

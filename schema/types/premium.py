@@ -22,7 +22,9 @@ class Premium:
     until: datetime | None = strawberry.field(
         description="End of access if nothing renews; null when not premium."
     )
-    will_cancel: bool = strawberry.field(description="The subscription is set to end at period end.")
+    will_cancel: bool = strawberry.field(
+        description="The subscription is set to end (at period end or at a set date, however it was set)."
+    )
 
 
 def premium_from_state(state: PremiumState) -> Premium:

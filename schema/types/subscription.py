@@ -30,6 +30,9 @@ class Subscription(Node):
     current_period_start: datetime
     current_period_end: datetime
     cancel_at_period_end: bool
+    cancel_at: datetime | None = strawberry.field(
+        description="When it is set to end (Stripe's cancel_at), however the cancellation was set."
+    )
     canceled_at: datetime | None
     cancellation_reason: CancellationReason | None
     cancellation_feedback: str | None
@@ -51,6 +54,7 @@ def subscription_from_row(row: Any) -> Subscription:
         current_period_start=row["current_period_start"],
         current_period_end=row["current_period_end"],
         cancel_at_period_end=row["cancel_at_period_end"],
+        cancel_at=row["cancel_at"],
         canceled_at=row["canceled_at"],
         cancellation_reason=row["cancellation_reason"],
         cancellation_feedback=row["cancellation_feedback"],

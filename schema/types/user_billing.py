@@ -13,8 +13,9 @@ from typing import Any
 import strawberry
 from strawberry.types import Info
 
+from billing import audit, read_queries
 from billing import premium as premium_rule
-from billing import read_queries
+from schema.types.audit import AuditEntryConnection, Dispute, audit_connection, dispute_from_row
 from schema.types.connections import page_request
 from schema.types.invoice import InvoiceConnection, invoice_connection
 from schema.types.payment import PaymentConnection, payment_connection
@@ -68,3 +69,11 @@ class UserBilling:
     @strawberry.field
     async def refund_count(self) -> int:
         return await read_queries.refund_count(self.user_id)
+
+    @strawberry.field(description="Admin actions and automatic money decisions on this user, newest first.")
+    async def audit_log(self, first: int | None = 25, after: str | None = None) -> AuditEntryConnection:
+        return audit_connection(await audit.page_for_user(self.user_id, page_request(first, after)))
+
+    @strawberry.field(description="Disputes of the user's payments (inquiries included), newest first.")
+    async def disputes(self) -> list[Dispute]:
+        return [dispute_from_row(row) for row in await read_queries.disputes(self.user_id)]

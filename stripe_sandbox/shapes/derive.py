@@ -21,6 +21,7 @@ from pathlib import Path
 
 #: Object names the sandbox returns, top-level or nested in lists/expansions.
 SERVED = (
+    "balance_transaction",
     "billing_portal.session",
     "charge",
     "checkout.session",
@@ -36,10 +37,12 @@ SERVED = (
     "plan",
     "price",
     "product",
+    "radar.early_fraud_warning",
     "refund",
     "setup_intent",
     "subscription",
     "subscription_item",
+    "tax_id",
     "tax_rate",
     "webhook_endpoint",
 )

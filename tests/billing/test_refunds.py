@@ -20,8 +20,9 @@ from billing.premium import PremiumSource, load_premium
 from billing.read_queries import refund_count
 from billing.refunds import refund_happenings, refund_payment, refunded_amount
 from billing.restrictions import set_restriction
-from models import Customer, GiftCode, Payment, Refund, Subscription
+from models import AuditEntry, Customer, GiftCode, Payment, Refund, Subscription
 from models.enums import (
+    AuditAction,
     Currency,
     GiftCodeStatus,
     PaymentStatus,
@@ -233,7 +234,7 @@ async def test_second_refund_in_a_year_restricts_until_support_lifts_it(world: S
         await create_checkout(world.services, "r-abuser", request(ProductType.PREMIUM_MONTHLY))
     assert blocked.value.code == ErrorCode.PURCHASE_BLOCKED
 
-    await set_restriction("r-abuser", False, None, world.services.clock.now())
+    await set_restriction("r-abuser", False, None, world.services.clock.now(), actor="support-1")
     # Re-running every old event (redelivery, replay) does not restrict again.
     await world.deliver(sorted(await _all_events(world, "r-abuser"), key=lambda e: e["id"]))
     await customer.refresh_from_db()
@@ -300,6 +301,12 @@ async def test_two_paid_subscription_checkouts_keep_the_first_and_refund_the_sec
     assert premium.active and premium.product_type == ProductType.PREMIUM_MONTHLY
     assert not (await Customer.get(user_id="r-double")).purchase_restricted, "our doing, not abuse"
     assert len(await stripe_refunds(world, second.payment)) == 1
+    (entry,) = await AuditEntry.filter(user_id="r-double")
+    assert (entry.action, entry.actor_id, entry.subject) == (
+        AuditAction.DOUBLE_SUBSCRIPTION_REFUND,
+        "system",
+        second.payment.stripe_subscription_id,
+    )
 
 
 @pytest.mark.postgres_only
@@ -383,6 +390,8 @@ async def test_double_subscription_handled_by_racing_replicas_refunds_once(world
     assert len(await stripe_refunds(world, second.payment)) == 1
     statuses = sorted(s.status for s in await Subscription.filter(user_id="r-double-race"))
     assert statuses == [SubscriptionStatus.ACTIVE, SubscriptionStatus.CANCELED]
+    actions = await AuditEntry.filter(user_id="r-double-race").values_list("action", flat=True)
+    assert actions == [AuditAction.DOUBLE_SUBSCRIPTION_REFUND], "one decision, one row, however many replicas"
 
 
 def test_a_failed_refund_does_not_count_even_before_the_charge_total_goes_down() -> None:

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 import stripe
 from gateway_process import GatewayProcess
 
 from billing.catalog_sync import sync_catalog
+from stripe_sandbox import account as sandbox_account
 from stripe_sandbox.testing import SandboxServer
 from tests.inbox_settle import inbox_settled
 from tests.stripe_world import StripeWorld
@@ -74,3 +76,36 @@ async def e2e(
     finally:
         await world.control("/_sandbox/webhooks/flush", {})
         await stripe.update_async(endpoint_id, params={"disabled": True})
+
+
+@pytest.fixture
+async def account(e2e: E2E) -> AsyncIterator[Callable[..., Awaitable[dict[str, Any]]]]:
+    """Set the Stripe account (country, tax registrations, payment methods) for one test; restored after."""
+
+    async def set_account(**settings: Any) -> dict[str, Any]:
+        return await e2e.world.control("/_sandbox/account", settings)
+
+    yield set_account
+    await set_account(
+        country=sandbox_account.DEFAULT_COUNTRY,
+        tax_registrations=list(sandbox_account.DEFAULT_TAX_REGISTRATIONS),
+        payment_methods=list(sandbox_account.DEFAULT_PAYMENT_METHODS),
+    )
+
+
+@pytest.fixture
+def gateway_settings(e2e: E2E) -> Iterator[Callable[..., None]]:
+    """Restart the gateway process with some settings changed for one test; the originals after."""
+    original = dict(e2e.gateway.env)
+
+    def restart(**settings: str) -> None:
+        e2e.gateway.stop()
+        e2e.gateway.env.update(settings)
+        e2e.gateway.start()
+
+    yield restart
+    if e2e.gateway.env != original:
+        e2e.gateway.stop()
+        e2e.gateway.env.clear()
+        e2e.gateway.env.update(original)
+        e2e.gateway.start()

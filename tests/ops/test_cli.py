@@ -120,6 +120,7 @@ COMMANDS = [
     ("webhooks", "list"),
     ("webhooks", "retry"),
     ("webhooks", "replay"),
+    ("audit",),
 ]
 
 
@@ -179,6 +180,10 @@ BAD = [
     ("retry unknown event", ["webhooks", "retry", "evt_missing"], {}, 1, "evt_missing"),
     ("retry without target", ["webhooks", "retry"], {}, 2, "--all-failed"),
     ("list bad status", ["webhooks", "list", "--status", "bogus"], {}, 2, "--status"),
+    ("audit without user", ["audit"], {}, 2, "Missing argument 'USER_ID'"),
+    ("audit blank user", ["audit", " "], {}, 2, "USER_ID"),
+    ("audit limit zero", ["audit", "u-1", "--limit", "0"], {}, 2, "--limit"),
+    ("replay blank by", ["webhooks", "replay", "evt_x", "--by", " "], {}, 2, "--by"),
     ("unknown command", ["frobnicate"], {}, 2, "No such command"),
     ("unknown option", ["catalog", "sync", "--force"], {}, 2, "--force"),
     ("serve port zero", ["serve", "--port", "0"], {}, 2, "--port"),

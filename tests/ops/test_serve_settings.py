@@ -66,6 +66,11 @@ BAD_SETTINGS = [
     pytest.param({"LOG_LEVEL": "LOUD"}, "LOG_LEVEL", id="log-level"),
     pytest.param({"WEB_APP": "sometimes"}, "WEB_APP", id="web-app-not-a-boolean"),
     pytest.param({"REDEEM_RATE_LIMIT": "lots"}, "REDEEM_RATE_LIMIT", id="rate-limit"),
+    pytest.param(
+        {"EARLY_FRAUD_WARNING_ACTION": "ignore"}, "EARLY_FRAUD_WARNING_ACTION", id="efw-action-unknown"
+    ),
+    pytest.param({"PAYMENT_METHODS": "card,pay pal"}, "PAYMENT_METHODS", id="payment-methods-malformed"),
+    pytest.param({"PAYMENT_METHODS": ","}, "PAYMENT_METHODS", id="payment-methods-empty-list"),
 ]
 
 

@@ -12,7 +12,7 @@ import asyncio
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,6 +24,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from stripe_sandbox import account as sandbox_account
 from stripe_sandbox.testing import SandboxServer
 
 from .shapes import assert_shape
@@ -162,6 +163,21 @@ async def catalog(client: stripe.StripeClient) -> Catalog:
         yearly_usd=await price(yearly, "usd", 9999, recurring={"interval": "year"}),
         gift_jpy=await price(product, "jpy", 1500),
         monthly_usd=await price(product, "usd", 1099, **month),
+    )
+
+
+@pytest.fixture
+async def account(sandbox: SandboxServer) -> AsyncIterator[Callable[..., Awaitable[dict[str, Any]]]]:
+    """Change the sandbox account (country, tax registrations, methods) for one test; restored after."""
+
+    async def set_account(**settings: Any) -> dict[str, Any]:
+        return await sandbox.acontrol("/_sandbox/account", settings)
+
+    yield set_account
+    await set_account(
+        country=sandbox_account.DEFAULT_COUNTRY,
+        tax_registrations=list(sandbox_account.DEFAULT_TAX_REGISTRATIONS),
+        payment_methods=list(sandbox_account.DEFAULT_PAYMENT_METHODS),
     )
 
 

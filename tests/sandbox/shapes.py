@@ -28,6 +28,9 @@ ID_PREFIXES = {
     "dispute": ("dp_", "du_"),
     "event": ("evt_",),
     "webhook_endpoint": ("we_",),
+    "radar.early_fraud_warning": ("issfr_",),
+    "tax_id": ("txi_",),
+    "balance_transaction": ("txn_",),
 }
 
 LIST_KEYS = {"object", "data", "has_more", "url", "total_count"}

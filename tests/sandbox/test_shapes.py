@@ -61,8 +61,26 @@ async def test_every_served_object_and_event_has_the_right_keys(
     refund = await client.v1.refunds.create_async(params={"payment_intent": pi.id, "amount": 100})
     check(refund)
     check(await client.v1.charges.retrieve_async(pi.latest_charge.id, params={"expand": ["refunds"]}))
+    warning = await sandbox.acontrol(f"/_sandbox/charges/{pi.latest_charge.id}/early_fraud_warning", {})
+    check(await client.v1.radar.early_fraud_warnings.retrieve_async(warning["id"]))
     dispute = await sandbox.acontrol(f"/_sandbox/charges/{pi.latest_charge.id}/dispute", {})
     assert_shape(dispute, seen=seen)
+    business = await client.v1.checkout.sessions.create_async(
+        params={
+            "mode": "subscription",
+            "customer": customer.id,
+            "line_items": [{"price": catalog.monthly_eur.id, "quantity": 1}],
+            "success_url": "https://app.example/ok",
+            "automatic_tax": {"enabled": True},
+            "tax_id_collection": {"enabled": True},
+            "customer_update": {"address": "auto", "name": "auto"},
+        }
+    )
+    await sandbox.acontrol(
+        f"/_sandbox/checkout/sessions/{business.id}/complete",
+        {"method": "card", "country": "FR", "tax_id": {"type": "eu_vat", "value": "FR40303265045"}},
+    )
+    check(await client.v1.customers.tax_ids.list_async(customer.id))
     setup = await client.v1.checkout.sessions.create_async(
         params={
             "mode": "setup",

@@ -47,9 +47,9 @@ async def test_retry_runs_a_failed_event_now_and_refuses_finished_ones(
 ) -> None:
     failed = await _row(InboxStatus.FAILED, 1)
     await WebhookEvent.filter(stripe_event_id=failed).update(next_attempt_at=T0 + timedelta(days=1))
-    [result] = await admin.retry(services, failed)
+    [result] = await admin.retry(services, failed, actor="support-1")
     assert (result["outcome"], result["status"]) == ("PROCESSED", "PROCESSED")
-    [again] = await admin.retry(services, failed)
+    [again] = await admin.retry(services, failed, actor="support-1")
     assert again["outcome"] == "ALREADY_DONE" and "replay" in again["error"]
     assert len(calls) == 1
 
@@ -58,24 +58,24 @@ async def test_retry_all_failed(db: str, services: Services, calls: Calls) -> No
     for minutes in range(3):
         await _row(InboxStatus.FAILED, minutes)
     await _row(InboxStatus.PROCESSED, 9)
-    results = await admin.retry(services, all_failed=True)
+    results = await admin.retry(services, all_failed=True, actor="support-1")
     assert [r["outcome"] for r in results] == ["PROCESSED"] * 3
     assert await WebhookEvent.filter(status=InboxStatus.FAILED).count() == 0 and len(calls) == 3
 
 
 async def test_retry_needs_exactly_one_target(db: str, services: Services) -> None:
     with pytest.raises(ValueError):
-        await admin.retry(services)
+        await admin.retry(services, actor="support-1")
     with pytest.raises(ValueError):
-        await admin.retry(services, "evt_x", all_failed=True)
+        await admin.retry(services, "evt_x", all_failed=True, actor="support-1")
     with pytest.raises(admin.EventNotFound, match="evt_missing"):
-        await admin.retry(services, "evt_missing")
+        await admin.retry(services, "evt_missing", actor="support-1")
 
 
 async def test_replay_reruns_a_processed_event(db: str, services: Services, calls: Calls) -> None:
     row, _ = await inbox.record(event_payload(), now=T0)
     await inbox.process(row, services)
-    result = await admin.replay(services, row.stripe_event_id)
+    result = await admin.replay(services, row.stripe_event_id, actor="support-1")
     assert (result["outcome"], result["status"]) == ("PROCESSED", "PROCESSED")
     assert len(calls) == 2
     assert (await WebhookEvent.get(pk=row.pk)).attempts == 2
@@ -93,17 +93,17 @@ async def test_replay_runs_an_ignored_event_once_a_handler_exists(
 
     handlers["invoice.voided"] = voided
     assert (await inbox.process(row, services)).outcome is inbox.Outcome.ALREADY_DONE  # a redelivery
-    assert (await admin.replay(services, row.stripe_event_id))["status"] == "PROCESSED"
+    assert (await admin.replay(services, row.stripe_event_id, actor="support-1"))["status"] == "PROCESSED"
     assert seen == [row.stripe_event_id]
 
 
 async def test_replay_does_not_race_a_running_handler(db: str, services: Services, calls: Calls) -> None:
     row, _ = await inbox.record(event_payload(), now=T0)
     assert await inbox.claim(row.pk, T0, inbox.DEFAULT_LEASE)
-    assert (await admin.replay(services, row.stripe_event_id))["outcome"] == "IN_PROGRESS"
+    assert (await admin.replay(services, row.stripe_event_id, actor="support-1"))["outcome"] == "IN_PROGRESS"
     assert len(calls) == 0
     with pytest.raises(admin.EventNotFound):
-        await admin.replay(services, "evt_missing")
+        await admin.replay(services, "evt_missing", actor="support-1")
 
 
 async def test_render_prints_a_table(db: str, services: Services, calls: Calls) -> None:
@@ -122,5 +122,5 @@ async def test_render_prints_a_table(db: str, services: Services, calls: Calls) 
         "LAST_ERROR",
     ]
     assert failed in line and "FAILED" in line and line.endswith("…") and len(line) < 250
-    results = admin.render(await admin.retry(services, failed))
+    results = admin.render(await admin.retry(services, failed, actor="support-1"))
     assert "PROCESSED" in results and failed in results

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from webhooks.handlers import charges, checkout, invoices, payment_intents, subscriptions
+from webhooks.handlers import charges, checkout, fraud, invoices, payment_intents, subscriptions
 from webhooks.registry import Handler
 
 HANDLERS: dict[str, Handler] = {
@@ -11,4 +11,5 @@ HANDLERS: dict[str, Handler] = {
     **invoices.HANDLERS,
     **payment_intents.HANDLERS,
     **charges.HANDLERS,
+    **fraud.HANDLERS,
 }

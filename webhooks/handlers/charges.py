@@ -1,8 +1,10 @@
-"""charge.refunded, refund.updated/failed, charge.dispute.created/closed: refunds and chargebacks.
+"""charge.refunded, refund.updated/failed, charge.dispute.*: refunds, inquiries and chargebacks.
 
 Each handler re-fetches (the charge, or the dispute) and converges the payment,
 its refund rows and what it granted on Stripe's current state, so any order
-and any number of deliveries end in the same rows.
+and any number of deliveries end in the same rows. A charge the gateway cannot
+place yet is placed through Stripe, or the event fails and is retried later
+(`billing.charges`).
 """
 
 from __future__ import annotations
@@ -30,5 +32,8 @@ HANDLERS: dict[str, Handler] = {
     "refund.updated": on_refund,
     "refund.failed": on_refund,
     "charge.dispute.created": on_dispute,
+    "charge.dispute.updated": on_dispute,  # e.g. an inquiry turned into a chargeback
+    "charge.dispute.funds_withdrawn": on_dispute,
+    "charge.dispute.funds_reinstated": on_dispute,
     "charge.dispute.closed": on_dispute,
 }

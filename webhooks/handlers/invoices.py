@@ -1,4 +1,7 @@
-"""invoice.*: mirror the invoice; renewals become payment rows."""
+"""invoice.*: mirror the invoice; renewals become payment rows.
+
+The event's type is not read: a renewal's status is Stripe's invoice as it is now.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +11,7 @@ from webhooks.registry import Handler, StripeEvent
 
 
 async def on_invoice(event: StripeEvent, services: Services) -> None:
-    await sync_invoice(services, event.object["id"], event.type)
+    await sync_invoice(services, event.object["id"])
 
 
 HANDLERS: dict[str, Handler] = {
