@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -18,6 +19,14 @@ from gateway.settings import load_settings
 from gateway.stripe_client import make_stripe_client
 from stripe_sandbox.testing import SandboxServer
 from tests.sandbox_limits import sandbox_limits
+
+
+@pytest.fixture(scope="module")
+def sandbox() -> Iterator[SandboxServer]:
+    """A sandbox of this file's own: Stripe's account limit counts every request to the account,
+    so background traffic of another test on the session's sandbox would count against these."""
+    with SandboxServer() as server:
+        yield server
 
 
 def gateway_client(sandbox: SandboxServer, **settings: Any) -> stripe.StripeClient:
