@@ -11,6 +11,7 @@ from test_buying_e2e import CHECKOUT, REDEEM, _signed, buy, checkout_input
 
 from billing import ids
 from models import Payment, Refund
+from tests.inbox_settle import inbox_settled
 
 REFUND = """
 mutation($input: RefundPaymentInput!) {
@@ -209,9 +210,14 @@ async def test_dispute_closed_before_created_over_http(e2e, outcome: str) -> Non
     dispute = await e2e.world.control(f"/_sandbox/charges/{pi.latest_charge}/dispute")
     await e2e.world.control(f"/_sandbox/disputes/{dispute['id']}/close", {"status": outcome})
     events = [e for e in await e2e.world.new_events() if e["type"].startswith("charge.dispute.")]
-    assert [e["type"] for e in events] == ["charge.dispute.created", "charge.dispute.closed"]
+    # A chargeback moves funds too (funds_withdrawn, and funds_reinstated when won): all are sent.
+    funds = ["charge.dispute.funds_withdrawn"] + (
+        ["charge.dispute.funds_reinstated"] if outcome == "won" else []
+    )
+    assert [e["type"] for e in events] == ["charge.dispute.created", *funds, "charge.dispute.closed"]
     for event in reversed(events):  # signed as Stripe signs them, to the gateway's route
         assert (await _signed(e2e, orjson.dumps(event))).status_code == 200
+    await inbox_settled()  # acknowledged at once, handled behind the answer
 
     view = await admin_view(e2e, user)
     mine = (await e2e.gateway.graphql(MINE, user=user))["data"]
