@@ -115,8 +115,13 @@ async def apply(
             continue
         changed = "status" in changes
         if changed:
-            await notifications.payment_changed(payment)
-        if changed and on_change is not None:
-            await on_change(payment, current)
+            # Subscribers hear of the change once its consequences are written (a gift code issued,
+            # time taken back): told first, a client re-reading at once saw COMPLETED without its
+            # code. `finally`: a failing consequence (retried with the event) still tells them.
+            try:
+                if on_change is not None:
+                    await on_change(payment, current)
+            finally:
+                await notifications.payment_changed(payment)
         return changed
     raise StaleVersionError(f"payment {payment.pk} kept changing")

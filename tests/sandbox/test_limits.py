@@ -81,9 +81,18 @@ async def test_limits_are_off_by_default_and_the_control_api_checks_its_input(sa
 async def test_account_rate_limit_answers_stripes_429(
     sandbox: SandboxServer, client: stripe.StripeClient, limits: Any
 ) -> None:
-    before = await answered(sandbox, "rate_limit")
     await limits(requests_per_second=3)
-    results = await asyncio.gather(*(outcome(client.v1.customers.list_async()) for _ in range(7)))
+    # Seven requests inside one second: three admitted, four refused. On a loaded machine a burst
+    # can straddle two windows; such a burst proves nothing exact, so it is sent again.
+    for _ in range(5):
+        await asyncio.sleep(1.05)  # an empty window
+        before = await answered(sandbox, "rate_limit")
+        started = time.monotonic()
+        results = await asyncio.gather(*(outcome(client.v1.customers.list_async()) for _ in range(7)))
+        if time.monotonic() - started < 0.9:
+            break
+    else:
+        pytest.fail("no burst of 7 requests fitted in one second on this machine")
     refused = [r for r in results if isinstance(r, stripe.StripeError)]
     assert len(refused) == 4 and all(isinstance(r, stripe.RateLimitError) for r in refused)
     error = refused[0]
