@@ -37,6 +37,7 @@ from gateway.logging import configure_logging
 from gateway.metrics import CountWebsockets, install_telemetry, metrics_endpoint
 from gateway.middleware import BodyLimitMiddleware, ClockRefreshMiddleware, GatewayCORSMiddleware
 from gateway.outbox_worker import outbox_delivery
+from gateway.persisted_queries import load_manifests
 from gateway.pubsub import LiveHub
 from gateway.request_id import RequestIdMiddleware
 from gateway.services import build_services
@@ -81,6 +82,7 @@ def schema_options(settings: Settings) -> SchemaOptions:
         max_aliases=settings.graphql_max_aliases,
         max_tokens=settings.graphql_max_tokens,
         introspection=settings.graphql_introspection,
+        persisted_only=frozenset(load_manifests()) if settings.graphql_persisted_only else None,
     )
 
 

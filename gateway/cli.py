@@ -162,6 +162,37 @@ def schema(
     typer.echo(json.dumps(introspection_from_schema(graphql_schema), indent=2, ensure_ascii=False))
 
 
+@app.command()
+def manifests(
+    check: Annotated[
+        bool, typer.Option("--check", help="Exit 1 if a checked-in manifest differs from its source.")
+    ] = False,
+) -> None:
+    """Rewrite the persisted-operation manifests (persisted_queries/*.json) from the clients' operations.
+
+    web.json comes from web/operations.graphql, mobile.json from persisted_queries/mobile.graphql;
+    with GRAPHQL_PERSISTED_ONLY=true only their operations run.
+    """
+    import json
+
+    from gateway.persisted_queries import MANIFEST_DIR, MANIFEST_SOURCES, build_manifest, write_manifests
+
+    if check:
+        stale = [
+            name
+            for name, source in MANIFEST_SOURCES.items()
+            if not (MANIFEST_DIR / name).exists()
+            or json.loads((MANIFEST_DIR / name).read_text(encoding="utf-8")) != build_manifest(source)
+        ]
+        if stale:
+            typer.echo(f"stale manifest(s): {', '.join(stale)}; run `billing-gateway manifests`", err=True)
+            raise typer.Exit(1)
+        typer.echo("manifests are current")
+        return
+    for path in write_manifests():
+        typer.echo(f"wrote {path.relative_to(MANIFEST_DIR.parent)}")
+
+
 @asynccontextmanager
 async def database(settings: Settings) -> AsyncIterator[None]:
     """The database alone, for commands that only read the gateway's own rows."""

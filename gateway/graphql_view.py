@@ -9,6 +9,7 @@ import logging
 import time
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import parse_qs, urlencode
 
 import jwt
 import orjson
@@ -29,7 +30,9 @@ from gateway.auth import Authenticator, AuthError
 from gateway.graphiql import graphiql_html
 from gateway.graphql_metrics import record_operation
 from gateway.middleware import replay_body
+from gateway.persisted_queries import PersistedQueries, Refusal
 from gateway.pubsub import LiveHub
+from gateway.responses import ORJSONResponse
 from gateway.services import billing_config
 from gateway.settings import Settings
 from schema.fast_path import DATETIME_JSON_OPTION, FastPath, Unsupported, run_plan
@@ -87,6 +90,7 @@ class GatewayGraphQL(GraphQL):
         # Answering known queries before the view (see __call__) assumes what the view does
         # with them: no HTTP streaming transports (their Accept headers change the answer).
         self._known_ok = not self._stream_transport_map
+        self._persisted = PersistedQueries(only=settings.graphql_persisted_only)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """A POST of a known read query is answered here, before Strawberry's view; all else goes on.
@@ -103,12 +107,54 @@ class GatewayGraphQL(GraphQL):
         body intact, which answers it as always. The app's middlewares (request
         id, CORS, body limit, clock) run around both alike.
         """
-        if scope["type"] == "http" and scope["method"] == "POST" and self._known_ok:
-            body = await self._read_body(receive)
-            if body is None or not await self._answer_known(scope, body, send):
-                await super().__call__(scope, replay_body(body, receive), send)
+        if scope["type"] != "http" or scope["method"] not in ("GET", "POST"):
+            await super().__call__(scope, receive, send)
             return
-        await super().__call__(scope, receive, send)
+        if scope["method"] == "GET":
+            resolved_scope = await self._resolve_get(scope, receive, send)
+            if resolved_scope is not None:
+                await super().__call__(resolved_scope, receive, send)
+            return
+        body = await self._read_body(receive)
+        data = _json_request(scope, body)
+        if data is not None and isinstance(data.get("extensions"), dict):
+            resolved = await self._persisted.resolve(data, self._clock.now())
+            if isinstance(resolved, Refusal):
+                await _refuse(resolved, scope, receive, send)
+                return
+            if resolved is not data:  # continue as if the client had sent the text
+                data, body = resolved, orjson.dumps(resolved)
+                scope = _with_content_length(scope, len(body))
+        if data is not None and self._known_ok and await self._answer_known(scope, data, send):
+            return
+        await super().__call__(scope, replay_body(body, receive), send)
+
+    async def _resolve_get(self, scope: Scope, receive: Receive, send: Send) -> Scope | None:
+        """A GET naming its operation by hash, with the text filled into its query string (so a
+        CDN can cache the short URL); None once a refusal was sent."""
+        params = parse_qs(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
+        raw = params.get("extensions")
+        if not raw:
+            return scope
+        try:
+            extensions = orjson.loads(raw[0])
+        except orjson.JSONDecodeError:
+            return scope  # the view answers the malformed parameter
+        request = {"query": params["query"][0] if "query" in params else None, "extensions": extensions}
+        if not isinstance(extensions, dict):
+            return scope
+        resolved = await self._persisted.resolve(request, self._clock.now())
+        if isinstance(resolved, Refusal):
+            await _refuse(resolved, scope, receive, send)
+            return None
+        if resolved is request:
+            return scope
+        params["query"] = [resolved["query"]]
+        if resolved["extensions"] is None:
+            params.pop("extensions")
+        else:
+            params["extensions"] = [orjson.dumps(resolved["extensions"]).decode()]
+        return {**scope, "query_string": urlencode(params, doseq=True).encode("latin-1")}
 
     @staticmethod
     async def _read_body(receive: Receive) -> bytes | None:
@@ -122,22 +168,11 @@ class GatewayGraphQL(GraphQL):
             if not message.get("more_body", False):
                 return b"".join(chunks)
 
-    async def _answer_known(self, scope: Scope, body: bytes, send: Send) -> bool:
+    async def _answer_known(self, scope: Scope, data: dict[str, Any], send: Send) -> bool:
         """True when the request was answered; False: nothing was sent, the view must answer."""
-        content_type = authorization = None
-        for name, value in scope["headers"]:
-            if name == b"content-type" and content_type is None:
-                content_type = value
-            elif name == b"authorization" and authorization is None:
-                authorization = value
-        if content_type is None or content_type.partition(b";")[0].strip().lower() != b"application/json":
+        if data.get("extensions") is not None:
             return False
-        try:
-            data = orjson.loads(body)
-        except orjson.JSONDecodeError:
-            return False
-        if not isinstance(data, dict) or data.get("extensions") is not None:
-            return False
+        authorization = next((value for name, value in scope["headers"] if name == b"authorization"), None)
         query, variables, name = data.get("query"), data.get("variables"), data.get("operationName")
         if (
             not isinstance(query, str)
@@ -146,7 +181,7 @@ class GatewayGraphQL(GraphQL):
         ):
             return False
         plan = FastPath.known.get(query, name)
-        if plan is None:
+        if plan is None or not self._persisted.allowed(query):  # the view refuses what is not allowed
             return False
         started = time.perf_counter()
         viewer, auth_error = self._authenticate(
@@ -244,6 +279,29 @@ class GatewayGraphQL(GraphQL):
 
     def decode_json(self, data: str | bytes) -> object:
         return orjson.loads(data)
+
+
+def _json_request(scope: Scope, body: bytes | None) -> dict[str, Any] | None:
+    """The body as a JSON object when the request says it is JSON; None for anything else."""
+    if body is None:
+        return None
+    content_type = next((value for name, value in scope["headers"] if name == b"content-type"), None)
+    if content_type is None or content_type.partition(b";")[0].strip().lower() != b"application/json":
+        return None
+    try:
+        data = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _with_content_length(scope: Scope, length: int) -> Scope:
+    headers = [(k, v) for k, v in scope["headers"] if k != b"content-length"]
+    return {**scope, "headers": [*headers, (b"content-length", str(length).encode("latin-1"))]}
+
+
+async def _refuse(refusal: Refusal, scope: Scope, receive: Receive, send: Send) -> None:
+    await ORJSONResponse(refusal.body(), status_code=refusal.status)(scope, receive, send)
 
 
 def _close_at_expiry(websocket: Any, header: str) -> None:

@@ -101,6 +101,8 @@ class Settings(BaseSettings):
     graphql_max_depth: int = Field(default=12, ge=2, le=50)
     graphql_max_aliases: int = Field(default=30, ge=1, le=1000)
     graphql_max_tokens: int = Field(default=2000, ge=50, le=100_000)
+    # Run only the operations of the checked-in manifests (persisted_queries/*.json).
+    graphql_persisted_only: bool = False
     max_request_bytes: int = Field(default=1_048_576, ge=1024)
 
     clock: Literal["system", "sandbox"] = "system"
@@ -229,6 +231,18 @@ class Settings(BaseSettings):
                 raise SettingsError(
                     f"WEB_APP=true but the web client's files are not installed ({', '.join(absent)}): "
                     "serve it from a checkout of the repository, or set WEB_APP=false"
+                )
+        if self.graphql_persisted_only:
+            from gateway.persisted_queries import load_manifests  # here: only this mode needs them
+
+            try:
+                listed = load_manifests()
+            except ValueError as exc:
+                raise SettingsError(f"GRAPHQL_PERSISTED_ONLY=true but a manifest is broken: {exc}") from None
+            if not listed:
+                raise SettingsError(
+                    "GRAPHQL_PERSISTED_ONLY=true but no manifest is installed (persisted_queries/*.json): "
+                    "serve from a checkout of the repository, or set GRAPHQL_PERSISTED_ONLY=false"
                 )
         if self.clock == "sandbox" and _is_real_stripe(self.stripe_api_base):
             raise SettingsError(

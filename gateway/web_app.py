@@ -22,12 +22,13 @@ from functools import cache
 from os import PathLike
 from pathlib import Path
 
-from graphql import OperationDefinitionNode, parse
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
+
+from gateway.persisted_queries import operations_of
 
 WEB_DIR = Path(__file__).resolve().parents[1] / "web"
 ASSETS_PATH = "/web"
@@ -120,14 +121,8 @@ def web_operations() -> dict[str, str]:
     """The client's operations by name, each with the exact text the client sends.
 
     The text runs from the operation's keyword to its closing brace, as graphql-core
-    locates it; `web/graphql.js` cuts the file the same way (a browser test compares).
+    locates it; `web/graphql.js` cuts the file the same way (a browser test compares),
+    so the web manifest (`gateway.persisted_queries`) names what the browser sends.
     """
     source = (WEB_DIR / "operations.graphql").read_text(encoding="utf-8")
-    operations: dict[str, str] = {}
-    for definition in parse(source).definitions:
-        if not isinstance(definition, OperationDefinitionNode) or definition.name is None:
-            raise ValueError("web/operations.graphql holds only named operations")
-        if definition.loc is None:  # parse() keeps locations unless told not to
-            raise ValueError("web/operations.graphql parsed without locations")
-        operations[definition.name.value] = source[definition.loc.start : definition.loc.end]
-    return operations
+    return operations_of(source, "web/operations.graphql")

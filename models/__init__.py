@@ -10,6 +10,7 @@ from models.inbox import WebhookEvent
 from models.invoice import Invoice
 from models.outbox import OutboxMessage
 from models.payment import Payment
+from models.persisted_query import PersistedQuery
 from models.rate_limit import RateLimitCounter
 from models.subscription import Subscription
 
@@ -23,6 +24,7 @@ __all__ = [
     "Invoice",
     "OutboxMessage",
     "Payment",
+    "PersistedQuery",
     "RateLimitCounter",
     "Refund",
     "StaleVersionError",

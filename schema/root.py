@@ -44,6 +44,7 @@ from resolvers.mutations import refunds as refunds_r
 from resolvers.mutations import restrictions as restrictions_r
 from resolvers.mutations import subscriptions as subscriptions_r
 from schema.fast_path import FastPath
+from schema.persisted import persisted_only_rule
 from schema.types.errors import is_expected_error
 from schema.types.gift_code import GiftCode
 from schema.types.invoice import Invoice
@@ -177,6 +178,8 @@ class SchemaOptions:
     introspection: bool = True
     parser_cache_size: int = 256
     validation_cache_size: int = 256
+    #: GRAPHQL_PERSISTED_ONLY: the hashes of the only operations run (None: any operation)
+    persisted_only: frozenset[str] | None = None
 
 
 class GatewaySchema(strawberry.Schema):
@@ -231,6 +234,8 @@ def _validation_rule_extensions(options: SchemaOptions) -> list[Callable[[], Sch
     ]
     if not options.introspection:
         rules.append(NoSchemaIntrospectionCustomRule)
+    if options.persisted_only is not None:
+        rules.append(persisted_only_rule(options.persisted_only))
     frozen = tuple(rules)
     return [lambda: AddValidationRules(list(frozen))]
 

@@ -36,6 +36,7 @@ TABLES = (
     "rate_limit_counters",
     "catalog_prices",
     "outbox_messages",
+    "persisted_queries",
 )
 
 

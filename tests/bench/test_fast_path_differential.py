@@ -211,7 +211,7 @@ async def test_everything_else_falls_back_to_the_executor_with_its_own_answer(
             None,
         ),  # BAD_USER_INPUT from the resolver
         ({"query": PAYMENTS, "operationName": "Other"}, "user-f", None),  # no such operation
-        ({"query": APP_START, "extensions": {"persistedQuery": {}}}, "user-f", None),
+        ({"query": APP_START, "extensions": {"clientLibrary": {"name": "x"}}}, "user-f", None),
         ({"query": APP_START, "variables": [1]}, "user-f", None),  # not an object: 400 from the view
     ]
     for body, user, token in cases:

@@ -65,6 +65,9 @@ BAD_SETTINGS = [
     ),
     pytest.param({"LOG_LEVEL": "LOUD"}, "LOG_LEVEL", id="log-level"),
     pytest.param({"WEB_APP": "sometimes"}, "WEB_APP", id="web-app-not-a-boolean"),
+    pytest.param(
+        {"GRAPHQL_PERSISTED_ONLY": "maybe"}, "GRAPHQL_PERSISTED_ONLY", id="persisted-only-not-a-boolean"
+    ),
     pytest.param({"REDEEM_RATE_LIMIT": "lots"}, "REDEEM_RATE_LIMIT", id="rate-limit"),
     pytest.param(
         {"EARLY_FRAUD_WARNING_ACTION": "ignore"}, "EARLY_FRAUD_WARNING_ACTION", id="efw-action-unknown"
