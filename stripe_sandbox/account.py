@@ -144,13 +144,12 @@ def offered_methods(
     mode: str,
     allowed: Iterable[str] | None = None,
     excluded: Iterable[str] | None = None,
-    explicit: Iterable[str] | None = None,
 ) -> list[str]:
     """What Checkout offers: switched on, suitable for the account, currency and mode, then narrowed.
 
     ``allowed``/``excluded`` are the session's ``allowed_payment_method_types`` /
-    ``excluded_payment_method_types`` (filters on the dynamic set); ``explicit``
-    an older integration's static list, also only a filter here.
+    ``excluded_payment_method_types`` (filters on the dynamic set; the static
+    ``payment_method_types`` list is gone at this API version).
     """
     account = settings(sb)
     methods = [m for m in account["payment_methods"] if RULES[m].allows(account["country"], currency, mode)]
@@ -160,10 +159,9 @@ def offered_methods(
         and BANK_TRANSFER_CURRENCY.get(account["country"]) != currency
     ):
         methods.remove("customer_balance")
-    for narrowing in (allowed, explicit):
-        if narrowing:
-            keep = set(narrowing)
-            methods = [m for m in methods if m in keep]
+    if allowed:
+        keep = set(allowed)
+        methods = [m for m in methods if m in keep]
     if excluded:
         drop = set(excluded)
         methods = [m for m in methods if m not in drop]

@@ -22,11 +22,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from . import limits
+from . import conformance, limits
 from . import params as p
-from .errors import StripeError, authentication, invalid
+from .errors import StripeError, authentication, invalid, not_implemented
 from .events import API_VERSION, current_request
 from .forms import parse_body, parse_query
+from .shapes import sdk_params
 from .store import new_id
 
 if TYPE_CHECKING:
@@ -71,6 +72,23 @@ def _authenticate(request: Request) -> None:
         raise authentication(f"Invalid API Key provided: {shown}")
 
 
+#: Every Stripe endpoint the sandbox serves, with its hand-written spec (checked against the
+#: pinned SDK's params classes by tests/sandbox/test_sdk_params.py).
+DECLARED: list[tuple[str, str, dict[str, Any], tuple[str, ...]]] = []
+
+
+def _check_version(request: Request) -> None:
+    """The sandbox serves one API version, the pinned SDK's; a request for another is refused
+    (Stripe would answer in that version's shapes, which the sandbox does not have)."""
+    asked = request.headers.get("stripe-version")
+    if asked is not None and asked != API_VERSION:
+        raise invalid(
+            f"This sandbox serves Stripe API version {API_VERSION} only; the request asked for {asked}. "
+            "Pin the version the SDK speaks (see the README, 'Moving to a new Stripe API version').",
+            param=None,
+        )
+
+
 def api_route(
     path: str, method: str, handler: Handler, spec: dict[str, Any], required: tuple[str, ...] = ()
 ) -> Route:
@@ -80,6 +98,8 @@ def api_route(
     execution: parameter checking, the handler and rendering.
     """
 
+    DECLARED.append((method, path, spec, required))
+
     async def endpoint(request: Request) -> Response:
         sb: Sandbox = request.app.state.sandbox
         sb.base_url = base_url_of(request)
@@ -88,17 +108,25 @@ def api_route(
         idem_key = request.headers.get("idempotency-key") if method == "POST" else None
         try:
             _authenticate(request)
+            _check_version(request)
             raw = await request.body() if method == "POST" else b""
             raw_params = parse_query(request.url.query)
             if raw:
                 raw_params.update(parse_body(raw))
         except StripeError as exc:
             return json_response(exc.body(), exc.status, headers)
+        conformance.record(method, path, raw_params, request.headers)
 
         def execute() -> limits.Execution:
             try:
                 checked = p.check(raw_params, spec, required)
             except StripeError as exc:  # failed parameter validation: no idempotent result is kept
+                if (
+                    exc.code == "parameter_unknown"
+                    and exc.param
+                    and sdk_params.declares(method, path, exc.param)
+                ):
+                    exc = not_implemented(exc.param)  # Stripe takes it; the sandbox would only ignore it
                 return limits.Execution(exc.status, orjson.dumps(exc.body()), keep=False)
             try:
                 call = Call(sb, checked, dict(request.path_params), base_url_of(request), request)

@@ -235,7 +235,10 @@ ROUTES = [
     api_route("/v1/products", "POST", create_product, PRODUCT_FIELDS, ("name",)),
     api_route("/v1/products", "GET", list_products, {**LIST_SPEC, "active": p.BOOL, "ids": [p.STR]}),
     api_route("/v1/products/{id}", "GET", retrieve_product, {}),
-    api_route("/v1/products/{id}", "POST", update_product, PRODUCT_FIELDS),
+    # ProductUpdateParams has no `id` (only ProductCreateParams chooses it).
+    api_route(
+        "/v1/products/{id}", "POST", update_product, {k: v for k, v in PRODUCT_FIELDS.items() if k != "id"}
+    ),
     api_route("/v1/prices", "POST", create_price, PRICE_CREATE),
     api_route(
         "/v1/prices",

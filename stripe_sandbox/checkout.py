@@ -72,7 +72,6 @@ CREATE_SPEC: dict[str, Any] = {
         "statement_descriptor_suffix": p.STR,
     },
     "setup_intent_data": {**METADATA_ONLY},
-    "payment_method_types": [p.STR],
     "allowed_payment_method_types": [p.STR],
     "excluded_payment_method_types": [p.STR],
     "currency": p.STR,
@@ -143,7 +142,7 @@ def _check_mode_params(prm: dict[str, Any], mode: str) -> None:
     for name, allowed_mode in only.items():
         if prm.get(name) is not None and mode != allowed_mode:
             raise _fail(f"`{name}` can only be used in `{allowed_mode}` mode.", name)
-    for name in ("payment_method_types", "allowed_payment_method_types", "excluded_payment_method_types"):
+    for name in ("allowed_payment_method_types", "excluded_payment_method_types"):
         for index, kind in enumerate(prm.get(name) or []):
             if kind not in PAYMENT_METHOD_TYPES:
                 raise _fail(
@@ -160,7 +159,6 @@ def _offered(sb: Sandbox, prm: dict[str, Any], mode: str, currency: str | None) 
         mode=mode,
         allowed=prm.get("allowed_payment_method_types"),
         excluded=prm.get("excluded_payment_method_types"),
-        explicit=prm.get("payment_method_types"),
     )
     if not methods:
         raise _fail(
@@ -222,9 +220,11 @@ def create(call: Call) -> dict[str, Any]:
             "expires_at",
         )
     if mode == "setup":
-        if not prm.get("currency") and not prm.get("payment_method_types"):
+        # SessionCreateParams.currency: "Required in `setup` mode when `allowed_payment_method_types`
+        # is not set" (the SDK's docstring, 2026-10-28.endive).
+        if not prm.get("currency") and not prm.get("allowed_payment_method_types"):
             raise _fail(
-                "You must provide `currency` or `payment_method_types` in `setup` mode.",
+                "You must provide `currency` or `allowed_payment_method_types` in `setup` mode.",
                 "currency",
             )
         currency = (prm.get("currency") or "").lower() or None
@@ -779,7 +779,7 @@ def expire_route(call: Call) -> dict[str, Any]:
 def list_(call: Call) -> dict[str, Any]:
     prm = call.params
     items = call.sb.store.all("checkout.session")
-    for key in ("customer", "status", "payment_intent", "subscription", "client_reference_id"):
+    for key in ("customer", "status", "payment_intent", "subscription"):
         if prm.get(key):
             items = [s for s in items if s[key] == prm[key]]
     items = created_filter(items, created_param(prm.get("created")))
@@ -811,7 +811,6 @@ ROUTES = [
             "status": p.one_of("open", "complete", "expired"),
             "payment_intent": p.STR,
             "subscription": p.STR,
-            "client_reference_id": p.STR,
             "created": p.ANY,
         },
     ),

@@ -28,7 +28,6 @@ CUSTOMER_FIELDS: dict[str, Any] = {
     "metadata": p.METADATA,
     "address": ADDRESS,
     "preferred_locales": [p.STR],
-    "payment_method": p.STR,
     "invoice_settings": {"default_payment_method": p.STR, "footer": p.STR},
     "tax_exempt": p.one_of("none", "exempt", "reverse"),
 }

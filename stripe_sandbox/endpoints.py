@@ -10,6 +10,7 @@ from .api import LIST_SPEC, Call, api_route, paginate
 from .customers import merge_metadata
 from .errors import invalid
 from .events import API_VERSION
+from .shapes import sdk_params
 from .store import new_id
 
 SPEC: dict[str, Any] = {
@@ -18,8 +19,12 @@ SPEC: dict[str, Any] = {
     "description": p.STR,
     "metadata": p.METADATA,
     "api_version": p.STR,
-    "disabled": p.BOOL,
     "connect": p.BOOL,
+}
+# WebhookEndpointUpdateParams: no api_version or connect (fixed at creation); `disabled` only here.
+UPDATE_SPEC: dict[str, Any] = {
+    **{k: v for k, v in SPEC.items() if k not in ("api_version", "connect")},
+    "disabled": p.BOOL,
 }
 
 
@@ -34,8 +39,12 @@ def _check_events(events: list[str] | None) -> list[str]:
         raise invalid(
             "Missing required param: enabled_events.", param="enabled_events", code="parameter_missing"
         )
+    # The event types Stripe knows at this version: WebhookEndpointCreateParams.enabled_events.
+    known = set(
+        sdk_params.declared_for("POST", "/v1/webhook_endpoints")["fields"]["enabled_events"]["items"]["enum"]
+    )
     for index, name in enumerate(events):
-        if name != "*" and ("." not in name or " " in name):
+        if name not in known:
             raise invalid(f"Invalid enabled_events[{index}]: {name}", param=f"enabled_events[{index}]")
     return events
 
@@ -97,6 +106,6 @@ ROUTES = [
     api_route("/v1/webhook_endpoints", "POST", create, SPEC),
     api_route("/v1/webhook_endpoints", "GET", list_, LIST_SPEC),
     api_route("/v1/webhook_endpoints/{id}", "GET", retrieve, {}),
-    api_route("/v1/webhook_endpoints/{id}", "POST", update, SPEC),
+    api_route("/v1/webhook_endpoints/{id}", "POST", update, UPDATE_SPEC),
     api_route("/v1/webhook_endpoints/{id}", "DELETE", delete, {}),
 ]

@@ -59,7 +59,18 @@ def missing(kind: str, object_id: str, param: str | None = None) -> StripeError:
 
 
 def unknown_parameter(param: str) -> StripeError:
-    return StripeError(f"Received unknown parameter: {param}", param=param)
+    return StripeError(f"Received unknown parameter: {param}", param=param, code="parameter_unknown")
+
+
+def not_implemented(param: str) -> StripeError:
+    """A parameter Stripe accepts here (the pinned SDK declares it) that the sandbox does not model:
+    refused loudly, never silently ignored."""
+    return StripeError(
+        f"The sandbox does not implement parameter {param}, which Stripe accepts here: implement it "
+        "in stripe_sandbox or do not send it.",
+        param=param,
+        code="sandbox_parameter_not_implemented",
+    )
 
 
 def required(param: str) -> StripeError:

@@ -18,11 +18,18 @@ import pytest
 from tortoise import Tortoise, connections
 
 from gateway.db import apply_migrations, dialect_of, tortoise_config
+from stripe_sandbox.conformance import ENV as CONFORMANCE_ENV
 from stripe_sandbox.testing import SandboxServer
 
 _TMP = tempfile.mkdtemp(prefix="bg-tests-")
 DATABASE_URL = os.environ.get("TEST_DATABASE_URL") or f"sqlite://{Path(_TMP) / 'test.sqlite3'}"
 DIALECT = dialect_of(DATABASE_URL)
+
+# The conformance recorder (stripe_sandbox/conformance.py): every sandbox of the session, in this
+# process or a subprocess, appends each request the pinned SDK does not declare; the session fails
+# listing them (`pytest_sessionfinish`).
+CONFORMANCE_LOG = Path(_TMP) / "stripe-conformance.log"
+os.environ[CONFORMANCE_ENV] = str(CONFORMANCE_LOG)
 TABLES = (
     "audit_entries",
     "disputes",
@@ -64,6 +71,26 @@ def pytest_unconfigure(config: pytest.Config) -> None:
                 obj.stop()
         except ReferenceError:  # a weak proxy whose object is gone
             continue
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Fail the run if anything sent Stripe (the sandbox) a parameter the SDK does not declare."""
+    if not CONFORMANCE_LOG.exists():
+        return
+    strays = sorted(set(CONFORMANCE_LOG.read_text(encoding="utf-8").splitlines()))
+    if not strays:
+        return
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    lines = [
+        "Requests to Stripe that the pinned SDK's params classes do not declare "
+        "(stripe_sandbox/conformance.py):",
+        *(f"  {line}" for line in strays),
+    ]
+    if reporter is not None:
+        reporter.write_line("")
+        for line in lines:
+            reporter.write_line(line, red=True)
+    session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -12,13 +12,18 @@ from .conftest import Catalog, assert_shape, subscribe
 pytestmark = pytest.mark.filterwarnings("ignore:Use 'content=<...>':DeprecationWarning")
 
 
+#: Sent with requests that are wrong on purpose, so the suite's conformance recorder skips them.
+DELIBERATE: dict = {"headers": {"Sandbox-Deliberate": "true"}}
+
+
 async def test_unknown_parameter_is_a_400_naming_it(client: stripe.StripeClient) -> None:
     with pytest.raises(stripe.InvalidRequestError) as top:
-        await client.v1.customers.create_async(params={"emial": "typo@example.com"})
+        await client.v1.customers.create_async(params={"emial": "typo@example.com"}, options=DELIBERATE)
     assert top.value.http_status == 400 and top.value.param == "emial"
+    assert top.value.code == "parameter_unknown"
     with pytest.raises(stripe.InvalidRequestError) as nested:
         await client.v1.checkout.sessions.create_async(
-            params={"mode": "payment", "line_items": [{"price": "price_x", "qty": 1}]}
+            params={"mode": "payment", "line_items": [{"price": "price_x", "qty": 1}]}, options=DELIBERATE
         )
     assert nested.value.param == "line_items[0][qty]"
     assert "Received unknown parameter" in nested.value.user_message
@@ -104,7 +109,7 @@ async def test_idempotency_keys(client: stripe.StripeClient) -> None:
     with pytest.raises(stripe.IdempotencyError):
         await client.v1.customers.create_async(params={"email": "other@example.com"}, options=options)
     # A failed request is replayed as the same failure.
-    bad = {"idempotency_key": "idem-bad"}
+    bad = {"idempotency_key": "idem-bad", **DELIBERATE}
     for _ in range(2):
         with pytest.raises(stripe.InvalidRequestError):
             await client.v1.customers.create_async(params={"nope": "1"}, options=bad)
@@ -221,7 +226,7 @@ async def test_webhook_endpoint_crud_and_events_api(client: stripe.StripeClient)
         again = await client.v1.events.retrieve_async(newest.id)
         assert again.data.object.object == "invoice"
     with pytest.raises(stripe.InvalidRequestError) as bad:
-        await client.v1.events.list_async(params={"created": {"since": 1}})
+        await client.v1.events.list_async(params={"created": {"since": 1}}, options=DELIBERATE)
     assert bad.value.param == "created[since]"
 
 

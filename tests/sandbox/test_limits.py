@@ -245,7 +245,8 @@ async def test_a_request_that_failed_validation_keeps_no_result_but_an_executed_
 ) -> None:
     key = {"idempotency_key": "validation-1"}
     with pytest.raises(stripe.InvalidRequestError) as unknown:
-        await client.v1.customers.create_async(params={"emial": "typo@example.com"}, options=key)
+        deliberate = {**key, "headers": {"Sandbox-Deliberate": "true"}}  # wrong on purpose: not recorded
+        await client.v1.customers.create_async(params={"emial": "typo@example.com"}, options=deliberate)
     assert unknown.value.param == "emial"
     fixed = await client.v1.customers.create_async(params={"email": "fixed@example.com"}, options=key)
     assert fixed.email == "fixed@example.com"

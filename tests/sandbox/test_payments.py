@@ -31,7 +31,7 @@ async def _gift_session(client: stripe.StripeClient, catalog: Catalog, customer_
                 "invoice_data": {"metadata": {"payment_row": "p-1"}},
             },
             "payment_intent_data": {"metadata": {"payment_row": "p-1"}},
-            "payment_method_types": ["card", "link"],
+            "allowed_payment_method_types": ["card", "link"],
             "locale": "ja",
         }
     )
@@ -100,7 +100,7 @@ async def test_setup_mode_collects_a_method_without_setting_a_default(
             "success_url": "https://app.example/card?session={CHECKOUT_SESSION_ID}",
             "cancel_url": "https://app.example/cancel",
             "setup_intent_data": {"metadata": {"user_id": "42"}},
-            "payment_method_types": ["card", "sepa_debit"],
+            "allowed_payment_method_types": ["card", "sepa_debit"],
         }
     )
     assert session.payment_status == "no_payment_required"
