@@ -121,6 +121,7 @@ COMMANDS = [
     ("webhooks", "retry"),
     ("webhooks", "replay"),
     ("audit",),
+    ("manifests",),
 ]
 
 
@@ -149,6 +150,11 @@ def test_the_readme_lists_every_command_with_an_example(command: tuple[str, ...]
     rows = [line for line in section.splitlines() if line.startswith(f"| `{' '.join(command)}")]
     assert rows, f"README's command table has no row for {' '.join(command)}"
     assert f"billing-gateway {' '.join(command)}" in rows[0], f"no example in {rows[0]}"
+
+
+def test_manifests_check_says_they_are_current(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run_cli(["manifests", "--check"]) == 0
+    assert "manifests are current" in capsys.readouterr().out
 
 
 def test_schema_json_is_the_same_schema_as_the_sdl(capsys: pytest.CaptureFixture[str]) -> None:

@@ -146,6 +146,11 @@ async def test_request_lines_carry_its_id_and_never_the_token(db: str, unreachab
     generated = forged.headers["x-request-id"]
     assert len(generated) == 32 and generated != 'x" injected="1'
 
+    # The access line is written once the answer is sent: the client can read its answer first.
+    deadline = time.monotonic() + 10
+    while generated not in server.raw_log():
+        assert time.monotonic() < deadline, "no log line for the last request"
+        await asyncio.sleep(0.05)
     lines = server.log_lines()
     first = [line for line in lines if line.get("request_id") == "ops-req-1"]
     # billing's own warning (stdlib logging with `extra`) carries the request id and its extras.
