@@ -136,6 +136,7 @@ def api_route(
                 finally:
                     current_request.reset(token)
                 body, status = sb.render(result, checked.get("expand") or []), 200
+                conformance.record_answer(method, path, body, checked.get("expand") or [])
             except StripeError as exc:
                 body, status = exc.body(), exc.status
             except Exception:  # a sandbox bug: answer like Stripe's 500 so the SDK raises APIError

@@ -79,7 +79,7 @@ CREATE_SPEC: dict[str, Any] = {
     "locale": p.STR,
     "allow_promotion_codes": p.BOOL,
     "submit_type": p.one_of("auto", "book", "donate", "pay", "subscribe"),
-    "ui_mode": p.one_of("hosted", "hosted_page"),
+    "ui_mode": p.one_of("hosted_page"),  # Session.ui_mode at endive: elements|embedded_page|form|hosted_page
 }
 
 #: Control-API / hosted-page outcomes -> test payment method.
@@ -339,7 +339,7 @@ def create(call: Call) -> dict[str, Any]:
             "required": (prm.get("tax_id_collection") or {}).get("required") or "never",
         },
         "total_details": None,
-        "ui_mode": "hosted",
+        "ui_mode": "hosted_page",
         "url": f"{sb.base_url}/checkout/{session_id}",
         "wallet_options": None,
     }

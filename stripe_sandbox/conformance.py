@@ -9,6 +9,12 @@ name, a ``Literal`` value, an integer or boolean that is not one, an unset
 (tests/conftest.py), so the gateway cannot send Stripe something Stripe would
 refuse and still pass because the sandbox was lenient.
 
+Every object the sandbox answers with, and every event it sends, is
+checked the same way against the SDK's resource classes, recursively
+(`shapes.sdk_objects`: undeclared fields at any depth, values outside a
+``Literal`` set, includable fields present without ``expand``); each finding is
+a line ``answer to METHOD path: …`` or ``event …``.
+
 A request with the header ``Sandbox-Deliberate: true`` is not recorded: the
 sandbox's own tests send such requests on purpose, to see them refused.
 """
@@ -20,7 +26,7 @@ import threading
 from collections.abc import Mapping
 from typing import Any
 
-from .shapes import sdk_params
+from .shapes import sdk_objects, sdk_params
 
 ENV = "SANDBOX_CONFORMANCE_LOG"
 DELIBERATE_HEADER = "sandbox-deliberate"
@@ -31,7 +37,23 @@ def record(method: str, path: str, params: dict[str, Any], headers: Mapping[str,
     target = os.environ.get(ENV)
     if not target or headers.get(DELIBERATE_HEADER) == "true":
         return
-    lines = sdk_params.violations(method, path, params)
+    _append(target, sdk_params.violations(method, path, params))
+
+
+def record_answer(method: str, path: str, body: Any, expand: list[str]) -> None:
+    target = os.environ.get(ENV)
+    if target and isinstance(body, dict):
+        lines = sdk_objects.violations(body, expand)
+        _append(target, [f"answer to {method} {path}: {line}" for line in lines])
+
+
+def record_event(event: dict[str, Any]) -> None:
+    target = os.environ.get(ENV)
+    if target:
+        _append(target, [f"event {line}" for line in sdk_objects.event_violations(event)])
+
+
+def _append(target: str, lines: list[str]) -> None:
     if not lines:
         return
     with _lock, open(target, "a", encoding="utf-8") as log:

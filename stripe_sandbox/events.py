@@ -14,6 +14,7 @@ import contextvars
 import copy
 from typing import TYPE_CHECKING, Any
 
+from . import conformance
 from .store import sortable_id
 
 if TYPE_CHECKING:
@@ -51,6 +52,7 @@ def emit(
         "type": event_type,
     }
     sb.store.add(event)
+    conformance.record_event(event)
     sb.store.meta_of(event["id"])["seq"] = seq
     for endpoint in sb.store.all("webhook_endpoint"):
         if endpoint["status"] != "enabled":

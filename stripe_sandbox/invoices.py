@@ -163,7 +163,6 @@ def make_invoice(
         "automatically_finalizes_at": None,
         "billing_reason": billing_reason,
         "collection_method": "charge_automatically",
-        "confirmation_secret": None,
         "created": now,
         "currency": currency,
         "custom_fields": None,
@@ -384,6 +383,19 @@ def payments_list(sb: Sandbox, invoice: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def confirmation_secret(sb: Sandbox, invoice: dict[str, Any]) -> dict[str, Any] | None:
+    """``invoice.confirmation_secret``: includable, so only present when expanded (Stripe's API
+    reference; the SDK declares the field, Invoice.ConfirmationSecret): the client secret of the
+    payment intent Stripe made when it finalized the invoice."""
+    for payment_id in sb.store.meta_of(invoice["id"]).get("payments", []):
+        payment = sb.store.get("invoice_payment", payment_id)
+        intent = (payment.get("payment") or {}).get("payment_intent")
+        if payment.get("is_default") and isinstance(intent, str):
+            secret = sb.store.get("payment_intent", intent)["client_secret"]
+            return {"client_secret": secret, "type": "payment_intent"}
+    return None
+
+
 # -- routes ------------------------------------------------------------------------
 def retrieve(call: Call) -> dict[str, Any]:
     return call.sb.store.get("invoice", call.path["id"])
@@ -444,6 +456,7 @@ def mark_uncollectible_route(call: Call) -> dict[str, Any]:
 
 def install(sb: Sandbox) -> None:
     sb.expanders[("invoice", "payments")] = payments_list
+    sb.expanders[("invoice", "confirmation_secret")] = confirmation_secret
 
 
 ROUTES = [
