@@ -10,10 +10,12 @@ signed webhooks.
 from __future__ import annotations
 
 import orjson
+import pytest
+import stripe
 
 from billing import ids
 from models import Payment, WebhookEvent
-from tests.e2e.test_buying_e2e import CHECKOUT, _signed, checkout_input
+from tests.e2e.test_buying_e2e import CHECKOUT, _signed, buy, checkout_input
 from tests.e2e.test_reconcile_e2e import cli
 
 DAY = 86_400
@@ -197,3 +199,44 @@ async def test_a_refund_before_any_invoice_event_ends_refunded_without_reconcile
     await e2e.flush()
     data = await view(e2e, "early-refund")
     assert [e["node"]["status"] for e in data["payments"]["edges"]] == ["REFUNDED"]
+
+
+PURCHASE_VIEW = "{ premium { active } payments { edges { node { isGift status giftCode { code } } } } }"
+CARD = """
+mutation($url: String!) { updatePaymentMethod(input: {returnUrl: $url}) { url userErrors { code } } }"""
+
+
+async def test_monthly_gift_and_card_change_with_payment_method_types_refused_as_stripe_does(e2e) -> None:
+    """The Stripe the gateway talks to refuses `payment_method_types` at this version (Stripe's
+    changelog, 2026-09-30 endive; SessionCreateParams has no such key); every flow still works,
+    with the payment methods Stripe decides (dynamic), reported back on each session."""
+    v1 = e2e.world.services.stripe.v1
+    with pytest.raises(stripe.InvalidRequestError) as refused:
+        await v1.checkout.sessions.create_async(
+            params={
+                "mode": "setup",
+                "currency": "usd",
+                "payment_method_types": ["card"],
+                "success_url": "http://localhost:3000/x",
+            },
+            options={"headers": {"Sandbox-Deliberate": "true"}},  # wrong on purpose: not recorded
+        )
+    assert (refused.value.http_status, refused.value.code) == (400, "parameter_unknown")
+
+    monthly = await buy(e2e, "pmt-monthly")
+    gift = await buy(e2e, "pmt-giver", product="PREMIUM_YEARLY", currency="EUR", gift=True)
+    assert (await e2e.gateway.graphql(PURCHASE_VIEW, user="pmt-monthly"))["data"]["premium"]["active"]
+    gift_view = (await e2e.gateway.graphql(PURCHASE_VIEW, user="pmt-giver"))["data"]
+    (gift_payment,) = [edge["node"] for edge in gift_view["payments"]["edges"]]
+    assert gift_payment["isGift"] and gift_payment["status"] == "COMPLETED" and gift_payment["giftCode"]
+
+    answer = await e2e.gateway.graphql(CARD, {"url": "http://localhost:3000/billing"}, user="pmt-monthly")
+    payload = answer["data"]["updatePaymentMethod"]
+    assert payload["userErrors"] == [], answer
+    setup_id = payload["url"].rsplit("/", 1)[-1]
+    done = await e2e.world.control(f"/_sandbox/checkout/sessions/{setup_id}/complete", {"outcome": "paid"})
+    assert done["status"] == "complete" and done["setup_intent"]
+
+    for session_id in (monthly["sessionId"], gift["sessionId"], setup_id):
+        session = await v1.checkout.sessions.retrieve_async(session_id)
+        assert session.payment_method_types and "card" in session.payment_method_types, session_id
