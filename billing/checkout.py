@@ -20,7 +20,7 @@ from typing import Any
 import stripe
 from tortoise.exceptions import IntegrityError
 
-from billing import catalog
+from billing import catalog, open_checkouts, stripe_budget
 from billing.customers import ensure_customer, ensure_stripe_customer
 from billing.errors import BillingError, ErrorCode, PaymentProviderError
 from billing.payment_methods import payment_method_params
@@ -43,6 +43,11 @@ BLOCKS_NEW_SUBSCRIPTION = frozenset(
         SubscriptionStatus.PAUSED,
     }
 )
+
+
+#: Open (unpaid, unexpired) gift checkouts a user may hold at once: each is a Stripe session and a
+#: PENDING row; a gift buyer needs one at a time, a script many.
+MAX_OPEN_GIFT_CHECKOUTS = 5
 
 
 @dataclass(frozen=True)
@@ -161,40 +166,59 @@ async def _replay(services: Services, existing: Payment, request: CheckoutReques
     return CheckoutResult(session.url, session.id, existing)
 
 
-async def _expire_other_subscription_sessions(services: Services, user_id: str, keep: str) -> None:
-    """One open subscription checkout per user: Stripe would let both be paid."""
-    others = await Payment.filter(
-        user_id=user_id, is_gift=False, kind=PaymentKind.CHECKOUT, status=PaymentStatus.PENDING
-    ).exclude(checkout_session_id=keep)
-    for other in others:
-        if not other.checkout_session_id:
-            continue
-        try:
-            await services.stripe.v1.checkout.sessions.expire_async(other.checkout_session_id)
-        except stripe.StripeError as exc:
-            # Already completed or expired: its own webhook settles the row.
-            log.info(
-                "could not expire session", extra={"session": other.checkout_session_id, "error": str(exc)}
-            )
+async def _replace_older_subscription_checkouts(services: Services, payment: Payment) -> None:
+    """One open subscription checkout per user (Stripe would let both be paid): the newest replaces
+    the older ones. Each older session is claimed by exactly one request (a conditional update of
+    `superseded_at`) and expired once, so concurrent checkouts cost one expire per replaced session
+    and the newest link keeps working; never a sweep that expires the sessions just handed out."""
+    now = services.clock.now()
+    older = await Payment.filter(
+        user_id=payment.user_id,
+        is_gift=False,
+        kind=PaymentKind.CHECKOUT,
+        status=PaymentStatus.PENDING,
+        superseded_at=None,
+        id__lt=payment.pk,
+    ).values_list("id", "checkout_session_id")
+    for row_id, session_id in older:
+        claimed = await Payment.filter(id=row_id, superseded_at=None).update(superseded_at=now)
+        if claimed and session_id:
+            await open_checkouts.expire(services, str(session_id))
+
+
+async def _open_gift_checkouts(user_id: str) -> int:
+    return await Payment.filter(
+        user_id=user_id, is_gift=True, kind=PaymentKind.CHECKOUT, status=PaymentStatus.PENDING
+    ).count()
 
 
 async def create_checkout(services: Services, user_id: str, request: CheckoutRequest) -> CheckoutResult:
     entry = _validate(request, services)
     now = services.clock.now()
 
+    # A restricted account gets nothing, not even a session it was handed before (checked before
+    # the idempotent replay); then the user's Stripe budget, counted before any Stripe call.
+    customer = await ensure_customer(user_id, now)
+    if customer.purchase_restricted:
+        raise BillingError(ErrorCode.PURCHASE_BLOCKED, "Purchases are blocked on this account.")
+    await stripe_budget.spend(services, user_id, now)
+
     if request.idempotency_key is not None:
         existing = await Payment.get_or_none(user_id=user_id, idempotency_key=request.idempotency_key)
         if existing is not None:
             return await _replay(services, existing, request)
-
-    customer = await ensure_customer(user_id, now)
-    if customer.purchase_restricted:
-        raise BillingError(ErrorCode.PURCHASE_BLOCKED, "Purchases are blocked on this account.")
     if (
         not request.is_gift
         and await Subscription.filter(user_id=user_id, status__in=list(BLOCKS_NEW_SUBSCRIPTION)).exists()
     ):
         raise BillingError(ErrorCode.ALREADY_SUBSCRIBED, "You already have a Premium subscription.")
+
+    if request.is_gift and await _open_gift_checkouts(user_id) >= MAX_OPEN_GIFT_CHECKOUTS:
+        raise BillingError(
+            ErrorCode.RATE_LIMITED,
+            f"You have {MAX_OPEN_GIFT_CHECKOUTS} gift checkouts open: pay or abandon one first "
+            "(an abandoned one closes within 24 hours).",
+        )
 
     customer_id = await ensure_stripe_customer(services, customer)
     price_id = await _stripe_price_id(services, entry)
@@ -248,5 +272,5 @@ async def create_checkout(services: Services, user_id: str, request: CheckoutReq
         # or the webhook already created the row from the session's metadata.
         payment = await Payment.get(checkout_session_id=session.id)
     if not request.is_gift:
-        await _expire_other_subscription_sessions(services, user_id, keep=session.id)
+        await _replace_older_subscription_checkouts(services, payment)
     return CheckoutResult(session.url, session.id, payment)

@@ -109,7 +109,11 @@ async def sync_dispute(services: Services, dispute_id: str) -> Payment | None:
                 key=f"dispute-chargeback:{dispute_id}",
             )
             await restrict(
-                row.user_id, f"Chargeback on payment {row.reference} ({reason}).", now, subject=dispute_id
+                row.user_id,
+                f"Chargeback on payment {row.reference} ({reason}).",
+                now,
+                subject=dispute_id,
+                services=services,
             )
 
     for happening in dispute_happenings(status):

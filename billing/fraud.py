@@ -61,6 +61,7 @@ async def handle_early_fraud_warning(services: Services, warning_id: str) -> Pay
             f"Early fraud warning ({fraud_type}) on payment {payment.reference}: support to review.",
             now,
             subject=warning_id,
+            services=services,
         )
         await audit.record(
             AuditAction.EARLY_FRAUD_FLAG,

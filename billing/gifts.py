@@ -75,10 +75,7 @@ class Redemption:
 
 
 async def _fail(services: Services, user_id: str, code: ErrorCode, message: str) -> BillingError:
-    """Count a failed attempt toward the user's guessing allowance, and build the error."""
-    await rate_limit.record(
-        rate_limit.redeem_key(user_id), services.config.redeem_rate_limit, services.clock.now()
-    )
+    """The error of a failed attempt (it keeps the unit it reserved from the guessing allowance)."""
     return BillingError(code, message, ["input", "code"])
 
 
@@ -96,7 +93,8 @@ async def redeem(services: Services, user_id: str, text: str) -> Redemption:
 async def _redeem(services: Services, user_id: str, text: str) -> Redemption:
     now = services.clock.now()
     rule = services.config.redeem_rate_limit
-    if await rate_limit.is_exceeded(rate_limit.redeem_key(user_id), rule, now):
+    key = rate_limit.redeem_key(user_id)
+    if not await rate_limit.reserve(key, rule, now):  # before the lookup, as giftCode does
         raise BillingError(ErrorCode.RATE_LIMITED, "Too many failed attempts; try again later.")
     normalised = normalise(text)
     code = await GiftCode.get_or_none(code=normalised) if normalised else None
@@ -124,6 +122,7 @@ async def _redeem(services: Services, user_id: str, text: str) -> Redemption:
         raise await _fail(
             services, user_id, ErrorCode.GIFT_CODE_ALREADY_REDEEMED, "This gift code was already redeemed."
         )
+    await rate_limit.give_back(key, rule, now)  # a redemption is no guess
     await code.refresh_from_db()
     try:
         granted_from, granted_until = await _grant(services, user_id, code.duration_months, now)

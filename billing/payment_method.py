@@ -21,6 +21,7 @@ import logging
 import uuid
 from typing import Any
 
+from billing import stripe_budget
 from billing import stripe_objects as so
 from billing.errors import BillingError, ErrorCode, PaymentProviderError
 from billing.payment_methods import payment_method_params
@@ -44,6 +45,7 @@ async def start_card_change(services: Services, user_id: str, return_url: str) -
         raise BillingError(
             ErrorCode.NO_ACTIVE_SUBSCRIPTION, "There is no subscription whose card could be changed."
         )
+    await stripe_budget.spend(services, user_id, services.clock.now())
     metadata = {
         "user_id": user_id,
         "purpose": CARD_CHANGE,

@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from tortoise import connections
+from tortoise.expressions import F
 
 from billing.deps import RateLimitRule
 from billing.telemetry import telemetry
@@ -51,14 +52,22 @@ async def record(key: str, rule: RateLimitRule, now: datetime) -> int:
     return int(rows[0]["count"])
 
 
-async def is_exceeded(key: str, rule: RateLimitRule, now: datetime) -> bool:
-    """Whether `key` already used up its allowance in the current window (one SELECT).
+async def reserve(key: str, rule: RateLimitRule, now: datetime) -> bool:
+    """Take one attempt from `key`'s allowance *before* looking anything up; False when none is left.
 
-    A True answer refuses a request, so it is counted as a hit of the limit
-    named by the key's prefix (``redeem``).
+    Checking first and counting after let 30 aliases of one query, or 5 queries at once, all
+    pass the check before any of them counted. One atomic increment per attempt cannot be
+    walked around that way; an attempt that succeeds gives its unit back (`give_back`), so
+    only failures use up the allowance, as before.
     """
-    row = await RateLimitCounter.filter(key=key, window_start__gt=now - rule.window).first().values("count")
-    exceeded = row is not None and row["count"] >= rule.count
-    if exceeded:
+    if await record(key, rule, now) > rule.count:
         telemetry().rate_limit_hit(key.split(":", 1)[0])
-    return exceeded
+        return False
+    return True
+
+
+async def give_back(key: str, rule: RateLimitRule, now: datetime) -> None:
+    """Return the unit a successful attempt reserved (never below zero, only in the same window)."""
+    await RateLimitCounter.filter(key=key, count__gt=0, window_start__gt=now - rule.window).update(
+        count=F("count") - 1
+    )

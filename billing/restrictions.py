@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from billing import audit
+from billing import audit, open_checkouts
 from billing.customers import ensure_customer
 from billing.errors import BillingError, ErrorCode
 from billing.read_queries import COUNTED_REFUND_STATUSES
@@ -33,7 +33,13 @@ NOT_ABUSE_REASONS = ("duplicate",)
 
 
 async def set_restriction(
-    user_id: str, restricted: bool, reason: str | None, now: datetime, *, actor: str
+    user_id: str,
+    restricted: bool,
+    reason: str | None,
+    now: datetime,
+    *,
+    actor: str,
+    services: Services | None = None,
 ) -> Customer:
     """Restrict or lift, as support (`actor`, an admin's user id) decides. Lifting clears the reason.
 
@@ -48,7 +54,9 @@ async def set_restriction(
         )
     text = (reason or "").strip() or None
     if restricted:
-        customer, _ = await _write(user_id, True, text or "Restricted by support.", now)
+        customer, changed = await _write(user_id, True, text or "Restricted by support.", now)
+        if changed and services is not None:
+            await open_checkouts.expire_all(services, user_id)
     else:
         customer, _ = await _write(user_id, False, None, now)
     action = AuditAction.PURCHASE_RESTRICTION_SET if restricted else AuditAction.PURCHASE_RESTRICTION_LIFTED
@@ -56,10 +64,19 @@ async def set_restriction(
     return customer
 
 
-async def restrict(user_id: str, reason: str, now: datetime, *, subject: str | None = None) -> Customer:
+async def restrict(
+    user_id: str,
+    reason: str,
+    now: datetime,
+    *,
+    subject: str | None = None,
+    services: Services | None = None,
+) -> Customer:
     """Restrict automatically; an account that is already restricted keeps its first reason.
 
-    The change (made once, whoever races) goes to the audit trail as `system`'s.
+    The change (made once, whoever races) goes to the audit trail as `system`'s, and the
+    user's open checkout sessions are expired in Stripe (`services` given): a link handed
+    out before the restriction can no longer be paid.
     """
     customer = await ensure_customer(user_id, now)
     if customer.purchase_restricted:
@@ -67,6 +84,8 @@ async def restrict(user_id: str, reason: str, now: datetime, *, subject: str | N
     customer, changed = await _write(user_id, True, reason[:MAX_REASON], now, keep_existing=True)
     if changed:
         log.warning("account restricted", extra={"user_id": user_id, "reason": reason})
+        if services is not None:
+            await open_checkouts.expire_all(services, user_id)
         await audit.record(
             AuditAction.PURCHASE_RESTRICTION_SET,
             actor=audit.SYSTEM,
@@ -118,5 +137,6 @@ async def apply_refund_policy(services: Services, user_id: str) -> bool:
     if count < limit:
         return False
     days = services.config.refund_abuse_window.days
-    await restrict(user_id, f"{count} refunds within {days} days (limit {limit}).", services.clock.now())
+    reason = f"{count} refunds within {days} days (limit {limit})."
+    await restrict(user_id, reason, services.clock.now(), services=services)
     return True

@@ -13,9 +13,10 @@ from gateway.stripe_client import make_stripe_client
 
 
 def billing_config(settings: Settings) -> BillingConfig:
-    rule = settings.redeem_rate_limit
+    rule, budget = settings.redeem_rate_limit, settings.user_stripe_call_limit
     return BillingConfig(
         redeem_rate_limit=RateLimitRule(rule.count, rule.window),
+        stripe_call_limit=RateLimitRule(budget.count, budget.window),
         refund_window=timedelta(days=settings.refund_window_days),
         refund_abuse_limit=settings.refund_abuse_limit,
         refund_abuse_window=timedelta(days=settings.refund_abuse_window_days),

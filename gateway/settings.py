@@ -114,6 +114,10 @@ class Settings(BaseSettings):
     redeem_rate_limit: Annotated[RateLimit, NoDecode] = Field(
         default_factory=lambda: RateLimit.parse("10/600s")
     )
+    # createCheckout and updatePaymentMethod (each a Stripe call) per user and window
+    user_stripe_call_limit: Annotated[RateLimit, NoDecode] = Field(
+        default_factory=lambda: RateLimit.parse("20/3600s")
+    )
 
     outbound_webhook_url: str | None = None
     outbound_webhook_secret: SecretStr | None = None
@@ -142,7 +146,7 @@ class Settings(BaseSettings):
             return [_origin(str(v)) for v in value]
         return value
 
-    @field_validator("redeem_rate_limit", mode="before")
+    @field_validator("redeem_rate_limit", "user_stripe_call_limit", mode="before")
     @classmethod
     def _rate(cls, value: object) -> object:
         return RateLimit.parse(value) if isinstance(value, str) else value

@@ -47,6 +47,9 @@ class Payment(VersionedModel):
     # createCheckout idempotency: same user + same key => this row; fingerprint = the input's hash.
     idempotency_key = fields.CharField(max_length=255, null=True)
     idempotency_fingerprint = fields.CharField(max_length=64, null=True)
+    # When a newer subscription checkout of the same user replaced this PENDING one (its session is
+    # expired in Stripe by whoever set this: one expire per replaced session; billing.checkout).
+    superseded_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField()
     completed_at = fields.DatetimeField(null=True)
     updated_at = fields.DatetimeField()

@@ -29,10 +29,10 @@ async def gift_code(info: Info, code: str) -> GiftCode | None:
     now = context.now()
     rule = context.config.redeem_rate_limit
     key = rate_limit.redeem_key(viewer.user_id)
-    if await rate_limit.is_exceeded(key, rule, now):
+    if not await rate_limit.reserve(key, rule, now):  # before the lookup: aliases each take one
         raise rate_limited()
     row = await read_queries.gift_code_by_code(code)
     if row is None:
-        await rate_limit.record(key, rule, now)
-        return None
+        return None  # a failed guess keeps its unit
+    await rate_limit.give_back(key, rule, now)
     return gift_code_from_row(row, viewer_id=viewer.user_id, now=now)

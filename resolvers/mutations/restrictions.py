@@ -20,7 +20,14 @@ async def set_purchase_restriction(
     admin = context.require_viewer()
     user_id = str(input.user_id)
     try:
-        await set_restriction(user_id, input.restricted, input.reason, context.now(), actor=admin.user_id)
+        await set_restriction(
+            user_id,
+            input.restricted,
+            input.reason,
+            context.now(),
+            actor=admin.user_id,
+            services=context.services,
+        )
     except BillingError as error:
         return SetPurchaseRestrictionPayload(user_errors=user_errors_from(error))
     return SetPurchaseRestrictionPayload(user=UserBilling(user_id=strawberry.ID(user_id)))

@@ -40,7 +40,31 @@ async def test_counter_is_one_atomic_statement_per_event(db):
     rule = RateLimitRule(5, timedelta(seconds=60))
     counts = await asyncio.gather(*(rate_limit.record("k", rule, NOW) for _ in range(8)))
     assert sorted(counts) == list(range(1, 9))  # every concurrent hit counted exactly once
-    assert await rate_limit.is_exceeded("k", rule, NOW) is True
-    assert await rate_limit.is_exceeded("k", rule, NOW + timedelta(seconds=61)) is False
-    assert await rate_limit.record("k", rule, NOW + timedelta(seconds=61)) == 1  # window restarted
-    assert await rate_limit.is_exceeded(rate_limit.redeem_key(ALICE), rule, NOW) is False
+    assert await rate_limit.reserve("k", rule, NOW) is False
+    assert await rate_limit.reserve("k", rule, NOW + timedelta(seconds=61)) is True  # window restarted
+    assert await rate_limit.record("k", rule, NOW + timedelta(seconds=61)) == 2
+    assert await rate_limit.reserve(rate_limit.redeem_key(ALICE), rule, NOW) is True
+
+
+async def test_reservations_hold_under_concurrency_and_successes_give_theirs_back(db):
+    rule = RateLimitRule(5, timedelta(seconds=60))
+    granted = await asyncio.gather(*(rate_limit.reserve("r", rule, NOW) for _ in range(12)))
+    assert granted.count(True) == 5  # never more than the allowance, however many race
+    await rate_limit.give_back("r", rule, NOW)
+    await rate_limit.give_back("r", rule, NOW)
+    assert await rate_limit.record("r", rule, NOW) == 11  # 12 taken, 2 given back, this one
+
+
+async def test_aliased_lookups_and_concurrent_queries_get_at_most_the_allowance(gql, db):
+    """30 aliases of giftCode in one query, 5 such queries at once: the test app allows 3 failures,
+    so at most 3 lookups are answered; every other alias is RATE_LIMITED."""
+    query = "{ " + " ".join(f'g{i}: giftCode(code: "WRONG-{i}") {{ code }}' for i in range(30)) + " }"
+    answers = await asyncio.gather(*(gql(query) for _ in range(5)))
+    answered = limited = 0
+    for answer in answers:
+        refused = {
+            tuple(e["path"]) for e in answer.get("errors") or [] if e["extensions"]["code"] == "RATE_LIMITED"
+        }
+        limited += len(refused)
+        answered += sum(1 for i in range(30) if (f"g{i}",) not in refused)
+    assert answered <= 3 and answered + limited == 150

@@ -1,0 +1,96 @@
+"""Each user's Stripe budget over HTTP (issue 13): a script cannot spend the account's shared rate
+limit, concurrent checkouts leave one working link at the cost of one expire per replaced session,
+and a restriction closes the links handed out before it."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+
+from models import Customer
+from stripe_sandbox.testing import ControlError
+from tests.conftest import DIALECT
+from tests.e2e.test_buying_e2e import CHECKOUT, VIEW, checkout_input
+
+RESTRICT = """
+mutation($user: ID!) {
+  setPurchaseRestriction(input: {userId: $user, restricted: true, reason: "card testing"}) {
+    userErrors { code }
+  }
+}"""
+
+
+async def sessions_of(e2e, user: str) -> list[Any]:
+    customer_id = (await Customer.get(user_id=user)).stripe_customer_id
+    listed = await e2e.world.services.stripe.v1.checkout.sessions.list_async(
+        params={"customer": customer_id, "limit": 100}
+    )
+    return list(listed.data)
+
+
+def codes(answer: dict) -> list[str]:
+    return [e["code"] for e in answer["data"]["createCheckout"]["userErrors"]]
+
+
+async def test_fifty_checkouts_in_a_minute_stripe_sees_only_the_budget(e2e) -> None:
+    user = "budget-script"
+    answers = [await e2e.gateway.graphql(CHECKOUT, checkout_input(), user=user) for _ in range(50)]
+    allowed = [a for a in answers if codes(a) == []]
+    refused = [a for a in answers if codes(a) == ["RATE_LIMITED"]]
+    assert (len(allowed), len(refused)) == (20, 30)  # USER_STRIPE_CALL_LIMIT's default, 20 an hour
+    assert "at most 20" in refused[0]["data"]["createCheckout"]["userErrors"][0]["message"]
+    sessions = await sessions_of(e2e, user)
+    assert len(sessions) == 20  # Stripe saw only the allowed ones
+    # Each new subscription checkout replaced the one before: the last link is the one still open.
+    open_ = [s.id for s in sessions if s.status == "open"]
+    assert open_ == [allowed[-1]["data"]["createCheckout"]["sessionId"]]
+
+
+@pytest.mark.skipif(DIALECT != "postgres", reason="concurrency is claimed on PostgreSQL")
+async def test_fifteen_concurrent_subscription_checkouts_leave_one_working_link(e2e) -> None:
+    user = "budget-burst"
+    answers = await asyncio.gather(
+        *(e2e.gateway.graphql(CHECKOUT, checkout_input(), user=user) for _ in range(15))
+    )
+    assert all(codes(a) == [] for a in answers), answers
+    returned = {a["data"]["createCheckout"]["sessionId"] for a in answers}
+    sessions = await sessions_of(e2e, user)
+    assert len(sessions) == 15 and {s.id for s in sessions} == returned  # 15 creates, no more
+    statuses = sorted(s.status for s in sessions)
+    assert statuses == ["expired"] * 14 + ["open"]  # 14 expires: one per replaced session
+    (survivor,) = [s.id for s in sessions if s.status == "open"]
+    await e2e.world.control(f"/_sandbox/checkout/sessions/{survivor}/complete", {"outcome": "paid"})
+    await e2e.flush()
+    view = (await e2e.gateway.graphql(VIEW, user=user))["data"]
+    assert view["premium"]["active"] and view["subscription"]["status"] == "ACTIVE"
+
+
+async def test_a_restriction_closes_the_old_link_and_the_replay_is_blocked(e2e) -> None:
+    user = "budget-restricted"
+    request = checkout_input(product="PREMIUM_YEARLY", gift=True)
+    request["input"]["idempotencyKey"] = "gift-before-restriction"
+    first = (await e2e.gateway.graphql(CHECKOUT, request, user=user))["data"]["createCheckout"]
+    assert first["userErrors"] == []
+    restricted = await e2e.gateway.graphql(RESTRICT, {"user": user}, user="support-9", admin=True)
+    assert restricted["data"]["setPurchaseRestriction"]["userErrors"] == []
+
+    replay = await e2e.gateway.graphql(CHECKOUT, request, user=user)
+    assert codes(replay) == ["PURCHASE_BLOCKED"] and replay["data"]["createCheckout"]["checkoutUrl"] is None
+    session = await e2e.world.services.stripe.v1.checkout.sessions.retrieve_async(first["sessionId"])
+    assert session.status == "expired"
+    with pytest.raises(ControlError):  # the old link can no longer be paid
+        await e2e.world.control(
+            f"/_sandbox/checkout/sessions/{first['sessionId']}/complete", {"outcome": "paid"}
+        )
+
+
+async def test_open_gift_checkouts_are_capped(e2e) -> None:
+    user = "budget-gifts"
+    answers = [
+        await e2e.gateway.graphql(CHECKOUT, checkout_input(product="PREMIUM_YEARLY", gift=True), user=user)
+        for _ in range(7)
+    ]
+    assert [codes(a) for a in answers] == [[]] * 5 + [["RATE_LIMITED"]] * 2
+    assert "gift checkouts open" in answers[-1]["data"]["createCheckout"]["userErrors"][0]["message"]
