@@ -97,6 +97,7 @@ class Bench:
             # gateway. Scenarios with Stripe's latency and limits set both (issue 19).
             "STRIPE_MAX_REQUESTS_PER_SECOND": "1000",
             "AUTH_JWT_SECRET": self.jwt_secret,
+            "PUBLIC_BASE_URL": f"http://127.0.0.1:{gateway_port}",
             "REDIRECT_ALLOWED_ORIGINS": ORIGIN,
             "CLOCK": "system",
             "LOG_LEVEL": "WARNING",

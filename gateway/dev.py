@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
@@ -37,6 +38,17 @@ class DevPaths:
     def beside(cls, database_url: str) -> DevPaths:
         db = Path(database_url.split("://", 1)[1] or "billing.sqlite3")
         return cls(db, db.with_name(db.name + ".stripe.json"), db.with_name(db.name + ".dev.json"))
+
+
+def private_files(*existing: Path) -> None:
+    """Every file this process writes from now on is its owner's only (0600), and so are these
+    if an earlier run left them readable: the sandbox's state holds the webhook signing secret,
+    the database every user's billing, the secrets file the token key."""
+    os.umask(0o077)
+    for path in existing:
+        for candidate in (path, *path.parent.glob(path.name + "-*")):  # SQLite's -wal and -shm too
+            if candidate.exists():
+                candidate.chmod(0o600)
 
 
 def _dev_secrets(path: Path) -> dict[str, Any]:
@@ -89,6 +101,8 @@ async def _prepare(
         "auth_jwt_secret": jwt_secret,
         "redirect_allowed_origins": ",".join(dict.fromkeys([*settings.redirect_allowed_origins, *own])),
         "web_app": True,
+        # Links handed out (invoice downloads) name the address dev listens on, whatever the Host.
+        "public_base_url": settings.public_base_url or gateway_url,
     }
     services = build_services(load_settings(**overrides))
     overrides["stripe_webhook_secret"] = await _register_endpoint(
@@ -192,6 +206,7 @@ def run_dev(*, host: str, port: int, sandbox_port: int) -> None:
         raise SystemExit("dev runs on SQLite (the embedded default); unset DATABASE_URL or use sqlite://PATH")
     paths = DevPaths.beside(settings.database_url)
     paths.database.parent.mkdir(parents=True, exist_ok=True)
+    private_files(paths.database, paths.sandbox_state, paths.secrets)
     stored = _dev_secrets(paths.secrets)
     gateway_url = f"http://{host}:{port}"
     own = own_origins(host, port)
@@ -228,6 +243,7 @@ def run_dev(*, host: str, port: int, sandbox_port: int) -> None:
 
 def run_sandbox(*, host: str, port: int, state: Path | None) -> None:
     """`billing-gateway sandbox`: only the Stripe stand-in (with dev's quick webhook retries)."""
+    private_files(*([state] if state is not None else []))
     from stripe_sandbox.app import create_app
     from stripe_sandbox.server import DEV_RETRY_DELAYS
 

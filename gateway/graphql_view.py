@@ -91,6 +91,7 @@ class GatewayGraphQL(GraphQL):
         # with them: no HTTP streaming transports (their Accept headers change the answer).
         self._known_ok = not self._stream_transport_map
         self._persisted = PersistedQueries(only=settings.graphql_persisted_only)
+        self._public_base_url = settings.public_base_url
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """A POST of a known read query is answered here, before Strawberry's view; all else goes on.
@@ -232,6 +233,7 @@ class GatewayGraphQL(GraphQL):
             link_key=self._link_key,
             services=self._services,
             live=self._live,
+            public_base_url=self._public_base_url,
         )
 
     def _authenticate(self, header: object) -> tuple[Viewer | None, str | None]:

@@ -93,6 +93,9 @@ class Settings(BaseSettings):
         default_factory=lambda: ["http://localhost:3000"]
     )
     cors_allowed_origins: Annotated[list[str] | None, NoDecode] = None
+    # The gateway's public origin for the links it hands out (invoice downloads): never the
+    # request's Host, which a client sets and a caching proxy does not key on. Required by serve.
+    public_base_url: str | None = None
 
     graphiql: bool = True
     # The reference web client (web/) at `/`; `dev` turns it on.
@@ -145,6 +148,11 @@ class Settings(BaseSettings):
         if isinstance(value, list):
             return [_origin(str(v)) for v in value]
         return value
+
+    @field_validator("public_base_url")
+    @classmethod
+    def _public_origin(cls, value: str | None) -> str | None:
+        return _origin(value) if value else None
 
     @field_validator("redeem_rate_limit", "user_stripe_call_limit", mode="before")
     @classmethod
@@ -223,6 +231,8 @@ class Settings(BaseSettings):
             missing.append("STRIPE_WEBHOOK_SECRET")
         if self.auth_jwt_secret is None and self.auth_jwt_public_key is None:
             missing.append("AUTH_JWT_SECRET (or AUTH_JWT_PUBLIC_KEY)")
+        if self.public_base_url is None:
+            missing.append("PUBLIC_BASE_URL (the gateway's public origin, for the links it hands out)")
         if self.outbound_webhook_url is not None and self.outbound_webhook_secret is None:
             missing.append("OUTBOUND_WEBHOOK_SECRET (required with OUTBOUND_WEBHOOK_URL)")
         if missing:

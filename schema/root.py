@@ -44,6 +44,7 @@ from resolvers.mutations import refunds as refunds_r
 from resolvers.mutations import restrictions as restrictions_r
 from resolvers.mutations import subscriptions as subscriptions_r
 from schema.fast_path import FastPath
+from schema.no_suggestions import NoSuggestions
 from schema.persisted import persisted_only_rule
 from schema.types.errors import is_expected_error
 from schema.types.gift_code import GiftCode
@@ -252,6 +253,8 @@ def _masked(error: GraphQLError) -> GraphQLError:
 def extensions_for(options: SchemaOptions) -> Sequence[Callable[[], SchemaExtension]]:
     """Per-request extension factories (instances must not be shared between requests)."""
     return [
+        # Outermost when introspection is off: sees every error the others produced (and cached).
+        *([] if options.introspection else [NoSuggestions]),
         lambda: MaskErrors(should_mask_error=_should_mask, error_message=MASKED_MESSAGE),
         lambda: MaxTokensLimiter(max_token_count=options.max_tokens),
         lambda: ParserCache(maxsize=options.parser_cache_size),

@@ -42,6 +42,9 @@ class GatewayContext:
     live: ChangeFeed | None = None
     # A websocket's graphql-transport-ws connection_init payload (Strawberry fills it in).
     connection_params: dict[str, object] | None = None
+    # PUBLIC_BASE_URL: the origin of absolute links (serve requires it; an embedded app without it
+    # uses the request's, which only tests do).
+    public_base_url: str | None = None
 
     def now(self) -> datetime:
         return self.clock.now()
@@ -60,5 +63,5 @@ class GatewayContext:
 
     @cached_property
     def base_url(self) -> str:
-        """Public origin of this request, for absolute links (``https://host``)."""
-        return str(self.request.base_url).rstrip("/")
+        """The gateway's public origin, for absolute links (``https://host``): PUBLIC_BASE_URL."""
+        return self.public_base_url or str(self.request.base_url).rstrip("/")

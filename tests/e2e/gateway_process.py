@@ -44,6 +44,7 @@ class GatewayProcess:
             "STRIPE_WEBHOOK_SECRET": webhook_secret,
             "STRIPE_TIMEOUT_SECONDS": "3",
             "AUTH_JWT_SECRET": JWT_SECRET,
+            "PUBLIC_BASE_URL": self.base_url,
             "CLOCK": "sandbox",
             # The gateway's own origin too, so a browser test can land on a page that exists.
             "REDIRECT_ALLOWED_ORIGINS": f"{ALLOWED_ORIGIN},http://127.0.0.1:{self.port}",

@@ -58,6 +58,27 @@ async def test_introspection_can_be_switched_off(client_with):
     assert off["data"] is None and "introspection" in off["errors"][0]["message"].lower()
 
 
+async def test_no_field_names_suggested_when_introspection_is_off(client_with, db):
+    """A mistyped name gets "Did you mean …?" only while the schema is public anyway."""
+    mistakes = [
+        ("{ userBillin { userId } }", None),  # a root field
+        ("{ premium { activ } }", None),  # a field of a type
+        ("query($c: Currency) { prices(currency: $c) { lookupKey } }", {"c": "USDD"}),  # an enum value
+        ("{ payments(frist: 2) { edges { node { id } } } }", None),  # an argument
+    ]
+    open_ = GQL(client_with(graphql_introspection=True))
+    closed = GQL(client_with(graphql_introspection=False))
+    for query, variables in mistakes:
+        shown = " ".join(e["message"] for e in (await open_(query, variables))["errors"])
+        hidden = " ".join(e["message"] for e in (await closed(query, variables))["errors"])
+        assert "Did you mean" in shown, (query, shown)
+        assert "Did you mean" not in hidden, (query, hidden)
+        for name in ("userBilling", "active", "USD", "first"):
+            if name not in query:
+                assert name not in hidden.replace("USDD", ""), (query, hidden)
+        assert hidden  # the mistake itself is still reported
+
+
 async def test_unexpected_errors_are_masked_and_logged(gql, db, monkeypatch, caplog):
     async def broken(user_id: str) -> None:
         raise RuntimeError("database password is hunter2")

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+import httpx
 import pytest
-from gql_helpers import ADMIN, ALICE, BOB, codes
+from gql_helpers import ADMIN, ALICE, BOB, bearer, codes
 
 from billing import ids
 from models.enums import GiftCodeStatus, PaymentStatus, ProductType, SubscriptionStatus
@@ -105,6 +106,24 @@ async def test_premium(gql, seeded):
         "until": None,
         "willCancel": False,
     }
+
+
+async def test_links_name_public_base_url_whatever_host_the_request_gives(app_factory, seeded):
+    """An invoice link is built from PUBLIC_BASE_URL, never from the Host header a client sends."""
+    http = httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app_factory(public_base_url="https://billing.example")),
+        base_url="http://testserver",
+    )
+    async with http:
+        answer = await http.post(
+            "/graphql",
+            json={"query": "{ invoices { edges { node { id downloadUrl } } } }"},
+            headers={**bearer(ALICE), "Host": "evil.example"},
+        )
+    (edge,) = answer.json()["data"]["invoices"]["edges"]
+    assert edge["node"]["downloadUrl"].startswith(
+        f"https://billing.example/invoices/{edge['node']['id']}/pdf?"
+    )
 
 
 async def test_invoices_and_invoice(gql, seeded):

@@ -121,6 +121,7 @@ def test_web_app_is_a_validated_setting(monkeypatch: pytest.MonkeyPatch, tmp_pat
         stripe_webhook_secret="whsec_x",
         auth_jwt_secret="s" * 40,
         stripe_api_base="http://127.0.0.1:9",
+        public_base_url="https://billing.example",
     )
     settings.require_for_serve()  # this checkout carries web/
     monkeypatch.setattr(web_app, "WEB_DIR", tmp_path)

@@ -70,6 +70,7 @@ def serve_env(database_url: str, stripe_base: str, **overrides: str) -> dict[str
         "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
         "STRIPE_TIMEOUT_SECONDS": "3",
         "AUTH_JWT_SECRET": JWT_SECRET,
+        "PUBLIC_BASE_URL": "https://billing.example",
         "DB_POOL_MAX": "5",
         "LOG_LEVEL": "INFO",
         "LOG_JSON": "true",

@@ -88,6 +88,7 @@ def base_env(database_url: str, sandbox: SandboxServer, **overrides: str) -> dic
         "STRIPE_API_BASE": sandbox.base_url,
         "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
         "AUTH_JWT_SECRET": JWT_SECRET,
+        "PUBLIC_BASE_URL": "https://billing.example",
         "LOG_LEVEL": "INFO",
     }
     values.update(overrides)

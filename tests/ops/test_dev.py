@@ -215,6 +215,12 @@ def test_the_printed_try_this_works_then_ctrl_c_and_a_restart_pick_up_where_it_l
     assert dev.interrupt() in (0, 130), dev.err()[-3000:]
     assert "stopped; sandbox state saved" in dev.out()
 
+    # Its files are the owner's only: the sandbox state holds the webhook signing secret.
+    files = list(dev.data.glob("billing.sqlite3*"))
+    assert len(files) >= 3, files  # the database, the sandbox's state, the secrets
+    for private in files:
+        assert private.stat().st_mode & 0o777 == 0o600, (private, oct(private.stat().st_mode))
+
     # Its log, both runs: JSON lines only (uvicorn's and the sandbox's included), no token in it.
     for run in (1, 2):
         for line in (dev.data / f"dev-{run}.err").read_text().splitlines():

@@ -35,6 +35,10 @@ BAD_SETTINGS = [
     ),
     pytest.param({"AUTH_JWT_SECRET": "short-secret"}, "AUTH_JWT_SECRET", id="jwt-secret-too-short"),
     pytest.param({"AUTH_JWT_SECRET": ""}, "AUTH_JWT_SECRET", id="jwt-secret-missing"),
+    pytest.param({"PUBLIC_BASE_URL": ""}, "PUBLIC_BASE_URL", id="public-base-url-missing"),
+    pytest.param(
+        {"PUBLIC_BASE_URL": "https://billing.example/app"}, "PUBLIC_BASE_URL", id="public-base-url-path"
+    ),
     pytest.param(
         {"AUTH_JWT_PREVIOUS_SECRET": "old-short"},
         "AUTH_JWT_PREVIOUS_SECRET",
