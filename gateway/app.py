@@ -81,6 +81,7 @@ def schema_options(settings: Settings) -> SchemaOptions:
         max_depth=settings.graphql_max_depth,
         max_aliases=settings.graphql_max_aliases,
         max_tokens=settings.graphql_max_tokens,
+        max_nodes=settings.graphql_max_nodes,
         introspection=settings.graphql_introspection,
         persisted_only=frozenset(load_manifests()) if settings.graphql_persisted_only else None,
     )

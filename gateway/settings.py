@@ -104,6 +104,8 @@ class Settings(BaseSettings):
     graphql_max_depth: int = Field(default=12, ge=2, le=50)
     graphql_max_aliases: int = Field(default=30, ge=1, le=1000)
     graphql_max_tokens: int = Field(default=2000, ge=50, le=100_000)
+    # Most items one query may ask for (page sizes times nesting, summed over aliases): schema.query_cost
+    graphql_max_nodes: int = Field(default=1000, ge=100, le=1_000_000)
     # Run only the operations of the checked-in manifests (persisted_queries/*.json).
     graphql_persisted_only: bool = False
     max_request_bytes: int = Field(default=1_048_576, ge=1024)

@@ -46,6 +46,7 @@ from resolvers.mutations import subscriptions as subscriptions_r
 from schema.fast_path import FastPath
 from schema.no_suggestions import NoSuggestions
 from schema.persisted import persisted_only_rule
+from schema.query_cost import max_nodes_rule
 from schema.types.errors import is_expected_error
 from schema.types.gift_code import GiftCode
 from schema.types.invoice import Invoice
@@ -179,6 +180,7 @@ class SchemaOptions:
     introspection: bool = True
     parser_cache_size: int = 256
     validation_cache_size: int = 256
+    max_nodes: int = 1000
     #: GRAPHQL_PERSISTED_ONLY: the hashes of the only operations run (None: any operation)
     persisted_only: frozenset[str] | None = None
 
@@ -232,6 +234,7 @@ def _validation_rule_extensions(options: SchemaOptions) -> list[Callable[[], Sch
     rules: list = [
         *QueryDepthLimiter(max_depth=options.max_depth).validation_rules,
         *MaxAliasesLimiter(max_alias_count=options.max_aliases).validation_rules,
+        max_nodes_rule(options.max_nodes),
     ]
     if not options.introspection:
         rules.append(NoSchemaIntrospectionCustomRule)

@@ -6,7 +6,7 @@ import logging
 
 import httpx
 import pytest
-from gql_helpers import GQL, bearer
+from gql_helpers import GQL, SqlLog, bearer
 
 from billing import read_queries
 
@@ -56,6 +56,32 @@ async def test_introspection_can_be_switched_off(client_with):
         "{ __schema { queryType { name } } }", user=None
     )
     assert off["data"] is None and "introspection" in off["errors"][0]["message"].lower()
+
+
+async def test_query_cost_is_counted_before_execution(client_with, db):
+    """30 aliases of payments(first: 100): 3,000 items asked for, refused before anything runs."""
+    gql = GQL(client_with())
+    fields = "edges { node { id status money { formatted } giftCode { code } } } pageInfo { endCursor }"
+    heavy = "{ " + " ".join(f"p{i}: payments(first: 100) {{ {fields} }}" for i in range(30)) + " }"
+    with SqlLog() as sql:
+        refused = await gql(heavy)
+    assert "data" not in refused or refused["data"] is None
+    (error,) = refused["errors"]
+    assert error["extensions"]["cost"] == 3000 and "3000 items" in error["message"]
+    assert "GRAPHQL_MAX_NODES" in error["message"] and sql.statements == []
+    # Nesting multiplies; a variable page counts as the largest page; ten pages of 100 are allowed.
+    nested = '{ userBilling(userId: "u") { payments(first: 50) { edges { node { id } } } } }'
+    assert "errors" not in await GQL(client_with())(nested, user="user-admin", admin=True)
+    ten = "{ " + " ".join(f"p{i}: payments(first: 100) {{ {fields} }}" for i in range(10)) + " }"
+    assert "errors" not in await gql(ten)
+    eleven = (
+        "query($n: Int) { " + " ".join(f"p{i}: payments(first: $n) {{ {fields} }}" for i in range(11)) + " }"
+    )
+    assert (await gql(eleven, {"n": 1}))["errors"][0]["extensions"]["cost"] == 1100
+    small = GQL(client_with(graphql_max_nodes=100))
+    assert (await small("{ payments(first: 101) { edges { node { id } } } }"))["errors"][0]["extensions"][
+        "limit"
+    ] == 100
 
 
 async def test_no_field_names_suggested_when_introspection_is_off(client_with, db):
