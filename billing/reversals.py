@@ -100,6 +100,7 @@ async def end_subscription_now(services: Services, subscription_id: str) -> None
         return
     now = services.clock.now()
     gift_left = await gift_time_on(row, now) if row is not None else timedelta(0)
+    gift_from = await _paid_until(row, now) if row is not None else now
     timeout = services.config.stripe_timeout_seconds
     current = await call(
         "subscriptions.retrieve", fetch_subscription(services, subscription_id), timeout=timeout
@@ -120,12 +121,61 @@ async def end_subscription_now(services: Services, subscription_id: str) -> None
             current = await fetch_subscription(services, subscription_id)
     await apply_subscription(services, current)
     if cancelled_here and row is not None and gift_left > timedelta(0):
-        await _shift_gift_until(row.user_id, gift_left, now)
+        await _carry_gift_time_over(row, gift_from, gift_left, now)
         await record_access(row.user_id, now)
     log.info(
         "subscription ended for a reversed payment",
         extra={"subscription": subscription_id, "gift_time_kept": str(gift_left)},
     )
+
+
+async def _carry_gift_time_over(
+    sub: Subscription, gift_from: datetime, gift_left: timedelta, now: datetime
+) -> None:
+    """The gift time stacked on an ended subscription becomes the user's gift time, and the codes
+    that granted it move with it.
+
+    Each stacked code's span shifts by the same amount as the time it granted (from where the
+    subscription's paid time ended to where the user's gift time now starts), so that the code
+    still names the stretch it gave: a later reversal of the gift payment then takes back exactly
+    that stretch from the gift time, and a won dispute gives back exactly what was taken. Without
+    the shift the code named a stretch that no longer existed and a reversal took nothing back.
+    """
+    async with in_transaction():
+        customer = await ensure_customer(sub.user_id, now)
+        new_start = max(now, customer.gift_until or now)
+        offset = new_start - gift_from
+        stacked = await GiftCode.filter(
+            redeemed_by_user_id=sub.user_id,
+            status=GiftCodeStatus.REDEEMED,
+            granted_until__gt=gift_from,
+            granted_until__lte=sub.current_period_end,
+        )
+        for code in stacked:
+            if code.granted_from is None or code.granted_until is None:
+                continue
+            await GiftCode.filter(id=code.id, version=code.version).update(
+                granted_from=code.granted_from + offset,
+                granted_until=code.granted_until + offset,
+                updated_at=now,
+                version=F("version") + 1,
+            )
+        await _shift_gift_until(sub.user_id, gift_left, now)
+
+
+async def _paid_until(sub: Subscription, now: datetime) -> datetime:
+    """Where a subscription's paid time ends (gift time stacked on it starts there), not before now."""
+    paid_until = (
+        await Invoice.filter(
+            stripe_subscription_id=sub.stripe_subscription_id,
+            status=InvoiceStatus.PAID,
+            period_end__isnull=False,
+        )
+        .order_by("-period_end")
+        .first()
+        .values_list("period_end", flat=True)
+    )
+    return max(paid_until, now) if paid_until is not None else now
 
 
 async def gift_time_on(sub: Subscription, now: datetime) -> timedelta:
@@ -224,8 +274,10 @@ async def _move_trial_back(
             services.stripe.v1.subscriptions.update_async(
                 live.stripe_subscription_id,
                 params={"trial_end": trial_end, "proration_behavior": "none"},
-                # Once per code: a re-run after a crash must not move it back twice.
-                options={"idempotency_key": f"bg-gift-takeback-{code.id}"},
+                # Once per gift: a re-run after a crash must not move it back twice. Named by the gift
+                # payment's random reference, never a database id (ids restart after a restore, and
+                # a reused key with other parameters is refused, moving nothing).
+                options={"idempotency_key": f"bg-gift-takeback-{await _gift_reference(code)}"},
             ),
             timeout=services.config.stripe_timeout_seconds,
         )
@@ -233,6 +285,11 @@ async def _move_trial_back(
         if not isinstance(exc.__cause__, stripe.IdempotencyError):
             raise
         # Same key, other parameters: the first run moved it already (the row has moved since).
+
+
+async def _gift_reference(code: GiftCode) -> str:
+    reference = await Payment.filter(id=code.payment_id).first().values_list("reference", flat=True)
+    return str(reference or f"code-{code.id}")
 
 
 async def _shift_gift_until(user_id: str, delta: timedelta, now: datetime) -> None:
