@@ -159,7 +159,7 @@ async def _grant(services: Services, user_id: str, months: int, now: datetime) -
             ),
             timeout=services.config.stripe_timeout_seconds,
         )
-        await _move_period_end(live, end, now)
+        await move_period_end(live, end, now)
         return start, end
     customer = await ensure_customer(user_id, now)
     for _ in range(8):
@@ -173,7 +173,7 @@ async def _grant(services: Services, user_id: str, months: int, now: datetime) -
     raise StaleVersionError(f"customer {user_id}: gift time kept changing")
 
 
-async def _move_period_end(sub: Subscription, end: datetime, now: datetime) -> None:
+async def move_period_end(sub: Subscription, end: datetime, now: datetime) -> None:
     """Show the moved charge at once; the subscription webhook brings Stripe's full state."""
     for _ in range(8):
         if sub.current_period_end >= end:

@@ -35,7 +35,7 @@ from billing import stripe_objects as so
 from billing.customers import ensure_customer
 from billing.errors import BillingError, ErrorCode, PaymentProviderError
 from billing.gift_codes import normalise
-from billing.gifts import add_months
+from billing.gifts import add_months, move_period_end
 from billing.premium import record_access
 from billing.read_queries import gift_code_status
 from billing.services import Services
@@ -333,17 +333,59 @@ async def give_back(services: Services, payment: Payment) -> None:
     returned = timedelta(0)
     if code.granted_from is not None and code.granted_until is not None:
         returned = max(add_months(code.granted_from, code.duration_months) - code.granted_until, timedelta(0))
-    async with in_transaction():
+    live = await _live_subscription(code.redeemed_by_user_id, now) if returned else None
+    if live is not None:
+        # Stacked again where it was: after the subscription's paid time (Stripe's trial_end moves
+        # forward), not as gift time from now, which would overlap the month already paid for.
+        start = live.current_period_end
         won = await GiftCode.filter(id=code.id, status=GiftCodeStatus.REVOKED).update(
             status=GiftCodeStatus.REDEEMED,
             revoked_reason=None,
-            granted_until=(code.granted_until or now) + returned,
+            granted_from=start,
+            granted_until=start + returned,
             updated_at=now,
             version=F("version") + 1,
         )
-        if won and returned:
-            await _shift_gift_until(code.redeemed_by_user_id, returned, now)
+        if won:
+            await _move_trial_forward(services, code, live, start + returned, now)
+    else:
+        async with in_transaction():
+            won = await GiftCode.filter(id=code.id, status=GiftCodeStatus.REVOKED).update(
+                status=GiftCodeStatus.REDEEMED,
+                revoked_reason=None,
+                granted_until=(code.granted_until or now) + returned,
+                updated_at=now,
+                version=F("version") + 1,
+            )
+            if won and returned:
+                await _shift_gift_until(code.redeemed_by_user_id, returned, now)
     await record_access(code.redeemed_by_user_id, now)
+
+
+async def _live_subscription(user_id: str, now: datetime) -> Subscription | None:
+    return (
+        await Subscription.filter(
+            user_id=user_id, status__in=list(SubscriptionLiveness.GIVES_ACCESS), current_period_end__gt=now
+        )
+        .order_by("-current_period_end")
+        .first()
+    )
+
+
+async def _move_trial_forward(
+    services: Services, code: GiftCode, live: Subscription, end: datetime, now: datetime
+) -> None:
+    """Give a gift's time back on the subscription it was stacked on: the next charge moves to `end`."""
+    await call(
+        "subscriptions.update(trial_end, gift given back)",
+        services.stripe.v1.subscriptions.update_async(
+            live.stripe_subscription_id,
+            params={"trial_end": int(end.timestamp()), "proration_behavior": "none"},
+            options={"idempotency_key": f"bg-gift-giveback-{await _gift_reference(code)}-{code.version}"},
+        ),
+        timeout=services.config.stripe_timeout_seconds,
+    )
+    await move_period_end(live, end, now)
 
 
 async def revoke_by_support(services: Services, admin_id: str, text: str, reason: str | None) -> GiftCode:
