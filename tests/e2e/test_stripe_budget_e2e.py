@@ -94,3 +94,27 @@ async def test_open_gift_checkouts_are_capped(e2e) -> None:
     ]
     assert [codes(a) for a in answers] == [[]] * 5 + [["RATE_LIMITED"]] * 2
     assert "gift checkouts open" in answers[-1]["data"]["createCheckout"]["userErrors"][0]["message"]
+
+
+async def test_aliased_gift_code_guessing_gets_at_most_the_allowance(e2e) -> None:
+    """30 aliased giftCode lookups in one query, 5 such queries at once (REDEEM_RATE_LIMIT 10/600s):
+    at most 10 lookups answered, every other one RATE_LIMITED."""
+    query = "{ " + " ".join(f'g{i}: giftCode(code: "GUESS-{i:04d}") {{ code }}' for i in range(30)) + " }"
+    answers = await asyncio.gather(*(e2e.gateway.graphql(query, user="guesser") for _ in range(5)))
+    answered = limited = 0
+    for answer in answers:
+        refused = {
+            tuple(e["path"]) for e in answer.get("errors") or [] if e["extensions"]["code"] == "RATE_LIMITED"
+        }
+        limited += len(refused)
+        answered += sum(1 for i in range(30) if (f"g{i}",) not in refused)
+    assert answered <= 10 and answered + limited == 150, (answered, limited)
+
+
+async def test_thirty_aliases_of_a_full_page_are_refused_before_execution(e2e) -> None:
+    fields = "edges { node { id status money { formatted } } } pageInfo { endCursor }"
+    query = "{ " + " ".join(f"p{i}: payments(first: 100) {{ {fields} }}" for i in range(30)) + " }"
+    answer = await e2e.gateway.graphql(query, user="heavy-reader")
+    (error,) = answer["errors"]
+    assert answer.get("data") is None and error["extensions"]["cost"] == 3000
+    assert "GRAPHQL_MAX_NODES" in error["message"]
