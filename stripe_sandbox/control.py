@@ -194,8 +194,20 @@ def hold(sb: Sandbox, path: dict[str, str], body: dict[str, Any]) -> dict[str, A
 
 
 def events(sb: Sandbox, path: dict[str, str], body: dict[str, Any]) -> dict[str, Any]:
+    """Every event with its deliveries, oldest first; POST ``{"after_seq": N}`` for only those made
+    after the one numbered N (``last_seq`` of an earlier answer), so a test polling for new events
+    does not fetch the whole history each time."""
+    after = body.get("after_seq")
+    if after is not None and not isinstance(after, int):
+        raise invalid("after_seq must be an integer (the last_seq of an earlier answer).", param="after_seq")
+    listed = sb.store.all("event")
+    if after is not None:
+        listed = [e for e in listed if sb.store.meta_of(e["id"]).get("seq", 0) > after]
+    wanted = {e["id"] for e in listed}
     by_event: dict[str, list[dict[str, Any]]] = {}
     for delivery in sb.store.deliveries.values():
+        if delivery["event"] not in wanted:
+            continue
         by_event.setdefault(delivery["event"], []).append(
             {
                 "endpoint": delivery["endpoint"],
@@ -203,8 +215,9 @@ def events(sb: Sandbox, path: dict[str, str], body: dict[str, Any]) -> dict[str,
                 "attempts": delivery["attempts"],
             }
         )
-    data = [{"event": event, "deliveries": by_event.get(event["id"], [])} for event in sb.store.all("event")]
-    return {"object": "list", "data": data}
+    data = [{"event": event, "deliveries": by_event.get(event["id"], [])} for event in listed]
+    last = max((sb.store.meta_of(e["id"]).get("seq", 0) for e in listed), default=after or 0)
+    return {"object": "list", "data": data, "last_seq": last}
 
 
 def reset(sb: Sandbox, path: dict[str, str], body: dict[str, Any]) -> dict[str, Any]:
@@ -278,7 +291,7 @@ ROUTES = [
     Route("/_sandbox/refunds/{id}/fail", control(fail_refund), methods=["POST"]),
     Route("/_sandbox/webhooks/flush", control(flush), methods=["POST"]),
     Route("/_sandbox/webhooks/hold", control(hold), methods=["POST"]),
-    Route("/_sandbox/events", control(events), methods=["GET"]),
+    Route("/_sandbox/events", control(events), methods=["GET", "POST"]),
     Route("/_sandbox/reset", control(reset), methods=["POST"]),
     Route("/_sandbox/settings", control(settings), methods=["GET", "POST"]),
     Route("/_sandbox/invoices/{id}/confirm", control(confirm_invoice), methods=["POST"]),

@@ -27,6 +27,7 @@ class StripeWorld:
     sandbox: SandboxServer
     services: Services
     seen: set[str]
+    last_seq: int = 0  # the sandbox's number of the newest event fetched so far
 
     @classmethod
     def start(cls, sandbox: SandboxServer, config: BillingConfig | None = None) -> StripeWorld:
@@ -44,7 +45,9 @@ class StripeWorld:
 
     async def new_events(self) -> list[dict[str, Any]]:
         """Events Stripe emitted since the last call, oldest first."""
-        listing = await self.sandbox.acontrol("/_sandbox/events")
+        # Only what came after the last answer: the session's sandbox keeps every test's events.
+        listing = await self.sandbox.acontrol("/_sandbox/events", {"after_seq": self.last_seq})
+        self.last_seq = max(self.last_seq, listing["last_seq"])
         events = [entry["event"] for entry in listing["data"]]
         events.sort(key=lambda e: (e["created"], e["id"]))
         fresh = [e for e in events if e["id"] not in self.seen]
