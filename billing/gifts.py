@@ -9,7 +9,6 @@ losers read the winner's code. Redemption is a single conditional UPDATE on
 
 from __future__ import annotations
 
-import calendar
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -17,27 +16,18 @@ from datetime import datetime, timedelta
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
 
-from billing import catalog, rate_limit
-from billing.customers import ensure_customer
+from billing import catalog, grants, rate_limit
 from billing.errors import BillingError, ErrorCode, PaymentProviderError
 from billing.gift_codes import new_code, normalise
+from billing.months import add_months  # noqa: F401  (its old home: callers import it from here)
 from billing.premium import PremiumState, record_access
 from billing.read_queries import gift_code_status
 from billing.services import Services
-from billing.stripe_calls import call
 from billing.telemetry import telemetry
-from models import Customer, GiftCode, Payment, StaleVersionError, Subscription
-from models.enums import GiftCodeStatus, SubscriptionLiveness
+from models import GiftCode, Payment
+from models.enums import GiftCodeStatus
 
 log = logging.getLogger("billing.gifts")
-
-
-def add_months(moment: datetime, months: int) -> datetime:
-    """Calendar months, clamping the day (Jan 31 + 1 month = Feb 28/29)."""
-    month_index = moment.month - 1 + months
-    year, month = moment.year + month_index // 12, month_index % 12 + 1
-    day = min(moment.day, calendar.monthrange(year, month)[1])
-    return moment.replace(year=year, month=month, day=day)
 
 
 async def issue_for(payment: Payment, now: datetime, ttl: timedelta) -> GiftCode:
@@ -125,7 +115,7 @@ async def _redeem(services: Services, user_id: str, text: str) -> Redemption:
     await rate_limit.give_back(key, rule, now)  # a redemption is no guess
     await code.refresh_from_db()
     try:
-        granted_from, granted_until = await _grant(services, user_id, code.duration_months, now)
+        grant = await grants.grant_gift(services, user_id, code, now)
     except PaymentProviderError:
         # Put the code back so it can be redeemed when Stripe answers again.
         await GiftCode.filter(id=code.id, redeemed_by_user_id=user_id, status=GiftCodeStatus.REDEEMED).update(
@@ -136,50 +126,9 @@ async def _redeem(services: Services, user_id: str, text: str) -> Redemption:
             version=F("version") + 1,
         )
         raise
-    await code.save_versioned(granted_from=granted_from, granted_until=granted_until, updated_at=now)
+    if grant is None:  # revoked (its payment reversed) between the claim and the grant
+        raise await _fail(services, user_id, ErrorCode.GIFT_CODE_REVOKED, "This gift code was revoked.")
+    await GiftCode.filter(id=code.id).update(granted_from=grant.starts_at, granted_until=grant.ends_at)
+    await code.refresh_from_db()
     premium = await record_access(user_id, now)
     return Redemption(code, premium)
-
-
-async def _grant(services: Services, user_id: str, months: int, now: datetime) -> tuple[datetime, datetime]:
-    """Give `months` of access: move a live subscription's next charge, or extend gift time."""
-    live = (
-        await Subscription.filter(user_id=user_id, status__in=list(SubscriptionLiveness.GIVES_ACCESS))
-        .order_by("-current_period_end")
-        .first()
-    )
-    if live is not None and live.current_period_end > now:
-        start = live.current_period_end
-        end = add_months(start, months)
-        await call(
-            "subscriptions.update(trial_end)",
-            services.stripe.v1.subscriptions.update_async(
-                live.stripe_subscription_id,
-                params={"trial_end": int(end.timestamp()), "proration_behavior": "none"},
-            ),
-            timeout=services.config.stripe_timeout_seconds,
-        )
-        await move_period_end(live, end, now)
-        return start, end
-    customer = await ensure_customer(user_id, now)
-    for _ in range(8):
-        start = max(now, customer.gift_until or now)
-        end = add_months(start, months)
-        try:
-            await customer.save_versioned(gift_until=end, updated_at=now)
-            return start, end
-        except StaleVersionError:
-            customer = await Customer.get(id=customer.id)
-    raise StaleVersionError(f"customer {user_id}: gift time kept changing")
-
-
-async def move_period_end(sub: Subscription, end: datetime, now: datetime) -> None:
-    """Show the moved charge at once; the subscription webhook brings Stripe's full state."""
-    for _ in range(8):
-        if sub.current_period_end >= end:
-            return
-        try:
-            await sub.save_versioned(current_period_end=end, updated_at=now)
-            return
-        except StaleVersionError:
-            await sub.refresh_from_db()

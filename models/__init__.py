@@ -6,6 +6,7 @@ from models.catalog_price import CatalogPrice
 from models.customer import Customer, Refund
 from models.dispute import Dispute
 from models.gift_code import GiftCode
+from models.grant import Grant
 from models.inbox import WebhookEvent
 from models.invoice import Invoice
 from models.outbox import OutboxMessage
@@ -21,6 +22,7 @@ __all__ = [
     "Customer",
     "Dispute",
     "GiftCode",
+    "Grant",
     "Invoice",
     "OutboxMessage",
     "Payment",

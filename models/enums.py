@@ -133,3 +133,10 @@ class AuditAction(StrEnum):
     EARLY_FRAUD_REFUND = "EARLY_FRAUD_REFUND"
     EARLY_FRAUD_FLAG = "EARLY_FRAUD_FLAG"
     DOUBLE_SUBSCRIPTION_REFUND = "DOUBLE_SUBSCRIPTION_REFUND"
+
+
+class GrantState(StrEnum):
+    """A grant of time (`models.Grant`): standing, or taken back by its payment's reversal."""
+
+    GRANTED = "GRANTED"
+    TAKEN_BACK = "TAKEN_BACK"
