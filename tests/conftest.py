@@ -34,6 +34,7 @@ TABLES = (
     "audit_entries",
     "disputes",
     "refunds",
+    "grants",
     "gift_codes",
     "payments",
     "subscriptions",
