@@ -84,3 +84,50 @@ async def test_stacked_gift_reversed_in_both_orders_and_given_back_once(e2e, how
         assert (await _signed(e2e, orjson.dumps(event))).status_code == 200
     await inbox_settled()
     assert (await premium(e2e, user))["until"] == back["until"]
+
+
+async def _code_of(e2e, user: str, payment_id: str) -> str:
+    codes = {
+        edge["node"]["id"]: edge["node"]["giftCode"]
+        for edge in (await admin_view(e2e, user))["payments"]["edges"]
+    }
+    return codes[payment_id]["code"]
+
+
+@pytest.mark.parametrize("how", ["refund", "chargeback"])
+async def test_two_stacked_gifts_reversed_after_the_subscription_end_premium(e2e, how: str) -> None:
+    """Two yearly gifts on one's own subscription (the ledger's chain): the subscription reversed,
+    then each gift: Premium ends (before the ledger the second code named a stretch that had moved,
+    so its reversal took nothing back and a year stayed). Undoing the second gift's reversal gives
+    back exactly its year, once."""
+    user = f"e-stack2-{how}"
+    own = await buy(e2e, user)
+    gifts = [await buy(e2e, user, product="PREMIUM_YEARLY", gift=True) for _ in range(2)]
+    for gift in gifts:
+        code = await _code_of(e2e, user, gift["payment"]["id"])
+        redeemed = await e2e.gateway.graphql(REDEEM, {"code": code}, user=user)
+        assert redeemed["data"]["redeemGift"]["userErrors"] == []
+        await e2e.flush()
+    stacked = datetime.fromisoformat((await premium(e2e, user))["until"])
+
+    await reverse(e2e, own["payment"]["id"], how)
+    now = datetime.fromtimestamp((await e2e.world.control("/_sandbox/clock"))["now"], UTC)
+    kept = datetime.fromisoformat((await premium(e2e, user))["until"])
+    assert 2 * YEAR - timedelta(days=2) < kept - now <= 2 * YEAR + timedelta(days=2), (kept, stacked)
+    dispute = None
+    for gift in gifts:
+        dispute = await reverse(e2e, gift["payment"]["id"], how)
+    after = await premium(e2e, user)
+    assert not after["active"], f"every payment reversed, yet Premium until {after['until']}"
+
+    await e2e.world.new_events()
+    await undo(e2e, gifts[1]["payment"]["id"], how, dispute)
+    undone = await e2e.world.new_events()
+    back = await premium(e2e, user)
+    until = datetime.fromisoformat(back["until"])
+    assert back["active"] and back["source"] == "GIFT"
+    assert YEAR - timedelta(days=1) < until - now <= YEAR + timedelta(days=1), until - now
+    for event in undone:
+        assert (await _signed(e2e, orjson.dumps(event))).status_code == 200
+    await inbox_settled()
+    assert (await premium(e2e, user))["until"] == back["until"]
