@@ -2,7 +2,8 @@
 
 - A subscription gives access while its status is ACTIVE, TRIALING or PAST_DUE,
   until its ``current_period_end``.
-- Gift time gives access until ``Customer.gift_until``.
+- Gift time gives access until ``Customer.gift_until`` (the end of the user's standing grants of
+  their own, written by the ledger, `billing.grants`; stacked grants move the subscription's end).
 - ``active``: either end is in the future. ``until``: the later end.
   ``source``: SUBSCRIPTION if a live subscription gives access, else GIFT, else NONE.
   ``since``: start of the current unbroken stretch (``Customer.access_since``,
