@@ -138,6 +138,7 @@ async def grant_gift(services: Services, user_id: str, code: GiftCode, now: date
         except PaymentProviderError:
             await Grant.filter(id=grant.id, version=grant.version).delete()
             raise
+        await grant.refresh_from_db()  # unstacked if the subscription had ended meanwhile
     return grant
 
 
@@ -274,7 +275,11 @@ async def push_trial_end(services: Services, subscription_id: str) -> None:
     for _ in range(PUSH_ATTEMPTS):
         end = await chain_end(subscription_id)
         row = await Subscription.get_or_none(stripe_subscription_id=subscription_id)
-        if end is None or row is None or row.status not in SubscriptionLiveness.NOT_ENDED:
+        if end is None or row is None:
+            return
+        if row.status not in SubscriptionLiveness.NOT_ENDED:
+            # Ended meanwhile: time stacked on it after the reversal's own move is moved here.
+            await unstack(row.user_id, subscription_id, services.clock.now())
             return
         now = services.clock.now()
         trial_end: int | str = int(end.timestamp()) if end - now > MIN_TRIAL_LEFT else "now"
@@ -289,9 +294,11 @@ async def push_trial_end(services: Services, subscription_id: str) -> None:
         except PaymentProviderError as exc:
             if not isinstance(exc.__cause__, stripe.InvalidRequestError):
                 raise
-            # Ended meanwhile (a concurrent reversal cancelled it): its time is unstacked there.
-            await sync_subscription(services, subscription_id)
-            return
+            # Ended meanwhile (a concurrent reversal cancelled it)? Mirror that, then unstack.
+            synced = await sync_subscription(services, subscription_id)
+            if synced is not None and synced.status in SubscriptionLiveness.NOT_ENDED:
+                raise
+            continue
         await sync_subscription(services, subscription_id)
         if await chain_end(subscription_id) == end:
             return

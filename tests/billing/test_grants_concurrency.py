@@ -96,3 +96,18 @@ async def test_both_payments_reversed_at_once_end_premium(world: StripeWorld) ->
     premium = await load_premium("cc-both", now)
     assert premium.active and premium.source == PremiumSource.GIFT
     assert abs(premium.until - (now + (add_months(paid_end, 12) - paid_end))) <= CLOSE, premium.until
+
+
+async def test_a_gift_redeemed_as_the_subscription_ends_becomes_gift_time(world: StripeWorld) -> None:
+    """Stripe cancelled the subscription before its event arrived (the mirror still says ACTIVE):
+    the gift stacked on it is refused by Stripe, and its year becomes gift time, not lost."""
+    sub = (await buy(world, "cc-late", request(ProductType.PREMIUM_MONTHLY))).payment
+    gift = (await buy(world, "cc-late", request(ProductType.PREMIUM_YEARLY, gift=True))).payment
+    await world.services.stripe.v1.subscriptions.cancel_async(sub.stripe_subscription_id)
+    await world.new_events()  # not delivered yet
+    now = world.services.clock.now()
+    await redeem(world.services, "cc-late", (await GiftCode.get(payment_id=gift.id)).code)
+    premium = await load_premium("cc-late", world.services.clock.now())
+    assert premium.active and premium.source == PremiumSource.GIFT
+    assert abs(premium.until - add_months(now, 12)) <= CLOSE, premium.until
+    assert (await Grant.get(payment_id=gift.id)).stripe_subscription_id is None
