@@ -11,7 +11,8 @@ class GiftCode(VersionedModel):
 
     Redemption is a single conditional UPDATE on `status = AVAILABLE`, so one
     redeemer wins however many replicas race. `granted_from`/`granted_until`
-    record the stretch of access it gave, so a refund or dispute can take it back.
+    record the stretch of access it gave when redeemed; what stands now, and what a refund or
+    dispute takes back, is its payment's grant in the ledger (`models.Grant`).
     """
 
     id = fields.BigIntField(primary_key=True)
