@@ -11,8 +11,7 @@ class GiftCode(VersionedModel):
 
     Redemption is a single conditional UPDATE on `status = AVAILABLE`, so one
     redeemer wins however many replicas race. `granted_from`/`granted_until`
-    record the stretch of access it gave when redeemed; what stands now, and what a refund or
-    dispute takes back, is its payment's grant in the ledger (`models.Grant`).
+    record the stretch of access it gave, so a refund or dispute can take it back.
     """
 
     id = fields.BigIntField(primary_key=True)
@@ -24,6 +23,7 @@ class GiftCode(VersionedModel):
     status = fields.CharEnumField(GiftCodeStatus, max_length=16, default=GiftCodeStatus.AVAILABLE)
     redeemed_by_user_id = fields.CharField(max_length=128, null=True, db_index=True)
     redeemed_at = fields.DatetimeField(null=True)
+    # The stretch given when redeemed; what stands now is the payment's grant (models.Grant).
     granted_from = fields.DatetimeField(null=True)
     granted_until = fields.DatetimeField(null=True)
     revoked_reason = fields.CharField(max_length=500, null=True)
