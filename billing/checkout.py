@@ -166,30 +166,56 @@ async def _replay(services: Services, existing: Payment, request: CheckoutReques
     return CheckoutResult(session.url, session.id, existing)
 
 
-async def _replace_older_subscription_checkouts(services: Services, payment: Payment) -> None:
-    """One open subscription checkout per user (Stripe would let both be paid): the newest replaces
-    the older ones. Each older session is claimed by exactly one request (a conditional update of
-    `superseded_at`) and expired once, so concurrent checkouts cost one expire per replaced session
-    and the newest link keeps working; never a sweep that expires the sessions just handed out."""
-    now = services.clock.now()
-    older = await Payment.filter(
-        user_id=payment.user_id,
-        is_gift=False,
-        kind=PaymentKind.CHECKOUT,
-        status=PaymentStatus.PENDING,
-        superseded_at=None,
-        id__lt=payment.pk,
-    ).values_list("id", "checkout_session_id")
-    for row_id, session_id in older:
-        claimed = await Payment.filter(id=row_id, superseded_at=None).update(superseded_at=now)
-        if claimed and session_id:
-            await open_checkouts.expire(services, str(session_id))
-
-
 async def _open_gift_checkouts(user_id: str) -> int:
     return await Payment.filter(
         user_id=user_id, is_gift=True, kind=PaymentKind.CHECKOUT, status=PaymentStatus.PENDING
     ).count()
+
+
+def _too_many_gift_checkouts() -> BillingError:
+    return BillingError(
+        ErrorCode.RATE_LIMITED,
+        f"You have {MAX_OPEN_GIFT_CHECKOUTS} gift checkouts open: pay or abandon one first "
+        "(an abandoned one closes within 24 hours).",
+    )
+
+
+def _blocked() -> BillingError:
+    return BillingError(ErrorCode.PURCHASE_BLOCKED, "Purchases are blocked on this account.")
+
+
+async def _keep_session(services: Services, user_id: str, session: Any, row: dict[str, Any]) -> Payment:
+    """Write the PENDING row of a session Stripe just created, under the user's customer row lock.
+
+    Why a lock (one per user, `open_checkouts.user_lock`): the rules about a user's open checkouts
+    are only true if their checkouts are written one after the other:
+    - one open subscription checkout: the new one replaces the open one, whose session is expired
+      here (once: nobody else replaces it) before the new row is written, so 15 checkouts at once
+      cost 15 creates and at most 14 expires, and the link answered last is the one still open;
+    - at most MAX_OPEN_GIFT_CHECKOUTS open gift checkouts, counted where no other can slip in;
+    - a restriction written meanwhile is seen here (`set_restriction` updates the same row), so
+      the session is expired instead of handed out; or this row is written first and the
+      restriction's `expire_all` finds it.
+    A refused session is expired in Stripe before the error goes back.
+    """
+    refusal: BillingError | None = None
+    try:
+        async with open_checkouts.user_lock(user_id, services.config.stripe_timeout_seconds) as customer:
+            existing = await Payment.get_or_none(checkout_session_id=session.id)
+            if existing is not None:  # the same idempotency key won the race, or the webhook wrote it
+                return existing
+            if customer.purchase_restricted:
+                refusal = _blocked()
+            elif row["is_gift"] and await _open_gift_checkouts(user_id) >= MAX_OPEN_GIFT_CHECKOUTS:
+                refusal = _too_many_gift_checkouts()
+            else:
+                if not row["is_gift"]:
+                    await open_checkouts.replace_open_subscription_checkout(services, user_id)
+                return await Payment.create(**row)
+    except IntegrityError:  # the webhook wrote the row from the session's metadata meanwhile
+        return await Payment.get(checkout_session_id=session.id)
+    await open_checkouts.expire(services, session.id)
+    raise refusal
 
 
 async def create_checkout(services: Services, user_id: str, request: CheckoutRequest) -> CheckoutResult:
@@ -200,7 +226,7 @@ async def create_checkout(services: Services, user_id: str, request: CheckoutReq
     # the idempotent replay); then the user's Stripe budget, counted before any Stripe call.
     customer = await ensure_customer(user_id, now)
     if customer.purchase_restricted:
-        raise BillingError(ErrorCode.PURCHASE_BLOCKED, "Purchases are blocked on this account.")
+        raise _blocked()
     await stripe_budget.spend(services, user_id, now)
 
     if request.idempotency_key is not None:
@@ -214,11 +240,7 @@ async def create_checkout(services: Services, user_id: str, request: CheckoutReq
         raise BillingError(ErrorCode.ALREADY_SUBSCRIBED, "You already have a Premium subscription.")
 
     if request.is_gift and await _open_gift_checkouts(user_id) >= MAX_OPEN_GIFT_CHECKOUTS:
-        raise BillingError(
-            ErrorCode.RATE_LIMITED,
-            f"You have {MAX_OPEN_GIFT_CHECKOUTS} gift checkouts open: pay or abandon one first "
-            "(an abandoned one closes within 24 hours).",
-        )
+        raise _too_many_gift_checkouts()  # checked again under the lock (`_keep_session`)
 
     customer_id = await ensure_stripe_customer(services, customer)
     price_id = await _stripe_price_id(services, entry)
@@ -249,28 +271,26 @@ async def create_checkout(services: Services, user_id: str, request: CheckoutReq
             ) from None
         raise
 
-    try:
-        payment = await Payment.create(
-            user_id=user_id,
-            reference=reference,
-            kind=PaymentKind.CHECKOUT,
-            checkout_session_id=session.id,
-            stripe_customer_id=customer_id,
-            stripe_price_id=price_id,
-            product_type=request.product_type,
-            amount=session.amount_total if session.amount_total is not None else entry.amount,
-            currency=request.currency,
-            status=PaymentStatus.PENDING,
-            is_gift=request.is_gift,
-            idempotency_key=request.idempotency_key,
-            idempotency_fingerprint=request.fingerprint() if request.idempotency_key else None,
-            created_at=now,
-            updated_at=now,
-        )
-    except IntegrityError:
-        # A concurrent call with the same key (same session, thanks to Stripe's key) won,
-        # or the webhook already created the row from the session's metadata.
-        payment = await Payment.get(checkout_session_id=session.id)
-    if not request.is_gift:
-        await _replace_older_subscription_checkouts(services, payment)
+    payment = await _keep_session(
+        services,
+        user_id,
+        session,
+        {
+            "user_id": user_id,
+            "reference": reference,
+            "kind": PaymentKind.CHECKOUT,
+            "checkout_session_id": session.id,
+            "stripe_customer_id": customer_id,
+            "stripe_price_id": price_id,
+            "product_type": request.product_type,
+            "amount": session.amount_total if session.amount_total is not None else entry.amount,
+            "currency": request.currency,
+            "status": PaymentStatus.PENDING,
+            "is_gift": request.is_gift,
+            "idempotency_key": request.idempotency_key,
+            "idempotency_fingerprint": request.fingerprint() if request.idempotency_key else None,
+            "created_at": now,
+            "updated_at": now,
+        },
+    )
     return CheckoutResult(session.url, session.id, payment)

@@ -2,19 +2,27 @@
 
 Why here: a restriction must close them (a restricted user could otherwise pay a
 link obtained before it), and checkout keeps at most one open subscription
-session per user. Expiring a session in Stripe is what closes it; Stripe then
-sends `checkout.session.expired`, whose handler settles the PENDING row, so this
-module never changes rows itself.
+session per user. Expiring a session in Stripe is what closes it
+(`POST /v1/checkout/sessions/{id}/expire`, stripe `SessionService.expire_async`;
+Stripe refuses it for a session that is no longer open); Stripe then sends
+`checkout.session.expired`, whose handler settles the PENDING row. Here only
+`superseded_at` is written: "replaced by a newer checkout", so no later
+checkout expires the same session again.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
-import stripe
+from tortoise.exceptions import OperationalError
+from tortoise.transactions import in_transaction
 
+from billing.errors import BillingError, ErrorCode, PaymentProviderError
 from billing.services import Services
-from models import Payment
+from billing.stripe_calls import call
+from models import Customer, Payment
 from models.enums import PaymentKind, PaymentStatus
 
 log = logging.getLogger(__name__)
@@ -24,11 +32,53 @@ async def expire(services: Services, session_id: str) -> bool:
     """Expire one session in Stripe; False if Stripe would not (already paid or expired: its own
     webhook settles the row)."""
     try:
-        await services.stripe.v1.checkout.sessions.expire_async(session_id)
-    except stripe.StripeError as exc:
-        log.info("could not expire session", extra={"session": session_id, "error": type(exc).__name__})
+        await call(
+            "checkout.sessions.expire",
+            services.stripe.v1.checkout.sessions.expire_async(session_id),
+            timeout=services.config.stripe_timeout_seconds,
+        )
+    except PaymentProviderError as exc:
+        log.info("could not expire session", extra={"session": session_id, "error": repr(exc.__cause__)})
         return False
     return True
+
+
+@asynccontextmanager
+async def user_lock(user_id: str, wait_seconds: float) -> AsyncIterator[Customer]:
+    """A transaction holding the user's customer row (SELECT ... FOR UPDATE): the user's checkouts
+    are written one after the other, on every replica. On PostgreSQL a request waits at most
+    `wait_seconds` for it (`lock_timeout`: the holder makes at most one Stripe call), then gets a
+    RATE_LIMITED answer; SQLite has one writer at a time anyway."""
+    async with in_transaction() as conn:
+        try:
+            if conn.capabilities.dialect == "postgres":
+                await conn.execute_script(f"SET LOCAL lock_timeout = '{max(1, int(wait_seconds * 1000))}ms'")
+            customer = await Customer.select_for_update().get(user_id=user_id)
+        except OperationalError:
+            raise BillingError(
+                ErrorCode.RATE_LIMITED, "Another checkout of yours is being created: try again in a moment."
+            ) from None
+        yield customer
+
+
+async def replace_open_subscription_checkout(services: Services, user_id: str) -> None:
+    """Close the user's open subscription checkout before a new one is written (under `user_lock`).
+
+    Normally there is one: each new subscription checkout replaces the one before, expiring that
+    one session in Stripe, never a sweep of every PENDING row (which expired links just handed out
+    to concurrent requests, and expired the same sessions again and again).
+    """
+    replaced = await Payment.filter(
+        user_id=user_id,
+        is_gift=False,
+        kind=PaymentKind.CHECKOUT,
+        status=PaymentStatus.PENDING,
+        superseded_at=None,
+    ).values_list("id", "checkout_session_id")
+    for row_id, session_id in replaced:
+        await Payment.filter(id=row_id).update(superseded_at=services.clock.now())
+        if session_id:
+            await expire(services, str(session_id))
 
 
 async def expire_all(services: Services, user_id: str) -> int:

@@ -7,12 +7,15 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import httpx
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from models import Customer
 from stripe_sandbox.testing import ControlError
 from tests.conftest import DIALECT
 from tests.e2e.test_buying_e2e import CHECKOUT, VIEW, checkout_input
+from tests.sandbox_limits import sandbox_limits
 
 RESTRICT = """
 mutation($user: ID!) {
@@ -48,19 +51,45 @@ async def test_fifty_checkouts_in_a_minute_stripe_sees_only_the_budget(e2e) -> N
     assert open_ == [allowed[-1]["data"]["createCheckout"]["sessionId"]]
 
 
+async def stripe_calls(e2e) -> dict[str, float]:
+    """The gateway's own count of its Stripe requests by operation, whatever their outcome (/metrics)."""
+    async with httpx.AsyncClient(base_url=e2e.gateway.base_url, timeout=10) as http:
+        text = (await http.get("/metrics")).text
+    counts: dict[str, float] = {}
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            if sample.name == "billing_stripe_requests_total":
+                operation = sample.labels["operation"]
+                counts[operation] = counts.get(operation, 0) + sample.value
+    return counts
+
+
+CREATE, EXPIRE = "POST /v1/checkout/sessions", "POST /v1/checkout/sessions/{id}/expire"
+
+
 @pytest.mark.skipif(DIALECT != "postgres", reason="concurrency is claimed on PostgreSQL")
-async def test_fifteen_concurrent_subscription_checkouts_leave_one_working_link(e2e) -> None:
+async def test_fifteen_concurrent_subscription_checkouts_leave_the_last_link_working(e2e, sandbox) -> None:
+    """Stripe answering in 10 to 50 ms, as it does, so the answers can overtake each other."""
     user = "budget-burst"
-    answers = await asyncio.gather(
-        *(e2e.gateway.graphql(CHECKOUT, checkout_input(), user=user) for _ in range(15))
-    )
-    assert all(codes(a) == [] for a in answers), answers
-    returned = {a["data"]["createCheckout"]["sessionId"] for a in answers}
+    before = await stripe_calls(e2e)
+    arrived: list[dict] = []
+
+    async def one() -> None:
+        arrived.append(await e2e.gateway.graphql(CHECKOUT, checkout_input(), user=user))
+
+    async with sandbox_limits(sandbox, latency_ms=10, latency_jitter_ms=40):
+        await asyncio.gather(*(one() for _ in range(15)))
+    assert all(codes(a) == [] for a in arrived), arrived
+    after = await stripe_calls(e2e)
+    creates = after.get(CREATE, 0) - before.get(CREATE, 0)
+    expires = after.get(EXPIRE, 0) - before.get(EXPIRE, 0)
+    assert creates == 15 and expires <= 14, (creates, expires)  # one expire per replaced session, no error
+    returned = [a["data"]["createCheckout"]["sessionId"] for a in arrived]
     sessions = await sessions_of(e2e, user)
-    assert len(sessions) == 15 and {s.id for s in sessions} == returned  # 15 creates, no more
-    statuses = sorted(s.status for s in sessions)
-    assert statuses == ["expired"] * 14 + ["open"]  # 14 expires: one per replaced session
+    assert {s.id for s in sessions} == set(returned)
+    assert sorted(s.status for s in sessions) == ["expired"] * 14 + ["open"]
     (survivor,) = [s.id for s in sessions if s.status == "open"]
+    assert survivor == returned[-1]  # the link the user saw last is the one that works
     await e2e.world.control(f"/_sandbox/checkout/sessions/{survivor}/complete", {"outcome": "paid"})
     await e2e.flush()
     view = (await e2e.gateway.graphql(VIEW, user=user))["data"]
@@ -118,3 +147,34 @@ async def test_thirty_aliases_of_a_full_page_are_refused_before_execution(e2e) -
     (error,) = answer["errors"]
     assert answer.get("data") is None and error["extensions"]["cost"] == 3000
     assert "GRAPHQL_MAX_NODES" in error["message"]
+
+
+@pytest.mark.skipif(DIALECT != "postgres", reason="concurrency is claimed on PostgreSQL")
+async def test_concurrent_gift_checkouts_stay_within_the_cap(e2e, sandbox) -> None:
+    """8 gift checkouts at once: the cap (5 open) is counted where no other checkout slips in; the
+    sessions of the refused ones are expired, so Stripe holds at most 5 open ones."""
+    user = "budget-gift-burst"
+    gift = checkout_input(product="PREMIUM_YEARLY", gift=True)
+    async with sandbox_limits(sandbox, latency_ms=10, latency_jitter_ms=40):
+        answers = await asyncio.gather(*(e2e.gateway.graphql(CHECKOUT, gift, user=user) for _ in range(8)))
+    outcomes = sorted(tuple(codes(a)) for a in answers)
+    assert outcomes == [()] * 5 + [("RATE_LIMITED",)] * 3, outcomes
+    handed_out = {a["data"]["createCheckout"]["sessionId"] for a in answers if codes(a) == []}
+    open_ = {s.id for s in await sessions_of(e2e, user) if s.status == "open"}
+    assert open_ == handed_out
+
+
+@pytest.mark.skipif(DIALECT != "postgres", reason="concurrency is claimed on PostgreSQL")
+async def test_a_restriction_during_checkouts_leaves_no_link_open(e2e, sandbox) -> None:
+    """Support restricts while 6 gift checkouts are under way: each either answers PURCHASE_BLOCKED
+    or hands out a link the restriction then closes; no session stays payable."""
+    user = "budget-restricted-race"
+    gift = checkout_input(product="PREMIUM_YEARLY", gift=True)
+    await e2e.gateway.graphql(CHECKOUT, gift, user=user)  # the Stripe customer exists
+    async with sandbox_limits(sandbox, latency_ms=20, latency_jitter_ms=20):
+        checkouts = [e2e.gateway.graphql(CHECKOUT, gift, user=user) for _ in range(4)]
+        restriction = e2e.gateway.graphql(RESTRICT, {"user": user}, user="support-9", admin=True)
+        *answers, restricted = await asyncio.gather(*checkouts, restriction)
+    assert restricted["data"]["setPurchaseRestriction"]["userErrors"] == []
+    assert all(codes(a) in ([], ["PURCHASE_BLOCKED"]) for a in answers), answers
+    assert [s.id for s in await sessions_of(e2e, user) if s.status == "open"] == []
