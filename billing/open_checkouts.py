@@ -81,13 +81,42 @@ async def replace_open_subscription_checkout(services: Services, user_id: str) -
             await expire(services, str(session_id))
 
 
+async def _open_in_stripe(services: Services, customer_id: str) -> list[str]:
+    """The customer's open purchase sessions as Stripe lists them (`GET /v1/checkout/sessions`
+    with `customer` and `status=open`: stripe SessionListParams), setup sessions (a card change)
+    left out. Stripe's list, not only the rows: a session whose row was never written (the
+    gateway stopped between Stripe's answer and the insert) can be paid all the same."""
+    found: list[str] = []
+    after: str | None = None
+    while True:
+        params = {"customer": customer_id, "status": "open", "limit": 100}
+        if after:
+            params["starting_after"] = after
+        page = await call(
+            "checkout.sessions.list",
+            services.stripe.v1.checkout.sessions.list_async(params=params),
+            timeout=services.config.stripe_timeout_seconds,
+        )
+        found += [session.id for session in page.data if session.mode != "setup"]
+        if not page.has_more or not page.data:
+            return found
+        after = page.data[-1].id
+
+
 async def expire_all(services: Services, user_id: str) -> int:
     """Expire every open checkout session of `user_id` (a restriction); how many were expired."""
-    sessions = await Payment.filter(
+    rows = await Payment.filter(
         user_id=user_id, kind=PaymentKind.CHECKOUT, status=PaymentStatus.PENDING
     ).values_list("checkout_session_id", flat=True)
+    sessions = {str(session_id) for session_id in rows if session_id}
+    customer = await Customer.get_or_none(user_id=user_id)
+    if customer is not None and customer.stripe_customer_id:
+        try:
+            sessions.update(await _open_in_stripe(services, customer.stripe_customer_id))
+        except PaymentProviderError:  # logged by `call`; the rows' sessions are still expired
+            log.warning("could not list open sessions", extra={"user_id": user_id})
     expired = 0
-    for session_id in sessions:
-        if session_id and await expire(services, str(session_id)):
+    for session_id in sorted(sessions):
+        if await expire(services, session_id):
             expired += 1
     return expired

@@ -11,7 +11,9 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from models import Customer
+from billing import catalog
+from models import CatalogPrice, Customer
+from models.enums import Currency, ProductType
 from stripe_sandbox.testing import ControlError
 from tests.conftest import DIALECT
 from tests.e2e.test_buying_e2e import CHECKOUT, VIEW, checkout_input
@@ -178,3 +180,27 @@ async def test_a_restriction_during_checkouts_leaves_no_link_open(e2e, sandbox) 
     assert restricted["data"]["setPurchaseRestriction"]["userErrors"] == []
     assert all(codes(a) in ([], ["PURCHASE_BLOCKED"]) for a in answers), answers
     assert [s.id for s in await sessions_of(e2e, user) if s.status == "open"] == []
+
+
+async def test_a_restriction_closes_a_session_whose_row_was_never_written(e2e) -> None:
+    """The gateway stopped between Stripe's answer and its insert: the session is in Stripe only
+    (its metadata would let the webhook write the row once paid). A restriction closes it too."""
+    user = "budget-restricted-crash"
+    first = (await e2e.gateway.graphql(CHECKOUT, checkout_input(), user=user))["data"]["createCheckout"]
+    made = await e2e.world.services.stripe.v1.checkout.sessions.retrieve_async(first["sessionId"])
+    gift = catalog.find(ProductType.PREMIUM_YEARLY, is_gift=True, currency=Currency.USD)
+    gift_price = await CatalogPrice.get(lookup_key=gift.lookup_key)
+    unrecorded = await e2e.world.services.stripe.v1.checkout.sessions.create_async(
+        params={
+            "mode": "payment",
+            "customer": made.customer,
+            "line_items": [{"price": gift_price.stripe_price_id, "quantity": 1}],
+            "success_url": "http://localhost:3000/ok",
+            "metadata": {"user_id": user, "is_gift": "true", "product_type": "PREMIUM_YEARLY"},
+        }
+    )
+    restricted = await e2e.gateway.graphql(RESTRICT, {"user": user}, user="support-9", admin=True)
+    assert restricted["data"]["setPurchaseRestriction"]["userErrors"] == []
+    for session_id in (first["sessionId"], unrecorded.id):
+        session = await e2e.world.services.stripe.v1.checkout.sessions.retrieve_async(session_id)
+        assert session.status == "expired", session_id
