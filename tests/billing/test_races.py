@@ -11,7 +11,7 @@ import asyncio
 
 import pytest
 
-from billing.checkout import create_checkout
+from billing.checkout import MAX_OPEN_GIFT_CHECKOUTS, create_checkout
 from billing.errors import BillingError, ErrorCode
 from billing.gifts import redeem
 from models import Customer, GiftCode, Payment
@@ -44,13 +44,19 @@ async def test_fifty_concurrent_redemptions_of_one_code_have_one_winner(world: S
 
 
 async def test_concurrent_first_purchases_make_one_stripe_customer(world: StripeWorld) -> None:
-    """Ten gift checkouts at once by a user Stripe has never seen: one customer for all."""
-    results = await asyncio.gather(
+    """Ten gift checkouts at once by a user Stripe has never seen: one customer for all; the cap
+    on open gift checkouts holds (the ones past it are refused and their sessions expired)."""
+    outcomes = await asyncio.gather(
         *(
             create_checkout(world.services, "newbie", request(ProductType.PREMIUM_MONTHLY, gift=True))
             for _ in range(10)
-        )
+        ),
+        return_exceptions=True,
     )
+    results = [o for o in outcomes if not isinstance(o, BaseException)]
+    refused = [o for o in outcomes if isinstance(o, BaseException)]
+    assert len(results) == MAX_OPEN_GIFT_CHECKOUTS, refused
+    assert all(isinstance(e, BillingError) and e.code == ErrorCode.RATE_LIMITED for e in refused), refused
     customers = {r.payment.stripe_customer_id for r in results}
     assert len(customers) == 1 and None not in customers
     assert await Customer.filter(user_id="newbie").count() == 1
