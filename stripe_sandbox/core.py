@@ -26,6 +26,11 @@ from .webhooks import Deliverer
 DEFAULT_RETRY_DELAYS: tuple[float, ...] = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 15.0)
 
 #: What happens after the last failed retry of a renewal (Stripe's default: cancel).
+#: Stripe refuses deeper ``expand[]`` paths ("You cannot expand more than 4 levels of a property.";
+#: docs.stripe.com/api/expanding_objects: "Expansions have a maximum depth of four levels (for
+#: example, the deepest expansion allowed when listing charges is
+#: data.payment_intent.customer.default_source)").
+MAX_EXPAND_DEPTH = 4
 RETRIES_EXHAUSTED = ("canceled", "unpaid", "past_due")
 
 Expander = Callable[["Sandbox", dict[str, Any]], Any]
@@ -84,6 +89,9 @@ class Sandbox:
         """
         if not expand:
             return obj
+        for path in expand:  # counted with `data` segments: `data.payments.data.payment.charge` is 5
+            if len(path.split(".")) > MAX_EXPAND_DEPTH:
+                raise invalid("You cannot expand more than 4 levels of a property.", param="expand")
         out = copy.deepcopy(obj)
         for path in expand:
             self._expand(out, path.split("."))

@@ -113,10 +113,14 @@ async def test_the_page_offers_only_what_the_session_offers_and_paypal_needs_app
         done = await http.post(f"{eur.url}/paypal", data={"result": "approve", "country": "DE"})
         assert done.status_code == 303 and done.headers["location"] == "https://app.example/ok"
     session = await client.v1.checkout.sessions.retrieve_async(
-        eur.id, params={"expand": ["invoice.payments.data.payment.payment_intent.latest_charge"]}
+        eur.id,
+        params={"expand": ["invoice.payments.data.payment"]},  # Stripe's limit: 4 levels
     )
     assert session.status == "complete" and session.payment_status == "paid"
-    charge = session.invoice.payments.data[0].payment.payment_intent.latest_charge
+    intent = await client.v1.payment_intents.retrieve_async(
+        session.invoice.payments.data[0].payment.payment_intent, params={"expand": ["latest_charge"]}
+    )
+    charge = intent.latest_charge
     assert charge.payment_method_details.type == "paypal" and charge.status == "succeeded"
     assert_shape(session.to_dict())
 

@@ -17,7 +17,7 @@ from .conftest import Catalog, assert_shape
 
 pytestmark = pytest.mark.filterwarnings("ignore:Use 'content=<...>':DeprecationWarning")
 
-EXPAND = ["total_taxes.tax_rate_details.tax_rate", "lines.data.taxes.tax_rate_details.tax_rate"]
+EXPAND = ["total_taxes.tax_rate_details.tax_rate"]
 
 
 async def taxed_invoice(
@@ -58,7 +58,17 @@ async def test_expanded_tax_rate_has_stripes_shape_percentage_and_place(
         None,
     )
     assert rate["inclusive"] is True and rate["tax_type"] == "vat"
-    line_rate = invoice["lines"]["data"][0]["taxes"][0]["tax_rate_details"]["tax_rate"]
+    # On the invoice the line's rate is five levels down (lines.data.taxes.tax_rate_details.tax_rate):
+    # beyond Stripe's four; the invoice's lines list reaches it in four.
+    with pytest.raises(stripe.InvalidRequestError, match="more than 4 levels"):
+        await client.v1.invoices.retrieve_async(
+            invoice["id"],
+            params={"expand": ["lines.data.taxes.tax_rate_details.tax_rate"]},
+        )
+    lines = await client.v1.invoices.line_items.list_async(
+        invoice["id"], params={"expand": ["data.taxes.tax_rate_details.tax_rate"]}
+    )
+    line_rate = lines.data[0].to_dict()["taxes"][0]["tax_rate_details"]["tax_rate"]
     assert line_rate == rate
 
     fetched = (await client.v1.tax_rates.retrieve_async(rate["id"])).to_dict()
