@@ -7,11 +7,13 @@ spec at the pinned version, declare every field, nested object classes
 (``Invoice.AutomaticTax``), lists (``ListObject[...]``), references
 (``ExpandableField[...]``: an id, or the object when expanded) and ``Literal``
 values (statuses: the SDK writes ``Literal[...] | str``; the literals are the
-allowed set).
+allowed set), and which fields may be null (``Optional[...]``; Stripe sends
+``null`` in no other field).
 
 `violations(obj, expand)` walks an object the sandbox is about to return (or
 send as an event) against its class and lists, with a path: fields the class
-does not declare, at any depth; values outside a ``Literal`` set; an object
+does not declare, at any depth; values outside a ``Literal`` set; ``null`` in
+a field the SDK does not type ``Optional``; an object
 whose ``object`` is not its class's; and an *includable* field present without
 being asked for. Stripe's API reference marks some fields "includable": not in
 a response unless named in ``expand`` (and never in events). The SDK does not
@@ -170,7 +172,18 @@ def _check_object(value: dict[str, Any], cls: type, path: str, out: list[str]) -
             out.append(f"{here}: not a field of {cls.__qualname__}")
             continue
         tp, owner = declared[key]
+        if item is None:
+            if not _nullable(tp, owner):
+                never = f"{cls.__qualname__}.{key} is never null (not Optional in the SDK)"
+                out.append(f"{here}: null, but {never}")
+            continue
         _check(item, tp, owner, here, out)
+
+
+def _nullable(tp: Any, owner: type) -> bool:
+    """Whether the SDK types a field ``Optional[...]``: the others Stripe never sends as null."""
+    tp = _evaluate(tp, owner)
+    return tp is Any or type(None) in typing.get_args(tp)
 
 
 def violations(obj: dict[str, Any], expand: Iterable[str] = (), *, path: str = "") -> list[str]:

@@ -103,3 +103,12 @@ def test_events_are_checked_with_their_previous_attributes() -> None:
     assert any("shoe_size: not a field of Customer" in line for line in found), found
     assert any("previous_attributes.hair" in line for line in found), found
     assert not any("email" in line for line in found)
+
+
+def test_null_only_where_the_sdk_types_the_field_optional() -> None:
+    """Subscription.status is not Optional: Stripe never sends null there; cancel_at may be null."""
+    subscription = {"id": "sub_1", "object": "subscription", "status": None, "cancel_at": None}
+    found = sdk_objects.violations(subscription)
+    assert found == [
+        "subscription status: null, but Subscription.status is never null (not Optional in the SDK)"
+    ], found
