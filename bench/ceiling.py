@@ -7,7 +7,7 @@ checks that its answers are byte-identical to the gateway's for a sample, so
 the ratio gateway/ceiling compares equal work.
 
 The SQL is the gateway's own statements (`billing.read_queries`,
-`billing.premium.RULE_ROWS`: the same texts, sent with asyncpg), and the pool
+`billing.premium.rule.RULE_ROWS`: the same texts, sent with asyncpg), and the pool
 hands connections back the way the gateway's does (`gateway.db`: no
 ``RESET ALL`` round trip), so both do the same database work. The JSON is
 built from the project's own pure helpers (cursor and ID encoding, the premium
@@ -33,7 +33,7 @@ from starlette.routing import Route
 
 from billing import ids, read_queries
 from billing.pagination import PageRequest, encode_cursor
-from billing.premium import RULE_ROWS, group_rule_rows, state_from_rows
+from billing.premium.rule import RULE_ROWS, group_rule_rows, state_from_rows
 from gateway.db import release_without_session_reset
 from schema.types.scalars import serialize_datetime
 

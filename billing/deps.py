@@ -42,7 +42,7 @@ class BillingConfig:
     redeem_rate_limit: RateLimitRule = field(
         default_factory=lambda: RateLimitRule(10, timedelta(seconds=600))
     )
-    # Stripe-costing mutations (createCheckout, updatePaymentMethod) per user: billing.stripe_budget
+    # Stripe-costing mutations (createCheckout, updatePaymentMethod) per user: billing.stripe.budget
     stripe_call_limit: RateLimitRule = field(default_factory=lambda: RateLimitRule(20, timedelta(hours=1)))
     refund_window: timedelta = timedelta(days=14)
     refund_abuse_limit: int = 2

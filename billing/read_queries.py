@@ -16,11 +16,11 @@ same SQL work.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from datetime import datetime
 from typing import Any
 
-from billing import gift_codes
+from billing.gifts import codes as gift_codes
 from billing.pagination import NEWEST_FIRST, Page, PageRequest, before, page_of_rows
+from billing.reversals.restrictions import COUNTED_REFUND_STATUSES
 from billing.sql import Statement, select_list
 from models import Customer, Dispute, GiftCode, Invoice, Payment, Refund, Subscription
 from models.enums import GiftCodeStatus, PaymentStatus, SubscriptionLiveness
@@ -96,8 +96,6 @@ GIFT_CODE_FIELDS = (
     "expires_at",
     "created_at",
 )
-# Refunds that really happened (or may still): what `refundCount` and the abuse policy count.
-COUNTED_REFUND_STATUSES = ("pending", "succeeded", "requires_action")
 
 
 def row_of(obj: Any, fields: Sequence[str]) -> Row:
@@ -286,14 +284,6 @@ async def gift_code_for(user_id: str, pk: int) -> Row | None:
     if row is None or user_id not in (row["purchaser_user_id"], row["redeemed_by_user_id"]):
         return None
     return row
-
-
-def gift_code_status(row: Row, now: datetime) -> GiftCodeStatus:
-    """EXPIRED is never stored: an AVAILABLE code past its expiry is EXPIRED."""
-    status = GiftCodeStatus(row["status"])
-    if status is GiftCodeStatus.AVAILABLE and row["expires_at"] <= now:
-        return GiftCodeStatus.EXPIRED
-    return status
 
 
 # --- accounts (admin) ---------------------------------------------------------------------------

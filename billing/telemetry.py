@@ -26,7 +26,7 @@ class Telemetry(Protocol):
         """A Stripe request about to be retried: ``rate_limit``, ``lock_timeout``, ``connection_error``, …"""
 
     def stripe_paced(self, seconds: float) -> None:
-        """A Stripe request waited `seconds` for the process's pace (`billing.stripe_pacing.Pacer`)."""
+        """A Stripe request waited `seconds` for the process's pace (`billing.stripe.pacing.Pacer`)."""
 
 
 class NoTelemetry:

@@ -85,7 +85,7 @@ async def _prepare(
     """
     from tortoise import Tortoise
 
-    from billing.catalog_sync import sync_catalog
+    from billing.catalog import sync_catalog
     from gateway.db import apply_migrations, tortoise_config
     from gateway.services import build_services
 

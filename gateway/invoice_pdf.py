@@ -1,7 +1,7 @@
 """`GET /invoices/{id}/pdf`: the invoice PDF, streamed from Stripe to whoever may see it.
 
 Who may: the holder of a valid short-lived signed link (`Invoice.downloadUrl`,
-see `billing.download_links`) or of the owner's bearer token. Everyone else
+see `billing.invoices.download_links`) or of the owner's bearer token. Everyone else
 (another user, an expired or tampered link, an unknown or malformed id, a bad
 token) gets the same plain 404 Starlette gives for a path that does not exist,
 so the answer says nothing about whether the invoice exists or whose it is.
@@ -26,11 +26,12 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from billing import ids, stripe_calls
-from billing import stripe_objects as so
-from billing.download_links import verify_invoice_link
+from billing import ids
 from billing.errors import PaymentProviderError
+from billing.invoices import verify_invoice_link
 from billing.services import Services
+from billing.stripe import calls as stripe_calls
+from billing.stripe import objects as so
 from gateway.auth import Authenticator, AuthError
 from gateway.settings import Settings
 from models import Invoice

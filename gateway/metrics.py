@@ -15,9 +15,9 @@ What is counted, and where it is counted:
   (the SDK's HTTP client);
 - ``billing_stripe_retries_total`` {reason: rate_limit, lock_timeout, idempotency_key_in_use,
   conflict, should_retry, server_error, connection_error} and ``billing_stripe_pace_wait_seconds``:
-  `billing.stripe_pacing` (the process's pace and the retries of the SDK's loop), through
+  `billing.stripe.pacing` (the process's pace and the retries of the SDK's loop), through
   `billing.telemetry`;
-- ``billing_gift_redemptions_total`` {outcome}: `billing.gifts.redeem`, through `billing.telemetry`;
+- ``billing_gift_redemptions_total`` {outcome}: `billing.gifts.redeem.redeem`, through `billing.telemetry`;
 - ``billing_rate_limit_hits_total`` {limit}: `billing.rate_limit.is_exceeded`, through `billing.telemetry`;
 - ``billing_outbox_backlog_messages`` and ``billing_outbox_oldest_undelivered_age_seconds``:
   one query at scrape time, when OUTBOUND_WEBHOOK_URL is set (without it nothing is delivered);

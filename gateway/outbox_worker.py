@@ -1,6 +1,6 @@
 """Outbound notifications: POST each `OutboxMessage` to OUTBOUND_WEBHOOK_URL until acknowledged.
 
-Billing writes the rows (`billing.notifications.premium_changed`, in the
+Billing writes the rows (`billing.notifications.changes.premium_changed`, in the
 transaction of the change); this worker, started by the app when the URL is
 set, delivers them:
 
@@ -21,7 +21,7 @@ set, delivers them:
 Retention: a background loop (`run_pruner`, hourly, whether or not a URL is
 set) deletes messages older than OUTBOX_RETENTION_DAYS, except each user's
 latest one per topic: that one is the "last announced state" billing compares
-against (`billing.notifications.premium_differs`), and keeping it bounds the
+against (`billing.notifications.changes.premium_differs`), and keeping it bounds the
 table by the number of users plus the changes of the retention period. An old
 message that was never delivered but is superseded goes too: the newer one
 carries the whole state. Deleting is idempotent, so every replica may prune.
@@ -64,7 +64,7 @@ from billing.clock import Clock
 from billing.notifications import Change, ChangeKind
 from gateway.metrics import OUTBOX_DELIVERIES, OUTBOX_PRUNED
 from gateway.pubsub import LiveHub
-from gateway.settings import Settings
+from gateway.settings import Settings, signing_keys
 from models import OutboxMessage
 from webhooks.inbox import describe_error
 
@@ -105,11 +105,6 @@ def message_id(pk: int) -> str:
 def message_body(row: OutboxMessage) -> bytes:
     """``{"id", "type", "user_id", "premium", "occurred_at"}``: the payload billing stored, plus its id."""
     return orjson.dumps({"id": message_id(row.pk), "type": row.topic, **row.payload})
-
-
-def signing_keys(secret: str) -> list[str]:
-    """The keys in OUTBOUND_WEBHOOK_SECRET (comma separated for a rotation), in order."""
-    return [key.strip() for key in secret.split(",") if key.strip()]
 
 
 def _digests(secret: str, timestamp: int, body: bytes) -> list[str]:

@@ -2,7 +2,7 @@
 
 On PostgreSQL a dedicated asyncpg connection (outside Tortoise's pool: a
 pooled connection could be handed to a query mid-LISTEN) runs ``LISTEN`` on
-`billing.notifications.CHANNEL`. Every replica listens, so a change committed
+`billing.notifications.changes.CHANNEL`. Every replica listens, so a change committed
 through any replica reaches the one holding the user's websocket; the notice
 carries ids only and subscribers re-read the rows. On SQLite (a single process)
 billing hands its changes to `LiveHub.dispatch` directly, after the commit.
@@ -27,8 +27,8 @@ from contextlib import asynccontextmanager
 
 import asyncpg
 
-from billing import notifications
 from billing.notifications import Change, ChangeKind
+from billing.notifications import changes as notifications
 from gateway.db import dialect_of
 from gateway.metrics import LIVE_NOTICES, LIVE_SUBSCRIPTIONS
 
@@ -43,7 +43,7 @@ Observer = Callable[[Change], None]
 
 
 class LiveHub:
-    """This process's subscribers, by user id; implements `billing.notifications.ChangeFeed`."""
+    """This process's subscribers, by user id; implements `billing.notifications.changes.ChangeFeed`."""
 
     def __init__(self, database_url: str, *, queue_size: int = QUEUE_SIZE) -> None:
         self._dsn = database_url.split("?", 1)[0]

@@ -77,7 +77,7 @@ class Settings(BaseSettings):
     stripe_api_base: str = DEFAULT_STRIPE_API_BASE
     stripe_webhook_secret: Annotated[list[SecretStr], NoDecode] = Field(default_factory=list)
     stripe_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
-    # This process's pace toward Stripe (billing.stripe_pacing); Stripe allows 25/s in test mode and
+    # This process's pace toward Stripe (billing.stripe.pacing); Stripe allows 25/s in test mode and
     # 100/s live per account, shared by every process, and 25/s per endpoint.
     stripe_max_requests_per_second: float = Field(default=20.0, gt=0, le=1000)
 
@@ -278,13 +278,16 @@ class Settings(BaseSettings):
             if secret is not None and len(secret.get_secret_value()) < 32:
                 raise SettingsError(f"{name} must be at least 32 characters")
         if self.outbound_webhook_url is not None and self.outbound_webhook_secret is not None:
-            from gateway.outbox_worker import signing_keys  # here: serve imports it anyway
-
             keys = signing_keys(self.outbound_webhook_secret.get_secret_value())
             if not keys or any(len(key) < 32 for key in keys):
                 raise SettingsError(
                     "OUTBOUND_WEBHOOK_SECRET must hold keys of at least 32 characters (comma separated)"
                 )
+
+
+def signing_keys(secret: str) -> list[str]:
+    """The keys in OUTBOUND_WEBHOOK_SECRET (comma separated for a rotation), in order."""
+    return [key.strip() for key in secret.split(",") if key.strip()]
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -4,14 +4,14 @@ Async methods (`client.v1.*.*_async`) over httpx, so no Stripe call blocks the
 event loop. `STRIPE_API_BASE` points it at the sandbox in dev and tests; in
 production it is Stripe's own address. Every request of the process waits for
 one pace (`STRIPE_MAX_REQUESTS_PER_SECOND`) and 429s, 409s and
-`Stripe-Should-Retry` answers are retried with backoff (`billing.stripe_pacing`).
+`Stripe-Should-Retry` answers are retried with backoff (`billing.stripe.pacing`).
 """
 
 from __future__ import annotations
 
 import stripe
 
-from billing.stripe_pacing import MAX_RETRIES, shared_pacer
+from billing.stripe.pacing import MAX_RETRIES, shared_pacer
 from gateway.settings import Settings
 from gateway.stripe_metrics import MeteredHTTPXClient
 

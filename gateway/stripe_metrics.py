@@ -1,9 +1,9 @@
 """Counting and timing every Stripe API request, at the SDK's HTTP client.
 
-Billing calls Stripe from many places, not all through `billing.stripe_calls`;
+Billing calls Stripe from many places, not all through `billing.stripe.calls`;
 the SDK's HTTP client is the one point every request passes, so the metrics
 are taken there, by subclassing billing's paced and retrying client
-(`billing.stripe_pacing.PacedHTTPXClient`, itself a `stripe.HTTPXClient`;
+(`billing.stripe.pacing.PacedHTTPXClient`, itself a `stripe.HTTPXClient`;
 `gateway.stripe_client` builds the client with it). Nothing changes for the caller: same arguments,
 same results, same exceptions.
 
@@ -21,7 +21,7 @@ from collections.abc import Awaitable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
-from billing.stripe_pacing import PacedHTTPXClient, PaceTimeout
+from billing.stripe.pacing import PacedHTTPXClient, PaceTimeout
 from gateway.metrics import STRIPE_DURATION, STRIPE_REQUESTS, BoundedLabel
 
 # Path segments that group resources instead of naming one (`/v1/checkout/sessions`).

@@ -1,7 +1,7 @@
 """Tortoise models: the gateway's durable record. Imports nothing of the gateway."""
 
 from models.audit import AppendOnlyError, AuditEntry
-from models.base import StaleVersionError, VersionedModel
+from models.base import CONFLICT_ATTEMPTS, StaleVersionError, VersionedModel, retry_on_conflict
 from models.catalog_price import CatalogPrice
 from models.customer import Customer, Refund
 from models.dispute import Dispute
@@ -16,6 +16,7 @@ from models.rate_limit import RateLimitCounter
 from models.subscription import Subscription
 
 __all__ = [
+    "CONFLICT_ATTEMPTS",
     "AppendOnlyError",
     "AuditEntry",
     "CatalogPrice",
@@ -33,4 +34,5 @@ __all__ = [
     "Subscription",
     "VersionedModel",
     "WebhookEvent",
+    "retry_on_conflict",
 ]

@@ -7,6 +7,7 @@ concurrent writer is detected instead of silently overwritten.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from functools import cache
 from typing import Any, Self, TypeVar
 
@@ -16,6 +17,37 @@ from tortoise.models import Model
 
 class StaleVersionError(Exception):
     """The row changed since it was read; re-read and try again."""
+
+
+#: How many times a writer re-reads and decides again before giving up. A conflict means only
+#: that someone else wrote first; eight rounds outlast every contention the concurrency tests
+#: produce (ten writers on one row), and a bound turns a livelock into an error: a webhook
+#: event is then retried later, a mutation answers the masked internal error.
+CONFLICT_ATTEMPTS = 8
+
+_T = TypeVar("_T")
+
+
+async def retry_on_conflict(
+    what: str,
+    attempt: Callable[[], Awaitable[_T]],
+    *,
+    reread: Callable[[], Awaitable[object]] | None = None,
+) -> _T:
+    """`attempt()` until it meets no concurrent writer: the one optimistic-concurrency loop.
+
+    `attempt` reads what it needs (or uses what `reread` refreshed), decides, and writes with
+    `save_versioned` (or an insert that raises `StaleVersionError` when a unique key was taken
+    meanwhile). On `StaleVersionError`, `reread()` runs and `attempt` runs again, at most
+    `CONFLICT_ATTEMPTS` times; then `StaleVersionError("<what> kept changing")`.
+    """
+    for _ in range(CONFLICT_ATTEMPTS):
+        try:
+            return await attempt()
+        except StaleVersionError:
+            if reread is not None:
+                await reread()
+    raise StaleVersionError(f"{what} kept changing")
 
 
 class VersionedModel(Model):
@@ -48,7 +80,6 @@ class VersionedModel(Model):
         values: dict[str, Any],
         *,
         on_create: dict[str, Any] | None = None,
-        attempts: int = 8,
     ) -> tuple[Self, bool]:
         """Make the row found by `lookup` carry `values`; create it (with `on_create`) if absent.
 
@@ -57,22 +88,21 @@ class VersionedModel(Model):
         StaleVersionError and the loop re-reads. Usable inside a transaction.
         Returns the row and whether anything was written.
         """
-        for _ in range(attempts):
+
+        async def attempt() -> tuple[Self, bool]:
             row = await cls.get_or_none(**lookup)
             if row is None:
                 created = await cls.create_if_absent(**lookup, **values, **(on_create or {}))
-                if created is not None:
-                    return created, True
-                continue
+                if created is None:
+                    raise StaleVersionError(f"{cls.__name__} {lookup} created meanwhile")
+                return created, True
             changes = {k: v for k, v in values.items() if getattr(row, k) != v}
             if not changes:
                 return row, False
-            try:
-                await row.save_versioned(**changes)
-                return row, True
-            except StaleVersionError:
-                continue
-        raise StaleVersionError(f"{cls.__name__} {lookup} kept changing")
+            await row.save_versioned(**changes)
+            return row, True
+
+        return await retry_on_conflict(f"{cls.__name__} {lookup}", attempt)
 
     @classmethod
     async def create_if_absent(cls, **values: Any) -> Self | None:

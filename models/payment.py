@@ -48,7 +48,7 @@ class Payment(VersionedModel):
     idempotency_key = fields.CharField(max_length=255, null=True)
     idempotency_fingerprint = fields.CharField(max_length=64, null=True)
     # When a newer subscription checkout of the same user replaced this PENDING one (its session is
-    # expired in Stripe by whoever set this: one expire per replaced session; billing.checkout).
+    # expired in Stripe by whoever set this: one expire per replaced session; billing.checkout.sessions).
     superseded_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField()
     completed_at = fields.DatetimeField(null=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from billing import catalog
+from billing.catalog import entries as catalog
 from schema.types.enums import Currency
 from schema.types.premium import Price, price_from_entry
 

@@ -18,9 +18,9 @@ from typing import Any, TypeVar
 from graphql import GraphQLError
 from strawberry.types import Info
 
-from billing import premium as premium_rule
 from billing import read_queries
 from billing.notifications import ChangeFeed, ChangeKind
+from billing.premium import rule as premium_rule
 from models import Payment as PaymentRow
 from schema.types.context import GatewayContext
 from schema.types.payment import Payment, build_payments

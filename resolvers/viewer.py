@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from strawberry.types import Info
 
-from billing import premium as premium_rule
 from billing import read_queries
+from billing.premium import rule as premium_rule
 from schema.types.premium import Premium, premium_from_state
 from schema.types.subscription import Subscription, subscription_from_row
 

@@ -11,7 +11,7 @@ import itertools
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from billing import gift_codes
+from billing.gifts import codes as gift_codes
 from models import CatalogPrice, Customer, GiftCode, Invoice, Payment, Refund, Subscription
 from models.enums import (
     BillingCycle,

@@ -44,10 +44,10 @@ import orjson
 from structlog.contextvars import bound_contextvars
 from tortoise.expressions import F, Q
 
-from billing import stripe_pacing
 from billing.backoff import Backoff
 from billing.redaction import redact_text
 from billing.services import Services
+from billing.stripe import pacing as stripe_pacing
 from billing.telemetry import telemetry
 from models.enums import InboxStatus
 from models.inbox import WebhookEvent

@@ -7,7 +7,7 @@ is stored and handled once) and, unless it already finished, run with
 Events are handled oldest first, the order Stripe emitted them in.
 
 `reconcile` then runs billing's walk over the known customers
-(`billing.reconcile.walk_stripe`), which repairs what events older than
+(`billing.reconcile.walk.walk_stripe`), which repairs what events older than
 Stripe's 30-day window can no longer tell.
 """
 
@@ -21,8 +21,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from billing import audit
-from billing import reconcile as walk
 from billing.errors import PaymentProviderError
+from billing.reconcile import walk
+from billing.reconcile.report import Progress, WalkReport
+from billing.reconcile.stripe_lists import PATIENCE, PATIENCE_BACKOFF, list_all
 from billing.services import Services
 from models.enums import AuditAction, InboxStatus
 from models.inbox import WebhookEvent
@@ -57,7 +59,7 @@ class EventReport:
 class ReconcileReport:
     since: datetime | None  # None: no events read (a walk of chosen users only)
     events: EventReport
-    walk: walk.WalkReport
+    walk: WalkReport
 
     @property
     def failed(self) -> int:
@@ -80,7 +82,7 @@ async def feed_events(
     services: Services,
     since: datetime,
     *,
-    progress: walk.Progress | None = None,
+    progress: Progress | None = None,
     every: int = walk.PROGRESS_EVERY,
 ) -> EventReport:
     """Record and run every Stripe event created at or after `since`."""
@@ -89,7 +91,7 @@ async def feed_events(
     try:
         events = [  # JSON-ready (Decimal fields back to strings), as a delivered webhook's body
             event.to_dict(for_json=True)
-            async for event in walk.list_all(
+            async for event in list_all(
                 services, "events.list", v1.events.list_async, {"created": {"gte": int(since.timestamp())}}
             )
         ]
@@ -128,10 +130,10 @@ async def _process_patiently(row: WebhookEvent, services: Services) -> inbox.Pro
     on; one still deferred after the pauses is reported (the retry loop of `serve` runs it later).
     """
     result = await inbox.process(row, services)
-    for attempt in range(1, walk.PATIENCE + 1):
+    for attempt in range(1, PATIENCE + 1):
         if result.outcome != inbox.Outcome.DEFERRED:
             break
-        await asyncio.sleep(walk.PATIENCE_BACKOFF.seconds(attempt))
+        await asyncio.sleep(PATIENCE_BACKOFF.seconds(attempt))
         result = await inbox.process(row, services)
     return result
 
@@ -140,7 +142,7 @@ async def reconcile(
     services: Services,
     since: datetime | None,
     *,
-    progress: walk.Progress | None = None,
+    progress: Progress | None = None,
     every: int = walk.PROGRESS_EVERY,
     user_ids: Sequence[str] | None = None,
     actor: str | None = None,

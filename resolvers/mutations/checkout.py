@@ -9,7 +9,7 @@ from __future__ import annotations
 from strawberry.types import Info
 
 from billing.checkout import CheckoutRequest
-from billing.checkout import create_checkout as start_checkout
+from billing.checkout.sessions import create_checkout as start_checkout
 from billing.errors import BillingError
 from resolvers.mutations.services import services_of
 from schema.types.errors import user_errors_from

@@ -5,8 +5,8 @@ from __future__ import annotations
 from strawberry.types import Info
 
 from billing.errors import BillingError
-from billing.gift_revocation import revoke_gift_code as revoke_by_support
 from billing.gifts import redeem
+from billing.reversals.gift_revocation import revoke_gift_code as revoke_by_support
 from resolvers.mutations.services import services_of
 from schema.types.errors import user_errors_from
 from schema.types.gift_code import gift_code_from_row
@@ -34,7 +34,7 @@ async def redeem_gift(info: Info, input: RedeemGiftInput) -> RedeemGiftPayload:
 
 
 async def revoke_gift_code(info: Info, input: RevokeGiftCodeInput) -> RevokeGiftCodePayload:
-    """Support revokes a code; a redeemed one also loses its unused time (see billing.reversals)."""
+    """Support revokes a code; a redeemed one also loses its unused time (billing.reversals)."""
     context = info.context
     admin = context.require_viewer()
     try:

@@ -1,15 +1,15 @@
 """`updatePaymentMethod`: a Stripe-hosted page (setup-mode Checkout Session) to change the card.
 
 The new card becomes the default when Stripe reports the session complete
-(webhook -> `billing.payment_method.apply_new_default`), not here.
+(webhook -> `billing.checkout.card_change.apply_new_default`), not here.
 """
 
 from __future__ import annotations
 
 from strawberry.types import Info
 
+from billing.checkout import start_card_change
 from billing.errors import BillingError
-from billing.payment_method import start_card_change
 from resolvers.mutations.services import services_of
 from schema.types.errors import user_errors_from
 from schema.types.mutation_io import UpdatePaymentMethodInput, UpdatePaymentMethodPayload

@@ -5,7 +5,7 @@ from __future__ import annotations
 from strawberry.types import Info
 
 from billing.errors import BillingError
-from billing.refunds import refund_payment as issue_refund
+from billing.reversals.refunds import refund_payment as issue_refund
 from resolvers.mutations.services import services_of
 from schema.types.errors import user_errors_from
 from schema.types.mutation_io import RefundPaymentInput, RefundPaymentPayload

@@ -6,7 +6,7 @@ import strawberry
 from strawberry.types import Info
 
 from billing.errors import BillingError
-from billing.restrictions import set_restriction
+from billing.reversals import set_restriction
 from schema.types.errors import user_errors_from
 from schema.types.mutation_io import SetPurchaseRestrictionInput, SetPurchaseRestrictionPayload
 from schema.types.user_billing import UserBilling

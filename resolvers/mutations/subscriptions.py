@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from strawberry.types import Info
 
-from billing import subscription_actions
 from billing.errors import BillingError
+from billing.subscriptions import actions as subscription_actions
 from resolvers.mutations.services import services_of
 from schema.types.errors import user_errors_from
 from schema.types.mutation_io import CancelSubscriptionInput, SubscriptionPayload

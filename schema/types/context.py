@@ -34,7 +34,7 @@ class GatewayContext:
     config: BillingConfig
     # Why the bearer token was refused, for logs only (clients just see UNAUTHENTICATED).
     auth_error: str | None = None
-    # Signs invoice download links (see billing.download_links); set by the app.
+    # Signs invoice download links (see billing.invoices.download_links); set by the app.
     link_key: bytes = b""
     # Clock, Stripe client and policy for billing operations (None without STRIPE_API_KEY).
     services: Services | None = None

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import strawberry
 
-from billing.premium import PremiumSource as _PremiumSource
+from billing.premium.rule import PremiumSource as _PremiumSource
 from models import enums as _m
 
 Currency = strawberry.enum(_m.Currency, name="Currency")

@@ -9,8 +9,9 @@ from typing import Any
 import strawberry
 
 from billing import ids
+from billing.gifts import gift_code_status
 from billing.pagination import Page
-from billing.read_queries import GIFT_CODE_FIELDS, gift_code_status, row_of
+from billing.read_queries import GIFT_CODE_FIELDS, row_of
 from models.enums import GiftCodeStatus as _Status
 from schema.types.connections import PageInfo, page_info
 from schema.types.enums import GiftCodeStatus, ProductType

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import strawberry
 
 from billing import ids
-from billing.download_links import sign_invoice_link
+from billing.invoices import sign_invoice_link
 from billing.pagination import Page
 from billing.read_queries import INVOICE_FIELDS, row_of
 from schema.types.connections import PageInfo, page_info

@@ -1,4 +1,4 @@
-"""`Premium` (derived by billing.premium, the one rule) and `Price` (the public catalog)."""
+"""`Premium` (derived by billing.premium.rule, the one rule) and `Price` (the public catalog)."""
 
 from __future__ import annotations
 

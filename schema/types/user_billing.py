@@ -14,7 +14,7 @@ import strawberry
 from strawberry.types import Info
 
 from billing import audit, read_queries
-from billing import premium as premium_rule
+from billing.premium import rule as premium_rule
 from schema.types.audit import AuditEntryConnection, Dispute, audit_connection, dispute_from_row
 from schema.types.connections import page_request
 from schema.types.invoice import InvoiceConnection, invoice_connection

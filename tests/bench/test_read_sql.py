@@ -13,8 +13,9 @@ import random
 from datetime import timedelta
 from typing import Any
 
-from billing import premium, read_queries
+from billing import read_queries
 from billing.pagination import NEWEST_FIRST, PageRequest, before
+from billing.premium import rule as premium
 from models import Customer, GiftCode, Payment, Subscription
 from models.enums import GiftCodeStatus, ProductType, SubscriptionLiveness
 from tests import factories
@@ -124,7 +125,7 @@ async def test_the_premium_rule_reads_in_one_statement_what_three_orm_statements
     users = [*USERS, "nobody"]
     reference = await _orm_rows_for(users)
     for group in ([users[0]], users[:3], users):
-        rows = await premium._rows_for(group)
+        rows = await premium.rows_for(group)
         for uid in group:
             customer, subscriptions, last_gift = reference[uid]
             got = rows[uid]
@@ -134,7 +135,7 @@ async def test_the_premium_rule_reads_in_one_statement_what_three_orm_statements
                 assert {k: typed(got.customer)[k] for k in customer} == typed(customer)
             assert got.subscriptions == subscriptions
             assert got.last_gift_product is last_gift
-    assert (await premium._rows_for([USERS[0]]))[USERS[0]].last_gift_product is ProductType.PREMIUM_MONTHLY
+    assert (await premium.rows_for([USERS[0]]))[USERS[0]].last_gift_product is ProductType.PREMIUM_MONTHLY
     states = await premium.load_premium_many(users, NOW)
     for uid in users:
         assert states[uid] == await premium.load_premium(uid, NOW)

@@ -4,7 +4,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from billing.catalog_sync import sync_catalog
+from billing.catalog.sync import sync_catalog
 from stripe_sandbox.testing import SandboxServer
 from tests.stripe_world import StripeWorld
 

@@ -15,10 +15,10 @@ import pytest
 from tortoise import connections
 
 from billing import audit
-from billing.charges import ChargeNotPlacedYet
-from billing.checkout import purchase_metadata
-from billing.disputes import dispute_happenings
-from billing.payment_status import Happening
+from billing.checkout.charges import ChargeNotPlacedYet
+from billing.checkout.sessions import purchase_metadata
+from billing.payments.status import Happening
+from billing.reversals.disputes import dispute_happenings
 from models import AppendOnlyError, AuditEntry, Dispute, Payment
 from models.enums import AuditAction, PaymentStatus, ProductType
 from tests.billing.test_purchase_flows import request
@@ -108,7 +108,7 @@ async def test_a_refund_of_a_purchase_whose_row_is_missing_is_retried_until_the_
 
 
 async def test_a_dispute_before_any_invoice_event_is_placed_through_stripe(world: StripeWorld) -> None:
-    from billing.checkout import create_checkout
+    from billing.checkout.sessions import create_checkout
 
     result = await create_checkout(world.services, "early-dispute", request(ProductType.PREMIUM_MONTHLY))
     done = await world.control(

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import pytest
 
+from billing.checkout.card_change import start_card_change
 from billing.errors import BillingError, ErrorCode
-from billing.payment_method import start_card_change
 from models import Payment, Subscription
 from models.enums import Currency, PaymentStatus, ProductType
 from tests.billing.test_provider_errors import closed_port, services_at

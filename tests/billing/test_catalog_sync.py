@@ -7,8 +7,8 @@ import dataclasses
 
 import pytest
 
-from billing import catalog
-from billing.catalog_sync import Change, sync_catalog
+from billing.catalog import entries as catalog
+from billing.catalog.sync import Change, sync_catalog
 from models import CatalogPrice
 from tests.stripe_world import StripeWorld
 

@@ -6,11 +6,11 @@ from datetime import timedelta
 
 import pytest
 
-from billing.checkout import create_checkout
+from billing.checkout.sessions import create_checkout
 from billing.errors import BillingError, ErrorCode
-from billing.gifts import redeem
-from billing.premium import load_premium
-from billing.restrictions import set_restriction
+from billing.gifts.redeem import redeem
+from billing.premium.rule import load_premium
+from billing.reversals.restrictions import set_restriction
 from models import Customer, GiftCode, Payment, Subscription
 from models.enums import Currency, GiftCodeStatus, PaymentStatus, ProductType, SubscriptionStatus
 from tests.billing.test_purchase_flows import buy, request

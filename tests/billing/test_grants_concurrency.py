@@ -13,9 +13,9 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from billing.gifts import redeem
+from billing.gifts.redeem import redeem
 from billing.months import add_months
-from billing.premium import PremiumSource, load_premium
+from billing.premium.rule import PremiumSource, load_premium
 from models import GiftCode, Grant, Payment, Subscription
 from models.enums import GrantState, ProductType
 from tests.billing.test_purchase_flows import buy, request

@@ -34,11 +34,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from billing.catalog_sync import sync_catalog
+from billing.catalog.sync import sync_catalog
 from billing.errors import BillingError, ErrorCode
-from billing.gifts import redeem
+from billing.gifts.redeem import redeem
 from billing.months import add_months
-from billing.premium import load_premium
+from billing.premium.rule import load_premium
 from models import GiftCode, Payment, Refund, Subscription
 from models.enums import ProductType
 from stripe_sandbox.testing import SandboxServer
@@ -50,7 +50,7 @@ EXAMPLES = int(os.environ.get("LEDGER_EXAMPLES", "200"))
 SLACK = timedelta(minutes=2)  # the sandbox clock follows real time while an example runs
 MAX_ADVANCE_DAYS = 20  # before the monthly period ends: no renewal payment
 EXAMPLES_PER_SANDBOX = 20
-REFUND_WINDOW_DAYS = 14  # billing.refunds: REFUND_WINDOW_EXPIRED after that
+REFUND_WINDOW_DAYS = 14  # billing.reversals.refunds: REFUND_WINDOW_EXPIRED after that
 PAYMENTS = ("sub", "gift1", "gift2")
 GIFTS = ("gift1", "gift2")
 REDEEMERS = ("buyer", "friend")

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
-from billing.checkout import create_checkout
-from billing.invoices import sync_invoice
+from billing.checkout.sessions import create_checkout
+from billing.invoices.sync import sync_invoice
 from models import Invoice, Payment, Subscription
 from models.enums import Currency, InvoiceStatus, PaymentKind, PaymentStatus, ProductType
 from tests.billing.test_purchase_flows import buy, request

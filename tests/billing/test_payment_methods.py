@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from billing.checkout import create_checkout
+from billing.checkout.sessions import create_checkout
 from billing.deps import BillingConfig
 from billing.services import Services
 from models.enums import Currency, ProductType

@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from billing.checkout import create_checkout
+from billing.checkout.sessions import create_checkout
 from billing.errors import BillingError, ErrorCode
 from billing.services import Services
 from gateway.services import build_services

@@ -11,10 +11,10 @@ from datetime import timedelta
 
 import pytest
 
-from billing.checkout import CheckoutRequest, create_checkout
+from billing.checkout.sessions import CheckoutRequest, create_checkout
 from billing.errors import BillingError, ErrorCode
-from billing.gifts import redeem
-from billing.premium import PremiumSource, load_premium
+from billing.gifts.redeem import redeem
+from billing.premium.rule import PremiumSource, load_premium
 from models import GiftCode, Invoice, Payment, Subscription
 from models.enums import Currency, InvoiceStatus, PaymentStatus, ProductType, SubscriptionStatus
 from stripe_sandbox.testing import ControlError

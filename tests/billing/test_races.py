@@ -11,9 +11,9 @@ import asyncio
 
 import pytest
 
-from billing.checkout import MAX_OPEN_GIFT_CHECKOUTS, create_checkout
+from billing.checkout.sessions import MAX_OPEN_GIFT_CHECKOUTS, create_checkout
 from billing.errors import BillingError, ErrorCode
-from billing.gifts import redeem
+from billing.gifts.redeem import redeem
 from models import Customer, GiftCode, Payment
 from models.enums import ProductType
 from tests.billing.test_purchase_flows import buy, request

@@ -19,10 +19,10 @@ from typing import Any
 
 import pytest
 
-import billing.reconcile
-from billing.checkout import create_checkout
-from billing.premium import load_premium
-from billing.reconcile import parse_since, walk_stripe
+import billing.reconcile.walk
+from billing.checkout.sessions import create_checkout
+from billing.premium.rule import load_premium
+from billing.reconcile.walk import parse_since, walk_stripe
 from models import Customer, GiftCode, Invoice, Payment, Refund, Subscription, WebhookEvent
 from models.enums import (
     Currency,
@@ -392,7 +392,7 @@ async def test_walk_alone_rebuilds_refunds_disputes_and_renewals_needing_action(
     """Events older than 30 days are gone from Stripe's list: the walk rebuilds from the objects,
     whether it lists each customer's objects or (a walk over many customers) the account's."""
     if listing == "account_wide":
-        monkeypatch.setattr(billing.reconcile, "ACCOUNT_WIDE_FROM", 1)
+        monkeypatch.setattr(billing.reconcile.walk, "ACCOUNT_WIDE_FROM", 1)
     hooks, recon = await reversals(world, "rc-rev-hooks", "rc-rev")
     assert (
         await Payment.filter(user_id="rc-rev").values_list("status", flat=True) == [PaymentStatus.PENDING] * 3

@@ -12,14 +12,14 @@ from datetime import timedelta
 import pytest
 
 from billing import ids
-from billing.checkout import create_checkout
+from billing.checkout.sessions import create_checkout
 from billing.errors import BillingError, ErrorCode
-from billing.gifts import redeem
-from billing.payment_status import Happening
-from billing.premium import PremiumSource, load_premium
+from billing.gifts.redeem import redeem
+from billing.payments.status import Happening
+from billing.premium.rule import PremiumSource, load_premium
 from billing.read_queries import refund_count
-from billing.refunds import refund_happenings, refund_payment, refunded_amount
-from billing.restrictions import set_restriction
+from billing.reversals.refunds import refund_happenings, refund_payment, refunded_amount
+from billing.reversals.restrictions import set_restriction
 from models import AuditEntry, Customer, GiftCode, Payment, Refund, Subscription
 from models.enums import (
     AuditAction,

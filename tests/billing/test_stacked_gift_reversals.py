@@ -13,8 +13,8 @@ from datetime import timedelta
 
 import pytest
 
-from billing.gifts import redeem
-from billing.premium import PremiumSource, load_premium
+from billing.gifts.redeem import redeem
+from billing.premium.rule import PremiumSource, load_premium
 from models import GiftCode, Payment, Refund, Subscription
 from models.enums import GiftCodeStatus, ProductType, SubscriptionStatus
 from tests.billing.test_disputes import open_dispute

@@ -13,8 +13,8 @@ import pytest
 import stripe
 
 from billing.errors import PaymentProviderError
-from billing.stripe_calls import call
-from billing.stripe_pacing import Pacer, PaceTimeout, transient
+from billing.stripe.calls import call
+from billing.stripe.pacing import Pacer, PaceTimeout, transient
 from gateway.settings import load_settings
 from gateway.stripe_client import make_stripe_client
 from stripe_sandbox.testing import SandboxServer

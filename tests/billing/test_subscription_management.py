@@ -16,10 +16,10 @@ from datetime import timedelta
 import pytest
 
 from billing.errors import BillingError, ErrorCode
-from billing.gifts import redeem
-from billing.premium import PremiumSource, load_premium
+from billing.gifts.redeem import redeem
+from billing.premium.rule import PremiumSource, load_premium
 from billing.read_queries import current_subscription
-from billing.subscription_actions import (
+from billing.subscriptions.actions import (
     CancelRequest,
     cancel_subscription,
     reactivate_subscription,

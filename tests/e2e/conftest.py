@@ -10,7 +10,7 @@ import pytest
 import stripe
 from gateway_process import GatewayProcess
 
-from billing.catalog_sync import sync_catalog
+from billing.catalog.sync import sync_catalog
 from stripe_sandbox import account as sandbox_account
 from stripe_sandbox.testing import SandboxServer
 from tests.inbox_settle import inbox_settled

@@ -13,7 +13,7 @@ import httpx
 from gateway_process import JWT_SECRET
 
 from billing import ids
-from billing.download_links import LINK_TTL
+from billing.invoices.download_links import LINK_TTL
 from gateway.app import create_app
 from gateway.settings import load_settings
 from models import Invoice

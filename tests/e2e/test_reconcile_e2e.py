@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 import orjson
 from gateway_process import ROOT
 
-from billing.gifts import add_months
+from billing.gifts.redeem import add_months
 from models import WebhookEvent
 from tests.e2e.test_buying_e2e import CHECKOUT, _signed, buy, checkout_input
 

@@ -11,7 +11,7 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from billing import catalog
+from billing.catalog import entries as catalog
 from models import CatalogPrice, Customer
 from models.enums import Currency, ProductType
 from stripe_sandbox.testing import ControlError

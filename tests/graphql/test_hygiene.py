@@ -300,7 +300,7 @@ async def test_unrepresentable_output_is_masked_too(gql, db, monkeypatch):
     """graphql-core's own execution errors (here: an Int beyond 32 bits) are bugs, not client errors."""
     import dataclasses
 
-    from billing import catalog
+    from billing.catalog import entries as catalog
 
     async def too_big(currency=None):
         return [(dataclasses.replace(catalog.entries()[0], amount=2**40), None)]

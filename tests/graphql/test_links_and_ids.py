@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from billing import ids
-from billing.download_links import sign_invoice_link, verify_invoice_link
+from billing.invoices.download_links import sign_invoice_link, verify_invoice_link
 from tests.factories import NOW
 
 KEY = b"k" * 32

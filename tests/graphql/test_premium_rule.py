@@ -1,16 +1,16 @@
-"""The one Premium rule (billing.premium), as a pure function and through its loaders."""
+"""The one Premium rule (billing.premium.rule), as a pure function and through its loaders."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-from billing.premium import (
+from billing.notifications.access import record_access
+from billing.premium.rule import (
     PremiumSource,
     SubscriptionFacts,
     derive,
     load_premium,
     next_access_window,
-    record_access,
 )
 from models import Customer
 from models.enums import BillingCycle, GiftCodeStatus, ProductType, SubscriptionStatus

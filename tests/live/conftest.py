@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from billing.notifications import Change
+from billing.notifications.changes import Change
 from gateway.outbox_worker import MESSAGE_ID_HEADER, SIGNATURE_HEADER, verify
 from gateway.pubsub import LiveHub
 from tests.billing.conftest import world  # noqa: F401  (the purchase-flow world fixture)

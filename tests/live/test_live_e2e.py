@@ -22,7 +22,7 @@ import stripe
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
-from billing.catalog_sync import sync_catalog
+from billing.catalog.sync import sync_catalog
 from gateway.auth import mint_token
 from stripe_sandbox.testing import SandboxServer
 from tests.conftest import DIALECT

@@ -14,12 +14,13 @@ from typing import Any
 import asyncpg
 import pytest
 
-from billing import notifications, payment_status
 from billing.clock import FixedClock
 from billing.deps import BillingConfig, Viewer
-from billing.notifications import Change, ChangeKind
-from billing.payment_status import Happening
-from billing.premium import record_access
+from billing.notifications import changes as notifications
+from billing.notifications.access import record_access
+from billing.notifications.changes import Change, ChangeKind
+from billing.payments import status as payment_status
+from billing.payments.status import Happening
 from gateway.pubsub import LiveHub
 from models import Customer
 from models.enums import PaymentStatus

@@ -10,10 +10,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from billing import notifications
-from billing.checkout import create_checkout
-from billing.notifications import Change, ChangeKind
-from billing.premium import PremiumState, record_access
+from billing.checkout.sessions import create_checkout
+from billing.notifications import changes as notifications
+from billing.notifications.access import record_access
+from billing.notifications.changes import Change, ChangeKind
+from billing.premium.rule import PremiumState
 from gateway.pubsub import LiveHub
 from models import Customer, OutboxMessage, Payment
 from models.enums import PaymentStatus, ProductType

@@ -15,9 +15,9 @@ from itertools import pairwise
 import httpx
 import pytest
 
-from billing import notifications
 from billing.clock import SystemClock
-from billing.premium import PremiumSource, PremiumState
+from billing.notifications import changes as notifications
+from billing.premium.rule import PremiumSource, PremiumState
 from gateway.outbox_worker import (
     DeliveryPolicy,
     OutboxSender,

@@ -18,7 +18,7 @@ import pytest
 from ops_serve import sample, total
 
 from billing.clock import SystemClock
-from billing.notifications import Change, ChangeKind
+from billing.notifications.changes import Change, ChangeKind
 from gateway.app import create_app
 from gateway.outbox_worker import DeliveryPolicy, OutboxSender
 from gateway.settings import load_settings

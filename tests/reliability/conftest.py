@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 from rel_support import FIGURES, Figures, GatewayProcess, new_gateway
 
-from billing.catalog_sync import sync_catalog
+from billing.catalog.sync import sync_catalog
 from stripe_sandbox.testing import SandboxServer
 from tests.stripe_world import StripeWorld
 
@@ -34,6 +34,15 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "reliability: the reliability tier (fuzzing, replicas, crashes, outages, attacks)"
     )
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> object:
+    """Every failed test of this tier gets a row in the figures table, whatever it recorded."""
+    report = yield
+    if report.failed and call.excinfo is not None and "figures" in getattr(item, "fixturenames", ()):
+        FIGURES.test_failed(item.nodeid.split("::")[-1], f"{call.excinfo.typename}: {call.excinfo.value}")
+    return report
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

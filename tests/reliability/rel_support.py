@@ -32,6 +32,7 @@ class Figure:
     lost: int = 0
     doubled: int = 0
     fixed: str = ""
+    failed: str = ""  # the test's failure, first line: its row then reports a loss, not a clean run
 
 
 @dataclass
@@ -50,14 +51,27 @@ class Figures:
     def record(self, fault: str, tried: int, *, lost: int = 0, doubled: int = 0, fixed: str = "") -> None:
         self.rows.append(Figure(fault, tried, lost, doubled, fixed))
 
+    def test_failed(self, test: str, error: str) -> None:
+        """A test that failed before (or after) recording: the table shows it as a failure.
+
+        Called by the conftest hook for every failed test of this tier, so a figure recorded at
+        the end of a test can never make a run that lost something look clean.
+        """
+        self.rows.append(Figure(test, 0, failed=(error.strip().splitlines() or ["failed"])[0][:160]))
+
     def table(self) -> str:
         lines = [
             "| attack / fault | cases tried | lost | doubled | fixed because of it |",
             "|---|---:|---:|---:|---|",
         ]
-        lines += [f"| {r.fault} | {r.tried} | {r.lost} | {r.doubled} | {r.fixed or '-'} |" for r in self.rows]
+        for r in self.rows:
+            lost = f"**TEST FAILED**: {r.failed}" if r.failed else r.lost
+            lines.append(f"| {r.fault} | {r.tried} | {lost} | {r.doubled} | {r.fixed or '-'} |")
         tried, lost, doubled = (sum(getattr(r, k) for r in self.rows) for k in ("tried", "lost", "doubled"))
-        lines.append(f"| **total** | {tried} | {lost} | {doubled} | |")
+        failed = sum(1 for r in self.rows if r.failed)
+        lines.append(
+            f"| **total** | {tried} | {lost}{f' + {failed} failed test(s)' if failed else ''} | {doubled} | |"
+        )
         return "\n".join(lines)
 
 

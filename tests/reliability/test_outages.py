@@ -32,7 +32,7 @@ from rel_support import (
     register_endpoint,
 )
 
-from billing.catalog_sync import sync_catalog
+from billing.catalog.sync import sync_catalog
 from gateway.clock import SandboxClock
 from gateway.db import COMMAND_TIMEOUT_SECONDS
 from gateway.health import READY_TIMEOUT_SECONDS

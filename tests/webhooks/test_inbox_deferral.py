@@ -11,8 +11,8 @@ from inbox_testkit import HANDLED, T0, event_payload
 from billing.clock import FixedClock
 from billing.errors import PaymentProviderError
 from billing.services import Services
-from billing.stripe_calls import call
-from billing.stripe_pacing import transient
+from billing.stripe.calls import call
+from billing.stripe.pacing import transient
 from models.enums import InboxStatus
 from models.inbox import WebhookEvent
 from stripe_sandbox.testing import SandboxServer

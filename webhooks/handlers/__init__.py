@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from webhooks.event import Handler
 from webhooks.handlers import charges, checkout, fraud, invoices, payment_intents, subscriptions
-from webhooks.registry import Handler
 
 HANDLERS: dict[str, Handler] = {
     **checkout.HANDLERS,

@@ -4,15 +4,14 @@ Each handler re-fetches (the charge, or the dispute) and converges the payment,
 its refund rows and what it granted on Stripe's current state, so any order
 and any number of deliveries end in the same rows. A charge the gateway cannot
 place yet is placed through Stripe, or the event fails and is retried later
-(`billing.charges`).
+(`billing.checkout.charges`).
 """
 
 from __future__ import annotations
 
-from billing.disputes import sync_dispute
-from billing.refunds import sync_charge, sync_refund
+from billing.reversals import sync_charge, sync_dispute, sync_refund
 from billing.services import Services
-from webhooks.registry import Handler, StripeEvent
+from webhooks.event import Handler, StripeEvent
 
 
 async def on_charge_refunded(event: StripeEvent, services: Services) -> None:

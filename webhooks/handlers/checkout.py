@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from billing.fulfilment import settle_session
+from billing.checkout import settle_session
+from billing.reversals import cancel_if_duplicate_of
 from billing.services import Services
-from billing.stripe_objects import ts
-from webhooks.registry import Handler, StripeEvent
+from billing.stripe.objects import ts
+from webhooks.event import Handler, StripeEvent
 
 
 async def on_session(event: StripeEvent, services: Services) -> None:
-    await settle_session(services, event.object["id"], event.type, ts(event.created))
+    payment = await settle_session(services, event.object["id"], event.type, ts(event.created))
+    if payment is not None:  # DESIGN: one live subscription per user (a second one paid ends here)
+        await cancel_if_duplicate_of(services, payment.stripe_subscription_id)
 
 
 HANDLERS: dict[str, Handler] = {

@@ -1,10 +1,10 @@
-"""radar.early_fraud_warning.created: refund before the chargeback, or restrict (see billing.fraud)."""
+"""radar.early_fraud_warning.created: refund before the chargeback, or restrict (billing.reversals.fraud)."""
 
 from __future__ import annotations
 
-from billing.fraud import handle_early_fraud_warning
+from billing.reversals import handle_early_fraud_warning
 from billing.services import Services
-from webhooks.registry import Handler, StripeEvent
+from webhooks.event import Handler, StripeEvent
 
 
 async def on_early_fraud_warning(event: StripeEvent, services: Services) -> None:

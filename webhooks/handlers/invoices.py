@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from billing.invoices import sync_invoice
 from billing.services import Services
-from webhooks.registry import Handler, StripeEvent
+from webhooks.event import Handler, StripeEvent
 
 
 async def on_invoice(event: StripeEvent, services: Services) -> None:

@@ -6,9 +6,9 @@ A failed attempt inside an open Checkout Session leaves the payment PENDING
 
 from __future__ import annotations
 
-from billing.payment_intents import record_intent
+from billing.payments import record_intent
 from billing.services import Services
-from webhooks.registry import Handler, StripeEvent
+from webhooks.event import Handler, StripeEvent
 
 
 async def on_intent(event: StripeEvent, services: Services) -> None:

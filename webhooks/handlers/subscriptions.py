@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from billing.reversals import cancel_if_duplicate
 from billing.services import Services
 from billing.subscriptions import sync_subscription
-from webhooks.registry import Handler, StripeEvent
+from webhooks.event import Handler, StripeEvent
 
 
 async def on_subscription(event: StripeEvent, services: Services) -> None:
-    await sync_subscription(services, event.object["id"])
+    row = await sync_subscription(services, event.object["id"])
+    await cancel_if_duplicate(services, row)  # DESIGN: one live subscription per user
 
 
 HANDLERS: dict[str, Handler] = {
