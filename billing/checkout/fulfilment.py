@@ -28,6 +28,7 @@ from models import CatalogPrice, Payment, Subscription
 from models.enums import PaymentKind, PaymentStatus, ProductType
 
 log = logging.getLogger("billing.checkout.fulfilment")
+ASYNC_PAID_EVENT = "checkout.session.async_payment_succeeded"
 
 
 async def fetch_session(services: Services, session_id: str) -> dict[str, Any]:
@@ -133,6 +134,11 @@ async def settle_session(
         value = so.obj_id(session.get(key))
         if value:
             ids[column] = value
+    if event_type == ASYNC_PAID_EVENT and occurred_at is not None and session.get("payment_status") == "paid":
+        # A delayed payment was paid when this event says, whichever event completed the row: one
+        # delivered late (checkout.session.completed re-fetching a session paid meanwhile) stamps
+        # its own, earlier time, which this corrects, so every order of delivery ends the same.
+        ids["completed_at"] = occurred_at
 
     async def on_change(row: Payment, _old: PaymentStatus) -> None:
         if row.is_gift and row.status == PaymentStatus.COMPLETED:

@@ -18,9 +18,9 @@ from typing import Any
 import pytest
 from tortoise import connections
 
-from billing.checkout import create_checkout
+from billing.checkout.sessions import create_checkout
 from models import Customer, Invoice, Payment, Subscription
-from models.enums import ProductType
+from models.enums import Currency, ProductType
 from tests.billing.test_purchase_flows import request
 from tests.conftest import DIALECT
 from tests.stripe_world import StripeWorld
@@ -88,3 +88,56 @@ async def test_every_delivery_order_of_a_subscription_purchase_converges(world: 
     # Every event delivered twice more, newest first: still the same.
     await world.deliver(list(reversed(events)) * 2)
     assert await snapshot("perm") == expected
+
+
+@pytest.mark.timeout(600)
+async def test_events_handled_while_the_purchase_is_half_finished_converge(world: StripeWorld) -> None:
+    """The handlers re-fetch Stripe's objects: met while a debit is still processing, they must
+    record that half-finished state (AWAITING_SETTLEMENT, no access yet) in any order, and once
+    the debit settles, the remaining events in any order, on top of it, must end where a
+    purchase delivered in one go ends. The test above only delivers after Stripe's final state.
+    """
+    checkout = await create_checkout(
+        world.services, "half", request(ProductType.PREMIUM_MONTHLY, Currency.EUR)
+    )
+    customer = (await Customer.filter(user_id="half").values())[0]
+    pending = (await Payment.filter(id=checkout.payment.id).values())[0]
+    await world.control(f"/_sandbox/checkout/sessions/{checkout.session_id}/complete", {"outcome": "delayed"})
+    first = await world.new_events()  # Stripe still processing the debit
+
+    await world.deliver(first)
+    midway = await snapshot("half")
+    assert [p["status"] for p in midway["payments"]] == ["AWAITING_SETTLEMENT"]
+    mid_orders = list(itertools.permutations(first))
+    if DIALECT != "sqlite":
+        mid_orders = mid_orders[:: max(1, len(mid_orders) // 12)]
+    for order in mid_orders:
+        await restore(customer, pending)
+        await world.deliver(list(order))
+        got = await snapshot("half")
+        assert got == midway, (_diff(got, midway), [e["type"] for e in order])
+
+    intent = midway["payments"][0]["stripe_payment_intent_id"]
+    await world.control(f"/_sandbox/payment_intents/{intent}/settle", {"succeeded": True})
+    rest = await world.new_events()
+    assert "checkout.session.async_payment_succeeded" in [e["type"] for e in rest]
+    await world.deliver(rest)
+    expected = await snapshot("half")
+    assert [p["status"] for p in expected["payments"]] == ["COMPLETED"]
+    assert [s["status"] for s in expected["subscriptions"]] == ["ACTIVE"]
+
+    orders = list(itertools.permutations(rest))
+    if len(orders) > 120:
+        orders = orders[:: len(orders) // 120]
+    if DIALECT != "sqlite":
+        orders = orders[:: max(1, len(orders) // 12)]
+    for order in orders:
+        # Back to the half-finished rows (as the first events left them), then the rest.
+        await restore(customer, pending)
+        await world.deliver(first)
+        await world.deliver(list(order))
+        got = await snapshot("half")
+        assert got == expected, (_diff(got, expected), [e["type"] for e in order])
+    # The half-finished events arriving late (after the rest) change nothing either.
+    await world.deliver(list(reversed(first)))
+    assert await snapshot("half") == expected
