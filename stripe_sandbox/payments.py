@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import params as p
 from .api import LIST_SPEC, Call, api_route, paginate
+from .customers import merge_metadata
 from .store import new_id
 
 if TYPE_CHECKING:
@@ -457,12 +458,27 @@ def make_setup_intent(
     return sb.store.add(seti)
 
 
+PAYMENT_INTENT_UPDATE: dict[str, Any] = {"metadata": p.METADATA, "description": p.STR}
+
+
 # -- routes ---------------------------------------------------------------------
 def _retrieve(name: str):
     def handler(call: Call) -> dict[str, Any]:
         return call.sb.store.get(name, call.path["id"])
 
     return handler
+
+
+def update_payment_intent(call: Call) -> dict[str, Any]:
+    """``POST /v1/payment_intents/{id}``: metadata and description (Stripe merges metadata, emits no
+    event for it; the rest of Stripe's update parameters are not implemented here)."""
+    pi = call.sb.store.get("payment_intent", call.path["id"])
+    if "metadata" in call.params:
+        pi["metadata"] = merge_metadata(pi.get("metadata") or {}, call.params["metadata"])
+    if "description" in call.params:
+        pi["description"] = call.params["description"]
+    call.sb.store.touch()
+    return pi
 
 
 def list_payment_intents(call: Call) -> dict[str, Any]:
@@ -493,6 +509,7 @@ def list_payment_methods(call: Call) -> dict[str, Any]:
 ROUTES = [
     api_route("/v1/payment_intents/{id}", "GET", _retrieve("payment_intent"), {"client_secret": p.STR}),
     api_route("/v1/payment_intents", "GET", list_payment_intents, {**LIST_SPEC, "customer": p.STR}),
+    api_route("/v1/payment_intents/{id}", "POST", update_payment_intent, PAYMENT_INTENT_UPDATE),
     api_route("/v1/setup_intents/{id}", "GET", _retrieve("setup_intent"), {"client_secret": p.STR}),
     api_route("/v1/charges/{id}", "GET", _retrieve("charge"), {}),
     api_route("/v1/charges", "GET", list_charges, {**LIST_SPEC, "customer": p.STR, "payment_intent": p.STR}),

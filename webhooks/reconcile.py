@@ -22,7 +22,7 @@ from datetime import datetime
 
 from billing import audit
 from billing.errors import PaymentProviderError
-from billing.reconcile import walk
+from billing.reconcile import restore, walk
 from billing.reconcile.report import Progress, WalkReport
 from billing.reconcile.stripe_lists import PATIENCE, PATIENCE_BACKOFF, list_all
 from billing.services import Services
@@ -60,6 +60,7 @@ class ReconcileReport:
     since: datetime | None  # None: no events read (a walk of chosen users only)
     events: EventReport
     walk: WalkReport
+    restored: list[str] = field(default_factory=list)  # rows there now and not before, per kind
 
     @property
     def failed(self) -> int:
@@ -74,6 +75,7 @@ class ReconcileReport:
                 else ["events: not read (users chosen: Stripe's event list cannot be narrowed to them)"]
             ),
             *self.walk.lines(),
+            f"restored: {', '.join(self.restored) if self.restored else 'nothing (no row was missing)'}",
             *(f"error: {e}" for e in errors),
         ]
 
@@ -157,10 +159,11 @@ async def reconcile(
     if user_ids is not None and since is not None:
         raise ValueError("events cannot be limited to users: give users or a since, not both")
     await services.clock.refresh()
+    before = await restore.count_rows(user_ids)
     events = EventReport()
     if since is not None:
         events = await feed_events(services, since, progress=progress, every=every)
-    walked = await walk.walk_stripe(services, progress=progress, every=every, user_ids=user_ids)
+    walked = await walk.walk_stripe(services, progress=progress, every=every, user_ids=user_ids, since=since)
     for user_id in user_ids or ():
         await audit.record(
             AuditAction.RECONCILED,
@@ -169,4 +172,5 @@ async def reconcile(
             user_id=user_id,
             reason=f"Stripe's objects walked: {walked.failed} failure(s).",
         )
-    return ReconcileReport(since, events, walked)
+    restored = (await restore.count_rows(user_ids)).restored_since(before)
+    return ReconcileReport(since, events, walked, restored)

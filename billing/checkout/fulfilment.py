@@ -17,6 +17,7 @@ from tortoise.exceptions import IntegrityError
 
 from billing.catalog import entries as catalog
 from billing.checkout.card_change import apply_new_default
+from billing.gifts.codes import GIFT_CODE_KEY
 from billing.gifts.redeem import issue_for
 from billing.payments import status as payment_status
 from billing.payments.status import Happening
@@ -140,9 +141,11 @@ async def settle_session(
         # its own, earlier time, which this corrects, so every order of delivery ends the same.
         ids["completed_at"] = occurred_at
 
+    reserved = so.metadata(session).get(GIFT_CODE_KEY)
+
     async def on_change(row: Payment, _old: PaymentStatus) -> None:
         if row.is_gift and row.status == PaymentStatus.COMPLETED:
-            await issue_for(row, now, services.config.gift_code_ttl)
+            await issue_for(row, now, services.config.gift_code_ttl, code=reserved)
 
     intent = None
     intent_id = so.obj_id(session.get("payment_intent"))
@@ -161,7 +164,7 @@ async def settle_session(
             payment, happening, now, also=lambda _p: ids, on_change=on_change, occurred_at=occurred_at
         )
     if payment.is_gift and payment.status == PaymentStatus.COMPLETED:
-        await issue_for(payment, now, services.config.gift_code_ttl)  # idempotent: heals a lost issue
+        await issue_for(payment, now, services.config.gift_code_ttl, code=reserved)  # heals a lost issue
     subscription_id = so.obj_id(session.get("subscription"))
     if subscription_id and not await Subscription.filter(stripe_subscription_id=subscription_id).exists():
         await sync_subscription(services, subscription_id)

@@ -26,6 +26,7 @@ from billing.checkout.payment_method_params import payment_method_params
 from billing.checkout.redirects import check_redirect
 from billing.customers.accounts import ensure_customer, ensure_stripe_customer
 from billing.errors import BillingError, ErrorCode, PaymentProviderError
+from billing.gifts.codes import GIFT_CODE_KEY, new_code
 from billing.services import Services
 from billing.stripe import budget as stripe_budget
 from billing.stripe.calls import call
@@ -132,6 +133,11 @@ def _session_params(
     reference: str,
 ) -> dict[str, Any]:
     metadata = purchase_metadata(user_id, request, reference)
+    if request.is_gift:
+        # The code this purchase will issue, kept by Stripe from the start (session, payment
+        # intent, invoice): after a restore, `reconcile` issues the same string. Metadata is not
+        # shown to the buyer (nor returned to a publishable key); only this account sees it.
+        metadata[GIFT_CODE_KEY] = new_code()
     params: dict[str, Any] = {
         "mode": "payment" if request.is_gift else "subscription",
         "customer": customer_id,

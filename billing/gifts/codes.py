@@ -13,6 +13,9 @@ from typing import Any
 
 from models.enums import GiftCodeStatus
 
+#: The metadata key under which a gift purchase's Stripe objects keep the code it issues.
+GIFT_CODE_KEY = "gift_code"
+
 ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 SYMBOLS = 16  # 16 * log2(32) = 80 bits
 GROUP = 4

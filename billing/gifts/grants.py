@@ -143,6 +143,39 @@ async def grant_gift(services: Services, user_id: str, code: GiftCode, now: date
     return grant
 
 
+async def restore_grant(
+    user_id: str,
+    payment_id: int,
+    *,
+    stacked_on: str | None,
+    starts_at: datetime,
+    ends_at: datetime,
+    now: datetime,
+) -> Grant:
+    """Write back the grant a redemption made, as Stripe recorded it (`reconcile` after a restore).
+
+    Nothing is pushed to Stripe: time stacked on a subscription is already in its `trial_end`.
+    Exactly once: the grant of a payment is unique, so a second restore finds it and writes nothing.
+    """
+    async with user_ledger(user_id, now) as customer:
+        existing = await Grant.get_or_none(payment_id=payment_id)
+        if existing is not None:
+            return existing
+        grant = await Grant.create(
+            payment_id=payment_id,
+            user_id=user_id,
+            stripe_subscription_id=stacked_on,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            state=GrantState.GRANTED,
+            created_at=now,
+            updated_at=now,
+        )
+        if stacked_on is None:
+            await _write_gift_until(customer, now)
+    return grant
+
+
 async def take_back(services: Services, payment_id: int, user_id: str, now: datetime) -> timedelta:
     """The payment's grant no longer stands: remove its unused part, once. Returns what was removed."""
     removed = timedelta(0)

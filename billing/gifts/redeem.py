@@ -20,6 +20,7 @@ from billing import rate_limit
 from billing.catalog import entries as catalog
 from billing.errors import BillingError, ErrorCode, PaymentProviderError
 from billing.gifts import grants as grants
+from billing.gifts import in_stripe
 from billing.gifts.codes import gift_code_status, new_code, normalise
 from billing.months import add_months  # noqa: F401  (its old home: callers import it from here)
 from billing.notifications.access import record_access
@@ -32,17 +33,24 @@ from models.enums import GiftCodeStatus
 log = logging.getLogger("billing.gifts.redeem")
 
 
-async def issue_for(payment: Payment, now: datetime, ttl: timedelta) -> GiftCode:
-    """The code of a completed gift payment, created on first call (exactly once)."""
+async def issue_for(payment: Payment, now: datetime, ttl: timedelta, *, code: str | None = None) -> GiftCode:
+    """The code of a completed gift payment, created on first call (exactly once).
+
+    `code` is the string reserved for the purchase when its checkout was made (its Stripe
+    metadata, `gift_code`): issuing that one means a database restored from a backup, or rebuilt
+    by `reconcile`, gets the very code the buyer may already have passed on. Its expiry follows
+    from when Stripe says the payment completed, so it comes back the same too.
+    """
     existing = await GiftCode.get_or_none(payment_id=payment.id)
     if existing is not None:
         return existing
     entry = catalog.find(payment.product_type, is_gift=True, currency=payment.currency)
     purchased_at = payment.completed_at or now
+    reserved = normalise(code) if code else None
     for _ in range(5):
         try:
             return await GiftCode.create(
-                code=new_code(),
+                code=reserved or new_code(),
                 payment_id=payment.id,
                 purchaser_user_id=payment.user_id,
                 product_type=payment.product_type,
@@ -56,7 +64,8 @@ async def issue_for(payment: Payment, now: datetime, ttl: timedelta) -> GiftCode
             existing = await GiftCode.get_or_none(payment_id=payment.id)
             if existing is not None:
                 return existing  # a concurrent delivery issued it
-            # else: an 80-bit collision on `code`; draw again
+            # else: an 80-bit collision on `code` (or the reserved code taken): draw again
+            reserved = None
     raise RuntimeError(f"could not issue a gift code for payment {payment.id}")
 
 
@@ -132,5 +141,10 @@ async def _redeem(services: Services, user_id: str, text: str) -> Redemption:
         raise await _fail(services, user_id, ErrorCode.GIFT_CODE_REVOKED, "This gift code was revoked.")
     await GiftCode.filter(id=code.id).update(granted_from=grant.starts_at, granted_until=grant.ends_at)
     await code.refresh_from_db()
+    try:
+        await in_stripe.record_redemption(services, code, grant)
+    except PaymentProviderError:
+        # The redemption stands; the next `reconcile` writes it to Stripe (it checks every one).
+        log.warning("gift redemption not yet kept in Stripe", extra={"gift_code_id": code.id})
     premium = await record_access(user_id, now)
     return Redemption(code, premium)

@@ -39,14 +39,18 @@ class WalkReport:
     invoices: Tally = field(default_factory=Tally)
     sessions: Tally = field(default_factory=Tally)
     charges: Tally = field(default_factory=Tally)  # refunds and disputes
+    stripe_customers: Tally = field(default_factory=Tally)  # rows and restrictions (restore.py)
+    gifts: Tally = field(default_factory=Tally)  # codes and redemptions (restore.py)
 
     def tallies(self) -> list[tuple[str, Tally]]:
         return [
+            ("stripe customers (rows, restrictions)", self.stripe_customers),
             ("customers", self.customers),
             ("subscriptions", self.subscriptions),
             ("invoices", self.invoices),
             ("checkout sessions", self.sessions),
             ("charges (refunds, disputes)", self.charges),
+            ("gift purchases (codes, redemptions)", self.gifts),
         ]
 
     @property

@@ -53,6 +53,7 @@ from billing.checkout.fulfilment import settle_session
 from billing.customers.accounts import owner_of
 from billing.invoices.sync import sync_invoice
 from billing.premium.rule import PremiumSource, PremiumState, next_access_window
+from billing.reconcile import restore
 from billing.reconcile.report import Progress, Ticker, WalkReport
 from billing.reconcile.stripe_lists import Listings, list_all, patiently
 from billing.reversals.disputes import sync_dispute
@@ -257,6 +258,7 @@ async def walk_stripe(
     every: int = PROGRESS_EVERY,
     concurrency: int = WALK_CONCURRENCY,
     user_ids: Sequence[str] | None = None,
+    since: datetime | None = None,
 ) -> WalkReport:
     """Mirror every known customer's subscriptions and invoices, settle waiting checkouts, then refunds
     and disputes (after the checkouts, so a refunded first payment is COMPLETED before it is REFUNDED).
@@ -269,10 +271,17 @@ async def walk_stripe(
     once per kind instead of each customer (`Listings`). Every call waits for
     the process's pace, so the walk runs at STRIPE_MAX_REQUESTS_PER_SECOND at
     most, and an item that met Stripe's limits is tried again (`patiently`).
+
+    Before all this, Stripe's customers give back rows and restrictions a restore lost, and after
+    it the gift purchases give back their codes and redemptions (`billing.reconcile.restore`).
     """
     report = WalkReport()
     ticker = Ticker(progress, every)
     await services.clock.refresh()
+    try:  # first: after a restore (or with no database at all) this is who the walk knows
+        report.stripe_customers.seen = await restore.customers_from_stripe(services, user_ids, since)
+    except Exception as exc:
+        report.stripe_customers.fail("Stripe's customers", exc)
     only = {} if user_ids is None else {"user_id__in": list(user_ids)}
     customer_ids = await (
         Customer.filter(stripe_customer_id__isnull=False, **only)
@@ -314,4 +323,8 @@ async def walk_stripe(
             report.charges.fail(f"charges of customer {customer_id}", exc)
 
     await _each(customer_ids, concurrency, walk_charges)
+    try:  # last: the codes' payments are settled, and reversed where Stripe says so
+        report.gifts.seen = await restore.gifts_from_stripe(services, user_ids)
+    except Exception as exc:
+        report.gifts.fail("gift purchases", exc)
     return report

@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from typing import Any
 
 from billing import audit
 from billing.checkout import open_sessions as open_checkouts
-from billing.customers.accounts import ensure_customer
+from billing.customers.accounts import ensure_customer, ensure_stripe_customer
 from billing.errors import BillingError, ErrorCode
 from billing.services import Services
+from billing.stripe.calls import call
 from models import Customer, Refund, retry_on_conflict
 from models.enums import AuditAction
 
@@ -62,6 +64,8 @@ async def set_restriction(
             await open_checkouts.expire_all(services, user_id)
     else:
         customer, _ = await _write(user_id, False, None, now)
+    if services is not None:  # every time: support pressing again repairs a write that failed
+        await keep_in_stripe(services, customer)
     action = AuditAction.PURCHASE_RESTRICTION_SET if restricted else AuditAction.PURCHASE_RESTRICTION_LIFTED
     await audit.record(action, actor=actor, now=now, user_id=user_id, reason=text)
     return customer
@@ -83,8 +87,12 @@ async def restrict(
     """
     customer = await ensure_customer(user_id, now)
     if customer.purchase_restricted:
+        if services is not None:  # a retried event whose first try wrote the row but not Stripe
+            await keep_in_stripe(services, customer)
         return customer
     customer, changed = await _write(user_id, True, reason[:MAX_REASON], now, keep_existing=True)
+    if services is not None:
+        await keep_in_stripe(services, customer)
     if changed:
         log.warning("account restricted", extra={"user_id": user_id, "reason": reason})
         if services is not None:
@@ -98,6 +106,50 @@ async def restrict(
             reason=reason,
         )
     return customer
+
+
+RESTRICTED_KEY = "purchase_restricted"
+REASON_KEY = "restriction_reason"
+
+
+async def keep_in_stripe(services: Services, customer: Customer) -> None:
+    """The restriction on the user's Stripe customer too (metadata), so a restore gets it back.
+
+    A restriction is the gateway's own decision; Stripe is where `reconcile` rebuilds from
+    (`restriction_from_stripe`). A user restricted before ever buying gets a Stripe customer here.
+    """
+    customer_id = await ensure_stripe_customer(services, customer)
+    metadata = {
+        RESTRICTED_KEY: "true" if customer.purchase_restricted else "",
+        REASON_KEY: (customer.restriction_reason or "")[:MAX_REASON] if customer.purchase_restricted else "",
+    }
+    await call(
+        "customers.update(restriction)",
+        services.stripe.v1.customers.update_async(customer_id, params={"metadata": metadata}),
+        timeout=services.config.stripe_timeout_seconds,
+    )
+
+
+async def restriction_from_stripe(
+    services: Services, user_id: str, stripe_customer: dict[str, Any], now: datetime
+) -> bool:
+    """Make the row's restriction what the Stripe customer's metadata says; True if it changed."""
+    meta = stripe_customer.get("metadata") or {}
+    restricted = meta.get(RESTRICTED_KEY) == "true"
+    reason = (meta.get(REASON_KEY) or None) if restricted else None
+    customer = await ensure_customer(user_id, now)
+    if (customer.purchase_restricted, customer.restriction_reason) == (restricted, reason):
+        return False
+    _, changed = await _write(user_id, restricted, reason, now)
+    if changed:
+        await audit.record(
+            AuditAction.PURCHASE_RESTRICTION_SET if restricted else AuditAction.PURCHASE_RESTRICTION_LIFTED,
+            actor=audit.SYSTEM,
+            now=now,
+            user_id=user_id,
+            reason="restored from Stripe by reconcile",
+        )
+    return changed
 
 
 async def _write(
