@@ -28,18 +28,29 @@ from billing.deps import Viewer
 from billing.services import Services
 from gateway.auth import Authenticator, AuthError
 from gateway.graphiql import graphiql_html
-from gateway.graphql_metrics import record_operation
+from gateway.graphql_metrics import GraphQLMetrics, record_operation
 from gateway.middleware import replay_body
 from gateway.persisted_queries import PersistedQueries, Refusal
 from gateway.pubsub import LiveHub
 from gateway.responses import ORJSONResponse
 from gateway.services import billing_config
 from gateway.settings import Settings
-from schema.fast_path import DATETIME_JSON_OPTION, FastPath, Unsupported, run_plan
+from schema.fast_path import (
+    DATETIME_JSON_OPTION,
+    FastPath,
+    Unsupported,
+    replicates,
+    require_replicated,
+    run_plan,
+    serves,
+)
 from schema.root import GatewaySchema
+from schema.strawberry_adapter import graphql_schema, http_streaming
 from schema.types.context import GatewayContext
 
 log = logging.getLogger(__name__)
+
+replicates(GraphQLMetrics, "a known query answered before the view is counted by record_operation")
 
 
 class TextFrameWebSocketAdapter(ASGIWebSocketAdapter):
@@ -87,9 +98,15 @@ class GatewayGraphQL(GraphQL):
         self._config = billing_config(settings)
         self._link_key = link_key
         self._services = services
+        # The fast path must account for every extension of the schema (else: FastPathRefused,
+        # and the app does not start); a schema built without it answers everything in the view.
+        fast_path = any(isinstance(extension, FastPath) for extension in schema.get_extensions())
+        if fast_path:
+            require_replicated(schema)
+        self._graphql_schema = graphql_schema(schema)
         # Answering known queries before the view (see __call__) assumes what the view does
         # with them: no HTTP streaming transports (their Accept headers change the answer).
-        self._known_ok = not self._stream_transport_map
+        self._known_ok = fast_path and not http_streaming(self)
         self._persisted = PersistedQueries(only=settings.graphql_persisted_only)
         self._public_base_url = settings.public_base_url
 
@@ -99,9 +116,11 @@ class GatewayGraphQL(GraphQL):
         "Known": its text and operationName were parsed and validated by the
         real schema (token, depth and alias limits included) on an earlier
         request and `FastPath` could plan it (`FastPath.known`). Such a request
-        is answered from the plan: same auth and permission checks, same
-        resolvers, same serialisation, same metrics, and the same bytes and
-        headers the view would send (tests/bench/test_fast_path_differential.py).
+        is answered from the plan: same auth, same resolvers run through the
+        fields' own permission checks and field extensions, same serialisation,
+        same metrics, and the same bytes and headers the view would send
+        (tests/bench/test_fast_path_differential.py). Schema extensions: the view
+        refused at start a schema with one the fast path does not replicate.
         Whenever anything is unusual (another content type, an unknown text,
         request `extensions`, a denied permission, a resolver error, a null
         where the schema forbids one), the request goes to the view with its
@@ -184,6 +203,8 @@ class GatewayGraphQL(GraphQL):
         plan = FastPath.known.get(query, name)
         if plan is None or not self._persisted.allowed(query):  # the view refuses what is not allowed
             return False
+        if not serves(self.schema):  # an extension added since start: the view runs it
+            return False
         started = time.perf_counter()
         viewer, auth_error = self._authenticate(
             authorization.decode("latin-1") if authorization is not None else None
@@ -193,7 +214,8 @@ class GatewayGraphQL(GraphQL):
         # response=None: a resolver that would set headers fails here and runs in the view
         context = self._context(Request(scope), None, viewer, auth_error)
         try:
-            result = await run_plan(plan, self.schema._schema, context, variables)  # type: ignore[attr-defined]
+            # root_value None: what the view's get_root_value gives (not overridden here)
+            result = await run_plan(plan, self._graphql_schema, context, variables)
         except Unsupported:
             return False
         except Exception:  # never worse than the view: it answers (and reports) whatever this was

@@ -183,6 +183,9 @@ class SchemaOptions:
     max_nodes: int = 1000
     #: GRAPHQL_PERSISTED_ONLY: the hashes of the only operations run (None: any operation)
     persisted_only: frozenset[str] | None = None
+    #: known read queries answered without the executor (schema/fast_path); off for a schema
+    #: with an extension the fast path does not replicate (the view refuses that at start)
+    fast_path: bool = True
 
 
 class GatewaySchema(strawberry.Schema):
@@ -263,7 +266,8 @@ def extensions_for(options: SchemaOptions) -> Sequence[Callable[[], SchemaExtens
         lambda: ParserCache(maxsize=options.parser_cache_size),
         *_validation_rule_extensions(options),
         lambda: ValidationCache(maxsize=options.validation_cache_size),
-        FastPath,  # last: runs on the parsed, validated operation (see schema/fast_path.py)
+        # last: runs on the parsed, validated operation (see schema/fast_path)
+        *([FastPath] if options.fast_path else []),
     ]
 
 
