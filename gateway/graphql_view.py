@@ -105,8 +105,11 @@ class GatewayGraphQL(GraphQL):
             require_replicated(schema)
         self._graphql_schema = graphql_schema(schema)
         # Answering known queries before the view (see __call__) assumes what the view does
-        # with them: no HTTP streaming transports (their Accept headers change the answer).
-        self._known_ok = fast_path and not http_streaming(self)
+        # with them: no HTTP streaming transports (their Accept headers change the answer),
+        # and no root value (Strawberry's get_root_value gives None).
+        self._known_ok = (
+            fast_path and not http_streaming(self) and type(self).get_root_value is GraphQL.get_root_value
+        )
         self._persisted = PersistedQueries(only=settings.graphql_persisted_only)
         self._public_base_url = settings.public_base_url
 
@@ -214,7 +217,6 @@ class GatewayGraphQL(GraphQL):
         # response=None: a resolver that would set headers fails here and runs in the view
         context = self._context(Request(scope), None, viewer, auth_error)
         try:
-            # root_value None: what the view's get_root_value gives (not overridden here)
             result = await run_plan(plan, self._graphql_schema, context, variables)
         except Unsupported:
             return False
