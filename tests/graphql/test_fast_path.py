@@ -94,7 +94,7 @@ async def by_executor(
 async def before_the_view(
     http: httpx.AsyncClient, query: str, user: str | None, **variables: Any
 ) -> tuple[int, bytes]:
-    """The answer once the query is known (the first request makes it known, the second is measured)."""
+    """The answer to `user` once the query is known (ALICE's request first makes it known)."""
     await post(http, query, ALICE, **variables)
     return await post(http, query, user, **variables)
 
