@@ -124,9 +124,10 @@ def schema(
     from graphql import introspection_from_schema
 
     from schema.root import build_schema
+    from schema.strawberry_adapter import graphql_schema
 
-    graphql_schema = build_schema()._schema
-    typer.echo(json.dumps(introspection_from_schema(graphql_schema), indent=2, ensure_ascii=False))
+    introspection = introspection_from_schema(graphql_schema(build_schema()))
+    typer.echo(json.dumps(introspection, indent=2, ensure_ascii=False))
 
 
 @app.command()
