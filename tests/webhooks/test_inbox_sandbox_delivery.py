@@ -139,7 +139,12 @@ async def test_after_an_outage_stripes_redelivery_completes_the_event(
     server, endpoint = receiver
     await server.stop()  # the gateway is down while Stripe delivers
     session_id = await _expired_session(sandbox)
-    await asyncio.sleep(0.3)  # the sandbox's first attempt(s) fail to connect
+    for _ in range(500):  # until the sandbox's first attempt has failed to connect
+        if None in await _deliveries(sandbox, endpoint.id, session_id):
+            break
+        await asyncio.sleep(0.01)
+    else:
+        raise AssertionError("the sandbox never tried to deliver")
     assert await WebhookEvent.all().count() == 0
     await server.start()
     await sandbox.acontrol("/_sandbox/webhooks/flush", {})
