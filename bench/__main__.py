@@ -11,6 +11,7 @@ from bench import run, wrk
 from bench.spec import FULL, QUICK, SMOKE
 
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/bench_data"
+DEFAULT_BURST_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/bench_burst"
 
 
 def main() -> None:
@@ -27,15 +28,38 @@ def main() -> None:
         help="PostgreSQL database of the benchmark (created and seeded if needed; never the test DB)",
     )
     run_p.add_argument("--out", type=Path, default=run.RESULTS)
+    burst_p = sub.add_parser(
+        "burst", help="S6 (all purchases at once) or S7 (--rate): time from paid to Premium at Stripe's pace"
+    )
+    burst_p.add_argument("--purchases", type=int, default=200, help="S6: purchases paid at once")
+    burst_p.add_argument("--rate", type=float, help="S7: purchases paid per second (with --seconds)")
+    burst_p.add_argument("--seconds", type=float, default=60.0, help="S7: for this long")
+    burst_p.add_argument("--latency-ms", type=int, default=150)
+    burst_p.add_argument("--pace", type=int, default=45, help="STRIPE_MAX_REQUESTS_PER_SECOND per worker")
+    burst_p.add_argument(
+        "--database-url", default=os.environ.get("BENCH_BURST_DATABASE_URL", DEFAULT_BURST_DATABASE_URL),
+        help="PostgreSQL database dropped and made afresh for the run (never the test or bench_data DB)",
+    )  # fmt: skip
+    burst_p.add_argument("--out", type=Path, default=run.RESULTS)
     prof_p = sub.add_parser("profile", help="py-spy one gateway worker while a scenario runs")
     prof_p.add_argument("scenario", choices=["S1", "S2", "S3", "S4"])
     prof_p.add_argument("--seconds", type=float, default=10.0)
     prof_p.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE_URL))
     args = parser.parse_args()
-    if not wrk.available():
+    if args.command != "burst" and not wrk.available():
         parser.error("wrk is not installed: apt-get install -y wrk")
     if not args.database_url.startswith("postgres"):
         parser.error("the benchmark runs on PostgreSQL: --database-url postgres://…")
+    if args.command == "burst":
+        from bench import burst
+
+        purchases = round(args.rate * args.seconds) if args.rate else args.purchases
+        spec = burst.BurstSpec(
+            purchases=purchases, rate=args.rate, latency_ms=args.latency_ms, pace_per_process=args.pace
+        )
+        result = asyncio.run(burst.run(spec, args.database_url))
+        print(f"written to {burst.write(result, args.out)}")
+        return
     if args.command == "profile":
         from bench.profile import profile
 

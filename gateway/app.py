@@ -170,7 +170,7 @@ def create_app(
     schema = instrument_schema(build_schema(schema_options(settings)))
     link_key = link_signing_key(settings)
     hub = LiveHub(settings.database_url)
-    dispatcher = Dispatcher()  # runs acknowledged webhook events' handlers in this process
+    dispatcher = Dispatcher.for_pool(settings.db_pool_max)  # runs acknowledged events' handlers here
     graphql = GatewayGraphQL(
         schema, settings=settings, clock=clock, services=services, link_key=link_key, live=hub
     )

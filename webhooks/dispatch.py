@@ -17,6 +17,11 @@ process's event loop. While deliveries are being answered here, at most
 thus answered at the rate the answers alone allow and worked off behind it,
 and a steady stream still gets `busy_concurrency` handlers at all times, so
 nothing starves. How far handling lags shows in the inbox backlog metrics.
+
+How many: `serve` sizes it by the database pool (`for_pool`), not by CPU. Against a local
+sandbox a handler was mostly CPU and 3 kept a core busy; against Stripe (100-300 ms an answer)
+it mostly waits, and a fixed 3 handled about 20 events/s in the S6 bench (bench/burst.py) while
+the Stripe pace allowed several times that.
 `max_pending` bounds memory: past it an event is left to the retry loop, which
 finds it by itself.
 """
@@ -36,8 +41,7 @@ from webhooks import inbox
 
 log = logging.getLogger(__name__)
 
-# Handlers are mostly CPU (about 10 ms each, S4 profile) between short waits on Stripe and
-# the database: 3 keep a core busy while draining, and are all a new burst finds running.
+# For a Dispatcher made directly (tests, tools); `serve` uses `for_pool`.
 DEFAULT_CONCURRENCY = 3
 DEFAULT_BUSY_CONCURRENCY = 1
 DEFAULT_MAX_PENDING = 10_000
@@ -63,6 +67,18 @@ class Dispatcher:
         self._running = 0  # handlers running now
         self._waiting: deque[asyncio.Future[None]] = deque()  # handlers waiting for a slot, in order
 
+    @classmethod
+    def for_pool(cls, pool_max: int) -> Dispatcher:
+        """As many handlers as the process's database pool serves, half of them while answering.
+
+        A handler spends most of its time waiting on Stripe (100-300 ms an answer in production),
+        holding no database connection meanwhile, and Stripe's pace is already kept by the
+        process's pacer (STRIPE_MAX_REQUESTS_PER_SECOND): so how many handlers wait at once is what
+        decides how fast a burst is handled (Little's law), and the bound that matters is the pool
+        they share with the acknowledgements, which keep the other half while deliveries arrive.
+        """
+        return cls(concurrency=max(1, pool_max), busy_concurrency=max(1, pool_max // 2))
+
     @contextmanager
     def answering(self) -> Iterator[None]:
         """Mark a delivery being answered: handlers get fewer slots meanwhile."""
@@ -73,7 +89,7 @@ class Dispatcher:
             self._answering -= 1
             self._wake()
 
-    def submit(self, row: WebhookEvent, services: Services) -> bool:
+    def submit(self, row: WebhookEvent, services: Services, *, arrived: float | None = None) -> bool:
         """Queue the event's processing; False (and logged) when the backlog is full.
 
         The task inherits the caller's context, so its log lines carry the
@@ -86,7 +102,7 @@ class Dispatcher:
                 extra={"event_id": row.stripe_event_id, "event_type": row.type},
             )
             return False
-        task = asyncio.create_task(self._run(row, services), name=f"webhook {row.stripe_event_id}")
+        task = asyncio.create_task(self._run(row, services, arrived), name=f"webhook {row.stripe_event_id}")
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         return True
@@ -96,12 +112,12 @@ class Dispatcher:
         while self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
 
-    async def _run(self, row: WebhookEvent, services: Services) -> None:
+    async def _run(self, row: WebhookEvent, services: Services, arrived: float | None = None) -> None:
         ids = {"event_id": row.stripe_event_id, "event_type": row.type}
         await self._slot()
         try:
             result = await inbox.process(
-                row, services, lease=self._lease, handler_timeout=self._handler_timeout
+                row, services, lease=self._lease, handler_timeout=self._handler_timeout, arrived=arrived
             )
         except Exception:
             # The database failed under the bookkeeping: the claim runs out and the

@@ -47,6 +47,7 @@ from tortoise.expressions import F, Q
 from billing.backoff import Backoff
 from billing.redaction import redact_text
 from billing.services import Services
+from billing.stripe import calls as stripe_calls
 from billing.stripe import pacing as stripe_pacing
 from billing.telemetry import telemetry
 from models.enums import InboxStatus
@@ -256,8 +257,13 @@ async def process(
     lease: timedelta = DEFAULT_LEASE,
     handler_timeout: float = DEFAULT_HANDLER_TIMEOUT,
     force: bool = False,
+    arrived: float | None = None,
 ) -> ProcessResult:
     """Claim the event and run its handler once; record the outcome.
+
+    `arrived` (time.monotonic(), this process) is when the delivery reached us: a Stripe object
+    fetched since then is at least as new as the event, so the handler may use such an answer
+    instead of fetching again (`billing.stripe.calls.retrieve`).
 
     Never raises for a handler's failure (that is recorded as FAILED with a
     backoff); raises only when the database itself fails, in which case the
@@ -272,7 +278,9 @@ async def process(
     outcome = "error"  # the database failed under us
     with bound_contextvars(event_id=row.stripe_event_id, event_type=row.type):
         try:
-            result = await _process(row, services, lease=lease, handler_timeout=handler_timeout, force=force)
+            result = await _process(
+                row, services, lease=lease, handler_timeout=handler_timeout, force=force, arrived=arrived
+            )
             outcome = result.outcome.value.lower()
             return result
         finally:
@@ -280,7 +288,13 @@ async def process(
 
 
 async def _process(
-    row: WebhookEvent, services: Services, *, lease: timedelta, handler_timeout: float, force: bool
+    row: WebhookEvent,
+    services: Services,
+    *,
+    lease: timedelta,
+    handler_timeout: float,
+    force: bool,
+    arrived: float | None = None,
 ) -> ProcessResult:
     now = services.clock.now()
     token = await claim(row.pk, now, lease, any_status=force)
@@ -300,7 +314,8 @@ async def _process(
     try:
         event = registry.StripeEvent.from_payload(orjson.loads(row.payload))
         async with deadline:
-            await handler(event, services)
+            with stripe_calls.handling_started(arrived):  # answers fetched since are fresh enough
+                await handler(event, services)
     except Exception as exc:
         failure: Exception = exc
         if deadline.expired():  # our deadline, not a TimeoutError the handler raised itself

@@ -99,9 +99,9 @@ def make_webhook_route(
 
     async def stripe_webhook(request: Request) -> JSONResponse:
         with dispatcher.answering():  # handlers yield to answers (see webhooks.dispatch)
-            return await _answer(request, time.perf_counter())
+            return await _answer(request, time.perf_counter(), time.monotonic())
 
-    async def _answer(request: Request, started: float) -> JSONResponse:
+    async def _answer(request: Request, started: float, arrived: float) -> JSONResponse:
         try:
             body = await read_body(request, max_body_bytes)
         except BodyTooLarge:
@@ -136,7 +136,7 @@ def make_webhook_route(
         else:
             if refresh_clock:
                 await _refresh(services)  # for the handler, which runs on this reading
-            queued = dispatcher.submit(row, services)
+            queued = dispatcher.submit(row, services, arrived=arrived)
         log.info(
             "webhook %s %s: %s",
             row.type,

@@ -33,7 +33,7 @@ ASYNC_PAID_EVENT = "checkout.session.async_payment_succeeded"
 
 
 async def fetch_session(services: Services, session_id: str) -> dict[str, Any]:
-    return so.as_dict(await services.stripe.v1.checkout.sessions.retrieve_async(session_id))
+    return await retrieve(services.stripe, "checkout/sessions", session_id)
 
 
 def happening_for(

@@ -7,6 +7,7 @@ from typing import Any
 from billing.payments import status as payment_status
 from billing.services import Services
 from billing.stripe import objects as so
+from billing.stripe.calls import retrieve
 from models import Payment
 
 
@@ -18,7 +19,7 @@ async def record_intent(services: Services, intent: dict[str, Any], *, failed: b
         payment = await Payment.get_or_none(reference=reference)
     if payment is None:
         return None  # a subscription invoice's intent: the invoice events carry it
-    fresh = so.as_dict(await services.stripe.v1.payment_intents.retrieve_async(intent["id"]))
+    fresh = await retrieve(services.stripe, "payment_intents", intent["id"])
     # The charge id is not recorded here: refunds and disputes carry the intent id too, and
     # only some orders of delivery would see this event after the row learnt its intent.
     columns: dict[str, Any] = {"stripe_payment_intent_id": fresh["id"]}

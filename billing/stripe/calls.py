@@ -13,8 +13,12 @@ not started and the user hears at once.
 from __future__ import annotations
 
 import asyncio
+import copy
 import logging
-from collections.abc import Awaitable
+import time
+from collections.abc import Awaitable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any, TypeVar
 from urllib.parse import quote
 
@@ -50,6 +54,30 @@ async def call(operation: str, awaitable: Awaitable[T], *, timeout: float) -> T:
             },
         )
         raise PaymentProviderError() from exc
+    finally:
+        if _fresh_after.get() is not None:
+            # This call may have changed Stripe's objects: what this handler fetches from now on
+            # must be newer than the change (an answer fetched before it is no longer enough).
+            _fresh_after.set(time.monotonic())
+
+
+# From when (time.monotonic()) a Stripe answer is fresh enough for the event being handled in this
+# context: when its delivery arrived, or its handling started. None outside a handler.
+_fresh_after: ContextVar[float | None] = ContextVar("stripe_fresh_after", default=None)
+# GETs by (client, path, params): when each started, and its task (running, or done: kept a while).
+_fetches: dict[tuple[int, str, str], tuple[float, asyncio.Task[dict[str, Any]]]] = {}
+KEEP_ANSWERS_SECONDS = 30.0
+MAX_KEPT_ANSWERS = 5_000
+
+
+@contextmanager
+def handling_started(arrived: float | None = None) -> Iterator[None]:
+    """Mark an event's handling: its re-fetches may use a GET started after `arrived` (or now)."""
+    token = _fresh_after.set(arrived if arrived is not None else time.monotonic())
+    try:
+        yield
+    finally:
+        _fresh_after.reset(token)
 
 
 async def retrieve(
@@ -61,8 +89,35 @@ async def retrieve(
     builds a `StripeObject` tree that `as_dict` then takes apart again, which was
     a third of a webhook's handling time in the S4 profile. Same request
     (`expand[]` and all), retries, metrics and errors (`stripe.StripeError`).
+
+    Shared within a burst: Stripe sends several events about one purchase (two about its
+    invoice, two about its subscription), and each handler re-fetches. A handler uses a GET of
+    the same object started after its event's delivery arrived here (running, or answered in the
+    last `KEEP_ANSWERS_SECONDS`): the event was created at Stripe before it was delivered, so that
+    answer is at least as new as the event, which is all a re-fetch promises (any order of
+    delivery still converges). A failed GET is not kept. Outside a handler, always a new GET.
     """
-    response = await client.raw_request_async(
-        "get", f"/v1/{collection}/{quote(object_id, safe='')}", **(params or {})
-    )
-    return response.data
+    path = f"/v1/{collection}/{quote(object_id, safe='')}"
+    key = (id(client), path, repr(sorted((params or {}).items())))
+    fresh_after = _fresh_after.get()
+    entry = _fetches.get(key)
+    if fresh_after is not None and entry is not None and entry[0] >= fresh_after:
+        started, task = entry
+        answered = task.done() and not task.cancelled() and task.exception() is None
+        if not task.done() or (answered and time.monotonic() - started < KEEP_ANSWERS_SECONDS):
+            return copy.deepcopy(await asyncio.shield(task))  # each handler gets its own dict
+
+    async def fetch() -> dict[str, Any]:
+        return (await client.raw_request_async("get", path, **(params or {}))).data
+
+    task = asyncio.ensure_future(fetch())
+    if len(_fetches) >= MAX_KEPT_ANSWERS:
+        _fetches.clear()  # a burst this wide re-fetches once more; memory stays bounded
+    _fetches[key] = (time.monotonic(), task)
+
+    def forget_failure(done: asyncio.Task[dict[str, Any]]) -> None:
+        if (done.cancelled() or done.exception()) and key in _fetches and _fetches[key][1] is done:
+            del _fetches[key]
+
+    task.add_done_callback(forget_failure)
+    return copy.deepcopy(await asyncio.shield(task))

@@ -102,3 +102,28 @@ def test_a_tiny_benchmark_run_measures_every_scenario_correctly(
     assert leak["requests"] >= 200 and len(leak["rss_mb_at_end"]) == 2, leak
     growth = result["summary"]["checks"]["RSS growth, first vs last half of the leak check"]
     assert growth["value"] is not None, growth
+
+
+@pytest.fixture
+def burst_database_url(database_url: str) -> str:
+    name = urlsplit(database_url).path.lstrip("/") + "_bench_burst"
+    url = server_url(database_url.split("?")[0], name)
+    yield url
+    asyncio.run(drop_database(url))
+
+
+def test_a_tiny_purchase_burst_makes_every_buyer_premium_once(
+    burst_database_url: str, tmp_path: Path
+) -> None:
+    """S6 with 6 purchases at Stripe's latency and limits: everyone premium, nothing lost or doubled."""
+    done = subprocess.run(
+        [sys.executable, "-m", "bench", "burst", "--purchases", "6",
+         "--database-url", burst_database_url, "--out", str(tmp_path)],
+        cwd=ROOT, capture_output=True, text=True, timeout=220,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    [result_file] = tmp_path.glob("S6-*.json")
+    result = json.loads(result_file.read_text())
+    assert (result["purchases"], result["lost"], result["doubled"], result["events_failed"]) == (6, 0, 0, 0)
+    assert result["events"] >= 6 * 5  # Stripe's events of each purchase all arrived
+    assert 0 < result["stripe_calls_per_purchase"] <= 6, result["stripe_calls_by_operation"]

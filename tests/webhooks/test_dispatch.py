@@ -50,3 +50,38 @@ async def test_handlers_yield_to_answers_and_use_every_slot_once_none_is_being_a
     assert most == 3
     for row in rows:
         assert (await settled(row.stripe_event_id)).status is InboxStatus.PROCESSED
+
+
+async def test_the_serving_dispatcher_scales_with_the_database_pool(
+    db: str, services: Services, handlers: dict[str, Handler]
+) -> None:
+    """Handlers mostly wait on Stripe: as many run as the pool serves (half while answering)."""
+    running: set[str] = set()
+    changed = asyncio.Condition()
+    release = asyncio.Event()
+
+    async def held(event: StripeEvent, services: Services) -> None:
+        async with changed:
+            running.add(event.id)
+            changed.notify_all()
+        await release.wait()
+        running.discard(event.id)
+
+    async def until(count: int) -> None:
+        async with changed:
+            await asyncio.wait_for(changed.wait_for(lambda: len(running) >= count), timeout=5)
+
+    handlers[HANDLED] = held
+    dispatcher = Dispatcher.for_pool(6)
+    rows = [(await inbox.record(event_payload(), now=T0))[0] for _ in range(8)]
+    with dispatcher.answering():
+        for row in rows:
+            assert dispatcher.submit(row, services)
+        await until(3)
+        for _ in range(20):
+            await asyncio.sleep(0)
+        assert len(running) == 3
+    await until(6)
+    assert len(running) == 6
+    release.set()
+    await dispatcher.drain()
