@@ -24,6 +24,7 @@ from websockets.exceptions import ConnectionClosed
 
 from billing.catalog.sync import sync_catalog
 from gateway.auth import mint_token
+from models import OutboxMessage
 from stripe_sandbox.testing import SandboxServer
 from tests.conftest import DIALECT
 from tests.e2e.gateway_process import JWT_SECRET, GatewayProcess
@@ -213,13 +214,19 @@ async def test_the_payment_screen_flips_within_a_second_of_the_webhook(stack: St
 
     # The platform hears about it once, signed, though both replicas run the worker.
     await asyncio.wait_for(_until(stack.receiver.acknowledged), 10)
-    await asyncio.sleep(1.0)  # both replicas' workers have had their chance to send it again
+    # Recorded as delivered: neither replica's worker selects it again, so no second send can follow.
+    await asyncio.wait_for(_delivered("live-ann"), 10)
     mine = [a for a in stack.receiver.acknowledged() if a.body["user_id"] == "live-ann"]
     assert len(mine) == 1 and mine[0].signature_ok
     assert mine[0].body["premium"]["active"] is True and mine[0].body["premium"]["source"] == "SUBSCRIPTION"
     # (Message ids restart with the test database: count this user's attempts only.)
     sent = [a for a in stack.receiver.of(mine[0].message_id) if a.body["user_id"] == "live-ann"]
     assert len(sent) == 1
+
+
+async def _delivered(user_id: str) -> None:
+    while await OutboxMessage.filter(user_id=user_id, delivered_at__isnull=True).exists():  # noqa: ASYNC110 (another process writes it)
+        await asyncio.sleep(0.02)
 
 
 async def _until(predicate) -> None:

@@ -47,6 +47,15 @@ async def wait_until(predicate, timeout: float = 10.0) -> None:
         await asyncio.sleep(0.01)
 
 
+async def recorded_delivered(*pks: int, timeout: float = 10.0) -> None:
+    """Until the outbox rows say delivered: a delivered row is never selected again, so no send
+    can follow (what a fixed sleep after the acknowledgement used to hope for)."""
+    deadline = time.monotonic() + timeout
+    while await OutboxMessage.filter(id__in=pks, delivered_at__isnull=True).exists():
+        assert time.monotonic() < deadline, "timed out"
+        await asyncio.sleep(0.01)
+
+
 async def run_worker(sender: OutboxSender):
     stop = asyncio.Event()
     task = asyncio.create_task(run_outbox_worker(sender, stop_event=stop))
@@ -68,7 +77,7 @@ async def test_a_receiver_failing_three_times_gets_the_fourth_attempt_once(
         stop, task = await run_worker(sender)
         try:
             await wait_until(lambda: receiver.acknowledged(msg))
-            await asyncio.sleep(0.5)  # long past any further retry
+            await recorded_delivered(row.pk)
         finally:
             stop.set()
             await task
@@ -170,7 +179,7 @@ async def test_racing_replicas_send_each_message_exactly_once(db: str) -> None:
             tasks = [asyncio.create_task(run_outbox_worker(s, stop_event=stop)) for s in senders]
             try:
                 await wait_until(lambda: len(receiver.acknowledged()) >= 40)
-                await asyncio.sleep(0.3)
+                await recorded_delivered(*await OutboxMessage.all().values_list("id", flat=True))
             finally:
                 stop.set()
                 await asyncio.gather(*tasks)
