@@ -314,7 +314,8 @@ async def _process(
     try:
         event = registry.StripeEvent.from_payload(orjson.loads(row.payload))
         async with deadline:
-            with stripe_calls.handling_started(arrived):  # answers fetched since are fresh enough
+            # Answers fetched since the delivery arrived are fresh enough; users' own calls go first.
+            with stripe_calls.handling_started(arrived), stripe_pacing.in_background():
                 await handler(event, services)
     except Exception as exc:
         failure: Exception = exc

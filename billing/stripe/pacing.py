@@ -12,7 +12,10 @@ are being limited. This module does that once, below billing, for every call:
 
 - `Pacer`: at most `rate` requests per second for the whole process (one
   pacer per rate, shared by every client built with it), spaced evenly and
-  first come first served. A 429 ``rate_limit`` drops the pace at once to
+  first come first served, except that what a user is waiting on goes first:
+  work done `in_background()` (webhook handling) takes a slot only when one
+  is free now and never books one ahead, so a burst of handlers cannot queue
+  a checkout behind them past its time budget. A 429 ``rate_limit`` drops the pace at once to
   what Stripe took from this process in the last second (at most half, at
   most one cut a second) and it creeps back to the ceiling, so a process that
   shares the account with others settles near its share of the limit.
@@ -62,6 +65,7 @@ RECOVERY_PER_SECOND = 0.05
 
 _deadline: ContextVar[float | None] = ContextVar("stripe_deadline", default=None)
 _planned_delay: ContextVar[float | None] = ContextVar("stripe_planned_delay", default=None)
+_background: ContextVar[bool] = ContextVar("stripe_background", default=False)
 
 
 class PaceTimeout(TimeoutError):
@@ -78,6 +82,16 @@ def budget(seconds: float) -> Iterator[None]:
         _deadline.reset(token)
 
 
+@contextmanager
+def in_background() -> Iterator[None]:
+    """Calls made inside yield the pace to calls a user is waiting on (see `Pacer.wait`)."""
+    token = _background.set(True)
+    try:
+        yield
+    finally:
+        _background.reset(token)
+
+
 class Pacer:
     """At most `rate` requests per second, evenly spaced; slows down when Stripe says 429."""
 
@@ -91,6 +105,7 @@ class Pacer:
         self._cut_to = self.ceiling  # the pace right after the last cut
         self._cut_at = -math.inf
         self._answered: deque[float] = deque()  # when Stripe answered without a 429, the last second
+        self._turns: tuple[asyncio.AbstractEventLoop, asyncio.Lock] | None = None
 
     def rate(self, now: float | None = None) -> float:
         """The pace now: the ceiling, or recovering toward it since the last 429."""
@@ -107,11 +122,35 @@ class Pacer:
         self._next = start + 1.0 / self.rate(now)
         return start - now
 
-    async def wait(self, deadline: float | None = None) -> None:
-        delay = self.reserve(deadline)
-        telemetry().stripe_paced(delay)
-        if delay > 0:
-            await asyncio.sleep(delay)
+    async def wait(self, deadline: float | None = None, *, background: bool = False) -> None:
+        """Wait for this request's slot. A foreground call books the next slot at once (behind other
+        foreground calls only). A background call waits its turn among background calls, then takes
+        a slot only once it is free *now*: a foreground call arriving meanwhile books it first, so
+        it waits at most one interval for the background work however much of it is queued."""
+        if not background:
+            delay = self.reserve(deadline)
+            telemetry().stripe_paced(delay)
+            if delay > 0:
+                await asyncio.sleep(delay)
+            return
+        started = self._clock()
+        async with self._background_turn():
+            while (delay := self._next - self._clock()) > 0:
+                if deadline is not None and self._next + MIN_ATTEMPT_SECONDS > deadline:
+                    raise PaceTimeout(
+                        f"no Stripe request slot within the time left ({self.rate():.1f}/s pace)"
+                    )
+                await asyncio.sleep(delay)
+            self.reserve(deadline)
+        telemetry().stripe_paced(self._clock() - started)
+
+    def _background_turn(self) -> asyncio.Lock:
+        """The lock background calls queue on, in order; one per event loop (a pacer outlives loops
+        in tests, and an asyncio lock belongs to the loop it first waited in)."""
+        loop = asyncio.get_running_loop()
+        if self._turns is None or self._turns[0] is not loop:
+            self._turns = (loop, asyncio.Lock())
+        return self._turns[1]
 
     def answered(self) -> None:
         """Stripe took a request (any answer but a 429 rate_limit): what the account lets us do."""
@@ -197,7 +236,7 @@ class PacedHTTPXClient(stripe.HTTPXClient):
     async def request_async(
         self, method: str, url: str, headers: Mapping[str, str], post_data: Any = None
     ) -> tuple[bytes, int, Any]:
-        await self.pacer.wait(_deadline.get())
+        await self.pacer.wait(_deadline.get(), background=_background.get())
         response = await super().request_async(method, url, headers, post_data)
         if response[1] != 429:
             self.pacer.answered()
@@ -208,7 +247,7 @@ class PacedHTTPXClient(stripe.HTTPXClient):
     async def request_stream_async(
         self, method: str, url: str, headers: Mapping[str, str], post_data: Any = None
     ) -> tuple[Any, int, Any]:
-        await self.pacer.wait(_deadline.get())
+        await self.pacer.wait(_deadline.get(), background=_background.get())
         return await super().request_stream_async(method, url, headers, post_data)
 
     def _should_retry(

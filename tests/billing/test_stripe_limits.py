@@ -5,6 +5,7 @@ down when Stripe says 429, and a user-facing call gives up within its budget."""
 from __future__ import annotations
 
 import asyncio
+import itertools
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -70,6 +71,27 @@ def test_the_pacer_spaces_requests_and_cuts_its_pace_on_a_429() -> None:
     with pytest.raises(PaceTimeout):  # a slot past the caller's deadline is refused, not waited for
         for _ in range(5):
             pacer.reserve(deadline=clock.now + 2)
+
+
+async def test_a_users_call_goes_before_queued_webhook_work_and_the_pace_still_holds() -> None:
+    """A burst of webhook handlers must not queue a checkout behind them past its 3 s budget: the
+    user's call takes the next free slot, the handlers the ones after it, all at the pace."""
+    pacer = Pacer(10)  # a slot every 0.1 s
+    served: list[tuple[str, float]] = []
+
+    async def request(name: str, background: bool) -> None:
+        await pacer.wait(background=background)
+        served.append((name, time.monotonic()))
+
+    handlers = [asyncio.create_task(request(f"handler-{n}", True)) for n in range(10)]
+    await asyncio.sleep(0.15)  # a second's worth of handler calls queued, one or two served
+    await request("checkout", False)
+    await asyncio.gather(*handlers)
+    order = [name for name, _ in served]
+    assert order.index("checkout") <= 3, order  # not behind the seven or more still queued
+    assert [name for name in order if name != "checkout"] == [f"handler-{n}" for n in range(10)]  # in turn
+    gaps = [b - a for (_, a), (_, b) in itertools.pairwise(served)]
+    assert min(gaps) > 0.09, gaps  # nobody jumped the pace, the user's call included
 
 
 async def test_the_process_keeps_its_pace_under_the_accounts_limit(sandbox: SandboxServer) -> None:
