@@ -80,8 +80,13 @@ class VersionedModel(Model):
         values: dict[str, Any],
         *,
         on_create: dict[str, Any] | None = None,
+        keep_if: Callable[[Self], bool] | None = None,
+        with_changes: dict[str, Any] | None = None,
     ) -> tuple[Self, bool]:
         """Make the row found by `lookup` carry `values`; create it (with `on_create`) if absent.
+        A row for which `keep_if(row)` holds is left as it is (e.g. it already holds newer state).
+        `with_changes` is written along with a change of `values` (or on create), never alone: a
+        bookkeeping stamp that is not worth an UPDATE when the data is the same.
 
         Race-safe on both sides: a concurrent insert makes `create_if_absent` find the
         unique lookup taken and the loop re-reads; a concurrent update raises
@@ -92,14 +97,18 @@ class VersionedModel(Model):
         async def attempt() -> tuple[Self, bool]:
             row = await cls.get_or_none(**lookup)
             if row is None:
-                created = await cls.create_if_absent(**lookup, **values, **(on_create or {}))
+                created = await cls.create_if_absent(
+                    **lookup, **values, **(with_changes or {}), **(on_create or {})
+                )
                 if created is None:
                     raise StaleVersionError(f"{cls.__name__} {lookup} created meanwhile")
                 return created, True
+            if keep_if is not None and keep_if(row):
+                return row, False
             changes = {k: v for k, v in values.items() if getattr(row, k) != v}
             if not changes:
                 return row, False
-            await row.save_versioned(**changes)
+            await row.save_versioned(**changes, **(with_changes or {}))
             return row, True
 
         return await retry_on_conflict(f"{cls.__name__} {lookup}", attempt)

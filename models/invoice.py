@@ -33,6 +33,8 @@ class Invoice(VersionedModel):
     paid_at = fields.DatetimeField(null=True)
     hosted_invoice_url = fields.CharField(max_length=1000, null=True)
     invoice_pdf = fields.CharField(max_length=1000, null=True)
+    # When (epoch ms, the gateway's clock) the GET whose answer the row holds started; 0: not known.
+    # An older answer is not applied over it (`billing.invoices.sync`).
     stripe_synced_at = fields.BigIntField(default=0)
     created_at = fields.DatetimeField()
     updated_at = fields.DatetimeField()

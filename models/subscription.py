@@ -15,9 +15,10 @@ from models.enums import (
 class Subscription(VersionedModel):
     """The gateway's copy of a Stripe subscription.
 
-    Stripe is the source of truth; `stripe_synced_at` is the `created` time of the
-    Stripe state last applied (event or re-fetch), so an older event delivered
-    late never overwrites newer state.
+    Stripe is the source of truth; `stripe_synced_at` is when (epoch ms, the
+    gateway's clock) the GET whose answer the row holds started (0: not known),
+    so an older answer never overwrites a newer one and an event that arrived
+    before that GET needs no re-fetch (`billing.subscriptions.sync`).
     """
 
     id = fields.BigIntField(primary_key=True)

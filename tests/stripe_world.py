@@ -8,11 +8,13 @@ webhook handlers.
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any
 
 from billing.deps import BillingConfig
 from billing.services import Services
+from billing.stripe.calls import handling_started
 from gateway.clock import SandboxClock
 from stripe_sandbox.testing import SandboxServer
 from webhooks.registry import StripeEvent, all_handlers
@@ -54,13 +56,17 @@ class StripeWorld:
         self.seen.update(e["id"] for e in fresh)
         return fresh
 
-    async def deliver(self, events: list[dict[str, Any]]) -> None:
-        """Run the gateway's handler for each event, in the given order."""
+    async def deliver(self, events: list[dict[str, Any]], *, arrived: float | None = None) -> None:
+        """Run the gateway's handler for each event, in the given order. `arrived`: when
+        (time.monotonic()) the events reached the gateway, as the inbox tells its handlers: GETs
+        started since may be shared, rows written since need none. None: asked of nobody."""
         handlers = all_handlers()
         await self.services.clock.refresh()
         for payload in events:
             handler = handlers.get(payload["type"])
-            if handler is not None:
+            if handler is None:
+                continue
+            with handling_started(arrived) if arrived is not None else nullcontext():
                 await handler(StripeEvent.from_payload(payload), self.services)
 
     async def deliver_new(self) -> list[dict[str, Any]]:

@@ -23,17 +23,21 @@ from billing.payments import status as payment_status
 from billing.payments.status import Happening
 from billing.services import Services
 from billing.stripe import objects as so
-from billing.stripe.calls import retrieve
-from billing.subscriptions.sync import sync_subscription
-from models import CatalogPrice, Payment, Subscription
+from billing.stripe.calls import retrieve, retrieve_stamped
+from billing.subscriptions.sync import apply_subscription
+from models import CatalogPrice, Payment
 from models.enums import PaymentKind, PaymentStatus, ProductType
 
 log = logging.getLogger("billing.checkout.fulfilment")
 ASYNC_PAID_EVENT = "checkout.session.async_payment_succeeded"
 
 
-async def fetch_session(services: Services, session_id: str) -> dict[str, Any]:
-    return await retrieve(services.stripe, "checkout/sessions", session_id)
+async def fetch_session(services: Services, session_id: str) -> tuple[dict[str, Any], int]:
+    """The session with its subscription (one GET for both: the subscription's own events, handled
+    after this, then need no GET of their own), and when the GET started (`retrieve_stamped`)."""
+    return await retrieve_stamped(
+        services.stripe, "checkout/sessions", session_id, {"expand": ["subscription"]}
+    )
 
 
 def happening_for(
@@ -116,7 +120,7 @@ async def _row_for(services: Services, session: dict[str, Any]) -> Payment | Non
 async def settle_session(
     services: Services, session_id: str, event_type: str, occurred_at: datetime | None = None
 ) -> Payment | None:
-    session = await fetch_session(services, session_id)
+    session, fetched_ms = await fetch_session(services, session_id)
     if session.get("mode") == "setup":
         await apply_new_default(services, session)
         return None
@@ -165,7 +169,6 @@ async def settle_session(
         )
     if payment.is_gift and payment.status == PaymentStatus.COMPLETED:
         await issue_for(payment, now, services.config.gift_code_ttl, code=reserved)  # heals a lost issue
-    subscription_id = so.obj_id(session.get("subscription"))
-    if subscription_id and not await Subscription.filter(stripe_subscription_id=subscription_id).exists():
-        await sync_subscription(services, subscription_id)
+    if isinstance(session.get("subscription"), dict):
+        await apply_subscription(services, session["subscription"], fetched_ms)
     return payment

@@ -10,6 +10,11 @@ A renewal's status is read from Stripe's invoice as it is now, with its
 default payment intent (`renewal_happening`), never from which event arrived:
 two events about one attempt then end the same whatever their order, and the
 webhooks and `reconcile` (which call the same `sync_invoice`) agree.
+
+As with subscriptions (`billing.subscriptions.sync`), the row keeps when the GET
+it came from started (`stripe_synced_at`): an older answer is not applied over
+a newer one, and an invoice event that arrived before the stored GET began
+(invoice.finalized and invoice.paid of one payment, in a burst) needs no GET.
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ from billing.payments import status as payment_status
 from billing.payments.status import Happening
 from billing.services import Services
 from billing.stripe import objects as so
-from billing.stripe.calls import retrieve
+from billing.stripe.calls import fetched_after_event, retrieve_stamped
 from models import Invoice, Payment, Subscription
 from models.enums import InvoiceStatus, PaymentKind, PaymentStatus, ProductType
 
@@ -43,7 +48,11 @@ INVOICE_EXPAND = ["payments.data.payment.payment_intent", "total_taxes.tax_rate_
 
 
 async def fetch_invoice(services: Services, invoice_id: str) -> dict[str, Any]:
-    return await retrieve(services.stripe, "invoices", invoice_id, {"expand": INVOICE_EXPAND})
+    return (await _fetch_stamped(services, invoice_id))[0]
+
+
+async def _fetch_stamped(services: Services, invoice_id: str) -> tuple[dict[str, Any], int]:
+    return await retrieve_stamped(services.stripe, "invoices", invoice_id, {"expand": INVOICE_EXPAND})
 
 
 def _jurisdiction(rate: dict[str, Any]) -> str | None:
@@ -188,7 +197,10 @@ async def sync_invoice(services: Services, invoice_id: str) -> Invoice | None:
     a clean slate), and the handler holds one database connection instead of
     taking one per statement. Stripe is called before it opens.
     """
-    invoice = await fetch_invoice(services, invoice_id)
+    stored = await Invoice.get_or_none(stripe_invoice_id=invoice_id)
+    if stored is not None and fetched_after_event(stored.stripe_synced_at):
+        return stored  # applied from a GET begun after this event arrived
+    invoice, fetched_ms = await _fetch_stamped(services, invoice_id)
     customer_id = so.obj_id(invoice.get("customer"))
     user_id = await owner_of(
         {"metadata": {**so.metadata(invoice), **so.invoice_subscription_metadata(invoice)}}, customer_id
@@ -197,16 +209,22 @@ async def sync_invoice(services: Services, invoice_id: str) -> Invoice | None:
         log.info("invoice of an unknown customer ignored", extra={"invoice": invoice_id})
         return None
     async with notifications.transaction():
-        return await _apply_invoice(services, invoice, user_id)
+        return await _apply_invoice(services, invoice, user_id, fetched_ms)
 
 
-async def _apply_invoice(services: Services, invoice: dict[str, Any], user_id: str) -> Invoice:
+async def _apply_invoice(
+    services: Services, invoice: dict[str, Any], user_id: str, fetched_ms: int
+) -> Invoice:
     now = services.clock.now()
     row, _ = await Invoice.upsert_versioned(
         {"stripe_invoice_id": invoice["id"]},
         _invoice_columns(invoice),
         on_create={"user_id": user_id, "updated_at": now},
+        keep_if=lambda stored: fetched_ms < stored.stripe_synced_at,
+        with_changes={"stripe_synced_at": fetched_ms},
     )
+    if fetched_ms < row.stripe_synced_at:
+        return row  # a later GET's answer is applied already, and with it what it means for payments
     sub_id = so.invoice_subscription_id(invoice)
     pi_id = so.invoice_payment_intent_id(invoice)
 

@@ -7,7 +7,9 @@ which call failed and why. The time covers the whole call: waiting for the
 process's pace, the attempts and the retries between them
 (`billing.stripe.pacing.budget`), so a retry that could not finish in time is
 not started and the user hears at once.
-`retrieve` is how webhook handlers re-fetch an object as a plain dict.
+`retrieve` is how webhook handlers re-fetch an object as a plain dict;
+`retrieve_stamped` also says when that GET started, which a stored copy keeps
+so a later event can tell whether it needs asking again (`fetched_after_event`).
 """
 
 from __future__ import annotations
@@ -64,10 +66,36 @@ async def call(operation: str, awaitable: Awaitable[T], *, timeout: float) -> T:
 # From when (time.monotonic()) a Stripe answer is fresh enough for the event being handled in this
 # context: when its delivery arrived, or its handling started. None outside a handler.
 _fresh_after: ContextVar[float | None] = ContextVar("stripe_fresh_after", default=None)
-# GETs by (client, path, params): when each started, and its task (running, or done: kept a while).
-_fetches: dict[tuple[int, str, str], tuple[float, asyncio.Task[dict[str, Any]]]] = {}
+# GETs by (client, path, params): when each started (monotonic, and wall clock in epoch ms), and its
+# task (running, or done: kept a while).
+_fetches: dict[tuple[int, str, str], tuple[float, int, asyncio.Task[dict[str, Any]]]] = {}
 KEEP_ANSWERS_SECONDS = 30.0
 MAX_KEPT_ANSWERS = 5_000
+#: How far apart the wall clocks of the gateway's replicas may be (NTP keeps them within a few ms;
+#: one replica's workers share one clock): a stored copy counts as fetched after an event only if
+#: its GET started this much after the event arrived.
+CLOCK_MARGIN_MS = 100
+
+
+def wall_ms() -> int:
+    """Now, in epoch milliseconds: the stamp of a GET's start (`retrieve_stamped`)."""
+    return time.time_ns() // 1_000_000
+
+
+def fetched_after_event(fetched_ms: int) -> bool:
+    """Whether a stored copy whose GET started at `fetched_ms` (`retrieve_stamped`) already shows
+    Stripe's object as new as the event being handled (and as any change this handler made).
+
+    The event was created at Stripe before it was delivered, so a GET started after the delivery
+    arrived answers with that state or a newer one: re-fetching for this event would tell nothing
+    new, and whatever changes later sends its own event, which arrives later still. Outside a
+    handler, never (there is no event to measure against).
+    """
+    fresh_after = _fresh_after.get()
+    if fresh_after is None or fetched_ms <= 0:
+        return False
+    arrived_ms = wall_ms() - int((time.monotonic() - fresh_after) * 1000)
+    return fetched_ms > arrived_ms + CLOCK_MARGIN_MS
 
 
 @contextmanager
@@ -83,7 +111,15 @@ def handling_started(arrived: float | None = None) -> Iterator[None]:
 async def retrieve(
     client: stripe.StripeClient, collection: str, object_id: str, params: dict[str, Any] | None = None
 ) -> dict[str, Any]:
-    """`GET /v1/{collection}/{object_id}` as the plain dict Stripe sent.
+    """`GET /v1/{collection}/{object_id}` as the plain dict Stripe sent (`retrieve_stamped`)."""
+    return (await retrieve_stamped(client, collection, object_id, params))[0]
+
+
+async def retrieve_stamped(
+    client: stripe.StripeClient, collection: str, object_id: str, params: dict[str, Any] | None = None
+) -> tuple[dict[str, Any], int]:
+    """`GET /v1/{collection}/{object_id}` as the plain dict Stripe sent, and when (`wall_ms`) that
+    GET started: the stamp a stored copy keeps (`fetched_after_event`).
 
     Handlers read plain dicts (`stripe_objects`); the SDK's typed `retrieve_async`
     builds a `StripeObject` tree that `as_dict` then takes apart again, which was
@@ -102,22 +138,23 @@ async def retrieve(
     fresh_after = _fresh_after.get()
     entry = _fetches.get(key)
     if fresh_after is not None and entry is not None and entry[0] >= fresh_after:
-        started, task = entry
+        started, started_ms, task = entry
         answered = task.done() and not task.cancelled() and task.exception() is None
         if not task.done() or (answered and time.monotonic() - started < KEEP_ANSWERS_SECONDS):
-            return copy.deepcopy(await asyncio.shield(task))  # each handler gets its own dict
+            return copy.deepcopy(await asyncio.shield(task)), started_ms  # each handler its own dict
 
     async def fetch() -> dict[str, Any]:
         return (await client.raw_request_async("get", path, **(params or {}))).data
 
+    started_ms = wall_ms()
     task = asyncio.ensure_future(fetch())
     if len(_fetches) >= MAX_KEPT_ANSWERS:
         _fetches.clear()  # a burst this wide re-fetches once more; memory stays bounded
-    _fetches[key] = (time.monotonic(), task)
+    _fetches[key] = (time.monotonic(), started_ms, task)
 
     def forget_failure(done: asyncio.Task[dict[str, Any]]) -> None:
-        if (done.cancelled() or done.exception()) and key in _fetches and _fetches[key][1] is done:
+        if (done.cancelled() or done.exception()) and key in _fetches and _fetches[key][2] is done:
             del _fetches[key]
 
     task.add_done_callback(forget_failure)
-    return copy.deepcopy(await asyncio.shield(task))
+    return copy.deepcopy(await asyncio.shield(task)), started_ms

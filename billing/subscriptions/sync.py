@@ -3,6 +3,13 @@
 `sync_subscription` re-fetches the subscription and writes what Stripe says
 now, so it gives the same rows whatever order (or how often) the
 `customer.subscription.*` and checkout events arrive in.
+
+Each write keeps when the GET it came from started (`stripe_synced_at`,
+`billing.stripe.calls.retrieve_stamped`): an answer older than the stored one
+is not written over it, and an event that arrived before the stored GET began
+is answered from the row without asking Stripe again (in a burst, the checkout
+session's re-fetch brings the subscription along, and its own events are then
+already answered).
 """
 
 from __future__ import annotations
@@ -15,7 +22,7 @@ from billing.customers.accounts import owner_of
 from billing.notifications.access import record_access
 from billing.services import Services
 from billing.stripe import objects as so
-from billing.stripe.calls import retrieve
+from billing.stripe.calls import fetched_after_event, retrieve_stamped
 from models import Subscription
 from models.enums import CancellationReason, ProductType
 
@@ -23,7 +30,7 @@ log = logging.getLogger("billing.subscriptions.sync")
 
 
 async def fetch_subscription(services: Services, subscription_id: str) -> dict[str, Any]:
-    return await retrieve(services.stripe, "subscriptions", subscription_id)
+    return (await retrieve_stamped(services.stripe, "subscriptions", subscription_id))[0]
 
 
 def _columns(sub: dict[str, Any]) -> dict[str, Any]:
@@ -56,8 +63,15 @@ def _columns(sub: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-async def apply_subscription(services: Services, sub: dict[str, Any]) -> Subscription | None:
-    """Write Stripe's current state of `sub` (a dict) to its row; create the row on first sight."""
+async def apply_subscription(
+    services: Services, sub: dict[str, Any], fetched_ms: int = 0
+) -> Subscription | None:
+    """Write Stripe's current state of `sub` (a dict) to its row; create the row on first sight.
+
+    `fetched_ms`: when the GET (or the call) that answered `sub` started (`retrieve_stamped`); a
+    row holding an answer from a later GET is left alone. 0: not known, written as before and
+    never taken as fresh enough to skip a re-fetch.
+    """
     user_id = await owner_of(sub, so.obj_id(sub.get("customer")))
     if user_id is None:
         log.info("subscription of an unknown customer ignored", extra={"subscription": sub.get("id")})
@@ -67,11 +81,18 @@ async def apply_subscription(services: Services, sub: dict[str, Any]) -> Subscri
         {"stripe_subscription_id": sub["id"]},
         _columns(sub),
         on_create={"user_id": user_id, "updated_at": now},
+        keep_if=lambda stored: 0 < fetched_ms < stored.stripe_synced_at,
+        with_changes={"stripe_synced_at": fetched_ms},
     )
     await record_access(user_id, now)
     return row
 
 
 async def sync_subscription(services: Services, subscription_id: str) -> Subscription | None:
-    """Re-fetch from Stripe and apply: the convergent way every handler updates a subscription."""
-    return await apply_subscription(services, await fetch_subscription(services, subscription_id))
+    """Re-fetch from Stripe and apply: the convergent way every handler updates a subscription.
+    In a handler, a row already written from a GET begun after the event arrived is the answer."""
+    stored = await Subscription.get_or_none(stripe_subscription_id=subscription_id)
+    if stored is not None and fetched_after_event(stored.stripe_synced_at):
+        return stored
+    sub, fetched_ms = await retrieve_stamped(services.stripe, "subscriptions", subscription_id)
+    return await apply_subscription(services, sub, fetched_ms)

@@ -41,8 +41,11 @@ DAY = 86_400
 SLACK_SECONDS = 5
 _STRIPE_ID = re.compile(r"\b(cus|sub|si|in|inpay|pi|cs_test|ch|py|re|seti|pm|dp)_[0-9A-Za-z]+")
 _INVOICE_NUMBER = re.compile(r"^[0-9A-Z]+-(\d{4})$")
-# `code`: a gift code's letters are random, whoever issues it.
-DROP = {"id", "version", "updated_at", "user_id", "reference", "idempotency_key", "payment_id", "code"}
+# `code`: a gift code's letters are random, whoever issues it; `stripe_synced_at`: when we last asked.
+DROP = {
+    *("id", "version", "updated_at", "user_id", "reference", "idempotency_key", "payment_id", "code"),
+    "stripe_synced_at",
+}
 
 
 @dataclass
