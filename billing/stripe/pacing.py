@@ -14,11 +14,13 @@ are being limited. This module does that once, below billing, for every call:
   pacer per rate, shared by every client built with it), spaced evenly and
   first come first served, except that what a user is waiting on goes first:
   work done `in_background()` (webhook handling) takes a slot only when one
-  is free now and never books one ahead, so a burst of handlers cannot queue
-  a checkout behind them past its time budget. A 429 ``rate_limit`` drops the pace at once to
-  what Stripe took from this process in the last second (at most half, at
-  most one cut a second) and it creeps back to the ceiling, so a process that
-  shares the account with others settles near its share of the limit.
+  is free now and never books one ahead, and holds back for a second after
+  Stripe answers 429 rate_limit, so a burst of handlers can neither queue a
+  checkout behind them nor spend the account's second it retries in. A 429
+  ``rate_limit`` drops the pace at once to what Stripe took from this process
+  in the last second (at most half, at most one cut a second) and it creeps
+  back to the ceiling, so a process that shares the account with others
+  settles near its share of the limit.
 - `PacedHTTPXClient`: the SDK's own HTTP client with its own retry loop
   (`max_network_retries`), which already keeps a request's idempotency key
   across attempts (the SDK makes the key before its loop, so a retried POST
@@ -62,6 +64,8 @@ CONNECTION_RETRIES = 1
 MIN_ATTEMPT_SECONDS = 0.25
 #: After a cut the pace climbs back by this share of the ceiling per second (full in 10 s from half).
 RECOVERY_PER_SECOND = 0.05
+#: After a 429 rate_limit, background calls wait this long: users' calls (and their retries) first.
+BACKGROUND_PAUSE_SECONDS = 1.0
 
 _deadline: ContextVar[float | None] = ContextVar("stripe_deadline", default=None)
 _planned_delay: ContextVar[float | None] = ContextVar("stripe_planned_delay", default=None)
@@ -104,6 +108,7 @@ class Pacer:
         self._next = -math.inf  # when the next request may start
         self._cut_to = self.ceiling  # the pace right after the last cut
         self._cut_at = -math.inf
+        self._limited_at = -math.inf  # Stripe's last 429 rate_limit
         self._answered: deque[float] = deque()  # when Stripe answered without a 429, the last second
         self._turns: tuple[asyncio.AbstractEventLoop, asyncio.Lock] | None = None
 
@@ -135,14 +140,20 @@ class Pacer:
             return
         started = self._clock()
         async with self._background_turn():
-            while (delay := self._next - self._clock()) > 0:
-                if deadline is not None and self._next + MIN_ATTEMPT_SECONDS > deadline:
+            while (delay := self._background_start() - self._clock()) > 0:
+                if deadline is not None and self._background_start() + MIN_ATTEMPT_SECONDS > deadline:
                     raise PaceTimeout(
                         f"no Stripe request slot within the time left ({self.rate():.1f}/s pace)"
                     )
                 await asyncio.sleep(delay)
             self.reserve(deadline)
         telemetry().stripe_paced(self._clock() - started)
+
+    def _background_start(self) -> float:
+        """The earliest a background call may start: the next free slot, and not within
+        `BACKGROUND_PAUSE_SECONDS` of Stripe's last 429 rate_limit (the account's second is spent:
+        what is left of it, and of the next, is for the calls users wait on and their retries)."""
+        return max(self._next, self._limited_at + BACKGROUND_PAUSE_SECONDS)
 
     def _background_turn(self) -> asyncio.Lock:
         """The lock background calls queue on, in order; one per event loop (a pacer outlives loops
@@ -163,6 +174,7 @@ class Pacer:
         """Stripe rate limited us: drop to what it took from us in the last second, at most half the
         pace (once a second at most: one burst of 429s is one signal), then creep back up."""
         now = self._clock()
+        self._limited_at = now
         if now - self._cut_at < 1.0:
             return
         while self._answered and self._answered[0] <= now - 1.0:

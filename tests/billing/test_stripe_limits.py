@@ -15,7 +15,7 @@ import stripe
 
 from billing.errors import PaymentProviderError
 from billing.stripe.calls import call
-from billing.stripe.pacing import Pacer, PaceTimeout, transient
+from billing.stripe.pacing import BACKGROUND_PAUSE_SECONDS, Pacer, PaceTimeout, transient
 from gateway.settings import load_settings
 from gateway.stripe_client import make_stripe_client
 from stripe_sandbox.testing import SandboxServer
@@ -92,6 +92,19 @@ async def test_a_users_call_goes_before_queued_webhook_work_and_the_pace_still_h
     assert [name for name in order if name != "checkout"] == [f"handler-{n}" for n in range(10)]  # in turn
     gaps = [b - a for (_, a), (_, b) in itertools.pairwise(served)]
     assert min(gaps) > 0.09, gaps  # nobody jumped the pace, the user's call included
+
+
+async def test_after_a_429_webhook_work_holds_back_and_a_users_call_does_not() -> None:
+    """Stripe said the account's second is spent: a user's call (or its retry) may still try,
+    background work waits a second so it does not spend the retry's room."""
+    pacer = Pacer(50)
+    pacer.slow_down()  # a 429 rate_limit just now
+    started = time.monotonic()
+    await pacer.wait(background=False)
+    user_waited = time.monotonic() - started
+    await pacer.wait(background=True)
+    handler_waited = time.monotonic() - started
+    assert user_waited < 0.2 and handler_waited >= BACKGROUND_PAUSE_SECONDS * 0.95
 
 
 async def test_the_process_keeps_its_pace_under_the_accounts_limit(sandbox: SandboxServer) -> None:
