@@ -19,6 +19,7 @@ from billing.catalog import entries as catalog
 from billing.checkout.card_change import apply_new_default
 from billing.gifts.codes import GIFT_CODE_KEY
 from billing.gifts.redeem import issue_for
+from billing.invoices.sync import apply_invoice, is_checkout_invoice
 from billing.payments import status as payment_status
 from billing.payments.status import Happening
 from billing.services import Services
@@ -32,11 +33,17 @@ log = logging.getLogger("billing.checkout.fulfilment")
 ASYNC_PAID_EVENT = "checkout.session.async_payment_succeeded"
 
 
+# The session with its subscription and its invoice (their payments' intents stay ids: a checkout's
+# own invoice only carries them to the payment row): one GET for the three objects of a purchase.
+# Expansions go at most four levels deep (Stripe's limit).
+SESSION_EXPAND = ["subscription", "invoice.payments", "invoice.total_taxes.tax_rate_details.tax_rate"]
+
+
 async def fetch_session(services: Services, session_id: str) -> tuple[dict[str, Any], int]:
-    """The session with its subscription (one GET for both: the subscription's own events, handled
-    after this, then need no GET of their own), and when the GET started (`retrieve_stamped`)."""
+    """The session as `SESSION_EXPAND` brings it, and when the GET started (`retrieve_stamped`):
+    the subscription and invoice events of the purchase, handled after it, need no GET of their own."""
     return await retrieve_stamped(
-        services.stripe, "checkout/sessions", session_id, {"expand": ["subscription"]}
+        services.stripe, "checkout/sessions", session_id, {"expand": SESSION_EXPAND}
     )
 
 
@@ -171,4 +178,7 @@ async def settle_session(
         await issue_for(payment, now, services.config.gift_code_ttl, code=reserved)  # heals a lost issue
     if isinstance(session.get("subscription"), dict):
         await apply_subscription(services, session["subscription"], fetched_ms)
+    invoice = session.get("invoice")
+    if isinstance(invoice, dict) and is_checkout_invoice(invoice):
+        await apply_invoice(services, invoice, fetched_ms)
     return payment

@@ -47,6 +47,14 @@ _ATTEMPT_FAILED = frozenset({"requires_payment_method", "canceled"})
 INVOICE_EXPAND = ["payments.data.payment.payment_intent", "total_taxes.tax_rate_details.tax_rate"]
 
 
+def is_checkout_invoice(invoice: dict[str, Any]) -> bool:
+    """A checkout's own invoice (a gift's, or a subscription's first): it only carries ids to the
+    checkout's payment row, whose status the checkout events decide."""
+    return (
+        so.invoice_subscription_id(invoice) is None or invoice.get("billing_reason") in FIRST_INVOICE_REASONS
+    )
+
+
 async def fetch_invoice(services: Services, invoice_id: str) -> dict[str, Any]:
     return (await _fetch_stamped(services, invoice_id))[0]
 
@@ -190,23 +198,32 @@ async def sync_invoice(services: Services, invoice_id: str) -> Invoice | None:
     """Apply Stripe's current invoice, and what it means for its payment row.
 
     Every invoice event and the reconcile walk call this: the outcome depends on
-    Stripe's state only.
+    Stripe's state only. In a handler, a row applied from a GET begun after the
+    event arrived is the answer (no GET).
+    """
+    stored = await Invoice.get_or_none(stripe_invoice_id=invoice_id)
+    if stored is not None and fetched_after_event(stored.stripe_synced_at):
+        return stored
+    invoice, fetched_ms = await _fetch_stamped(services, invoice_id)
+    return await apply_invoice(services, invoice, fetched_ms)
+
+
+async def apply_invoice(services: Services, invoice: dict[str, Any], fetched_ms: int) -> Invoice | None:
+    """Apply `invoice` as a GET begun at `fetched_ms` answered it (`retrieve_stamped`), with
+    `INVOICE_EXPAND`'s expansions (a subscription's first invoice may come with its payments'
+    intents as ids: nothing for it reads them further).
 
     The writes share one transaction: the invoice, its payment and the
     payment's announcement land together (a retry after a failure starts from
     a clean slate), and the handler holds one database connection instead of
     taking one per statement. Stripe is called before it opens.
     """
-    stored = await Invoice.get_or_none(stripe_invoice_id=invoice_id)
-    if stored is not None and fetched_after_event(stored.stripe_synced_at):
-        return stored  # applied from a GET begun after this event arrived
-    invoice, fetched_ms = await _fetch_stamped(services, invoice_id)
     customer_id = so.obj_id(invoice.get("customer"))
     user_id = await owner_of(
         {"metadata": {**so.metadata(invoice), **so.invoice_subscription_metadata(invoice)}}, customer_id
     )
     if user_id is None:
-        log.info("invoice of an unknown customer ignored", extra={"invoice": invoice_id})
+        log.info("invoice of an unknown customer ignored", extra={"invoice": invoice["id"]})
         return None
     async with notifications.transaction():
         return await _apply_invoice(services, invoice, user_id, fetched_ms)
@@ -228,7 +245,7 @@ async def _apply_invoice(
     sub_id = so.invoice_subscription_id(invoice)
     pi_id = so.invoice_payment_intent_id(invoice)
 
-    if sub_id is None or invoice.get("billing_reason") in FIRST_INVOICE_REASONS:
+    if is_checkout_invoice(invoice):
         # The checkout's own invoice: attach ids, the checkout events decide the status.
         payment = await _first_invoice_row(invoice)
         if payment is not None:

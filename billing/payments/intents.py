@@ -19,13 +19,16 @@ async def record_intent(services: Services, intent: dict[str, Any], *, failed: b
         payment = await Payment.get_or_none(reference=reference)
     if payment is None:
         return None  # a subscription invoice's intent: the invoice events carry it
-    fresh = await retrieve(services.stripe, "payment_intents", intent["id"])
     # The charge id is not recorded here: refunds and disputes carry the intent id too, and
     # only some orders of delivery would see this event after the row learnt its intent.
-    columns: dict[str, Any] = {"stripe_payment_intent_id": fresh["id"]}
-    error = fresh.get("last_payment_error") or (intent.get("last_payment_error") if failed else None)
-    if failed and error:
-        columns["failure_code"] = (error.get("decline_code") or error.get("code") or "")[:64] or None
-        columns["failure_message"] = (error.get("message") or "")[:500] or None
+    columns: dict[str, Any] = {"stripe_payment_intent_id": intent["id"]}
+    if failed:  # the reason as Stripe has it now (a later attempt may have failed differently)
+        fresh = await retrieve(services.stripe, "payment_intents", intent["id"])
+        error = fresh.get("last_payment_error") or intent.get("last_payment_error")
+        if error:
+            columns["failure_code"] = (error.get("decline_code") or error.get("code") or "")[:64] or None
+            columns["failure_message"] = (error.get("message") or "")[:500] or None
+    # A success only says which intent pays the row (an id never changes: no GET); its status is
+    # the checkout's and the invoice's events' to decide.
     await payment_status.apply(payment, None, services.clock.now(), also=lambda _p: columns)
     return payment

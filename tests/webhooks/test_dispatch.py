@@ -85,3 +85,36 @@ async def test_the_serving_dispatcher_scales_with_the_database_pool(
     assert len(running) == 6
     release.set()
     await dispatcher.drain()
+
+
+async def test_waiting_checkout_session_events_go_before_the_rest_in_arrival_order(
+    db: str, services: Services, handlers: dict[str, Handler]
+) -> None:
+    """In a burst the session's handler (which brings the purchase's subscription and invoice
+    along) runs before the purchase's other events, which then ask Stripe nothing."""
+    order: list[str] = []
+    release = asyncio.Event()
+
+    async def record(event: StripeEvent, services: Services) -> None:
+        order.append(event.type)
+        await release.wait()
+
+    kinds = ["customer.subscription.created", "invoice.paid", "checkout.session.completed"] * 2
+    for kind in set(kinds):
+        handlers[kind] = record
+    dispatcher = Dispatcher(concurrency=1, busy_concurrency=1)
+    rows = [(await inbox.record(event_payload(kind), now=T0))[0] for kind in kinds]
+    for row in rows:
+        assert dispatcher.submit(row, services)
+    for _ in range(50):  # the first takes the one slot; the others queue
+        await asyncio.sleep(0)
+    release.set()
+    await dispatcher.drain()
+    assert order == [
+        "customer.subscription.created",  # took the free slot before anything waited
+        "checkout.session.completed",
+        "checkout.session.completed",
+        "invoice.paid",
+        "customer.subscription.created",
+        "invoice.paid",
+    ]
