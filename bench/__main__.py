@@ -37,6 +37,9 @@ def main() -> None:
     burst_p.add_argument("--latency-ms", type=int, default=150)
     burst_p.add_argument("--pace", type=int, default=45, help="STRIPE_MAX_REQUESTS_PER_SECOND per worker")
     burst_p.add_argument(
+        "--endpoint-pace", type=int, default=20, help="STRIPE_MAX_REQUESTS_PER_ENDPOINT_PER_SECOND per worker"
+    )
+    burst_p.add_argument(
         "--database-url", default=os.environ.get("BENCH_BURST_DATABASE_URL", DEFAULT_BURST_DATABASE_URL),
         help="PostgreSQL database dropped and made afresh for the run (never the test or bench_data DB)",
     )  # fmt: skip
@@ -55,7 +58,11 @@ def main() -> None:
 
         purchases = round(args.rate * args.seconds) if args.rate else args.purchases
         spec = burst.BurstSpec(
-            purchases=purchases, rate=args.rate, latency_ms=args.latency_ms, pace_per_process=args.pace
+            purchases=purchases,
+            rate=args.rate,
+            latency_ms=args.latency_ms,
+            pace_per_process=args.pace,
+            endpoint_pace_per_process=args.endpoint_pace,
         )
         result = asyncio.run(burst.run(spec, args.database_url))
         print(f"written to {burst.write(result, args.out)}")

@@ -54,6 +54,9 @@ class BurstSpec:
     account_rps: int = 100
     endpoint_rps: int = 25
     pace_per_process: int = 45  # STRIPE_MAX_REQUESTS_PER_SECOND: 2 workers x 45 < 100 (README sizing)
+    # STRIPE_MAX_REQUESTS_PER_ENDPOINT_PER_SECOND, the default: one worker answers the sandbox's deliveries
+    # (they come on one connection), so its handlers make nearly all the calls; a 429 evens them out.
+    endpoint_pace_per_process: int = 20
     workers: int = 2
     timeout_s: float = 600.0
 
@@ -96,6 +99,43 @@ async def _stripe_calls(http: httpx.AsyncClient) -> tuple[int, int, dict[str, in
     return total, limited, by_operation
 
 
+_SUM_COUNT = re.compile(r'^(\w+)_(sum|count)\{(\w+)="([^"]*)"\} ([0-9.e+-]+)$', re.M)
+_PACE_WAIT = re.compile(r"^billing_stripe_pace_wait_seconds_(sum|count) ([0-9.e+-]+)$", re.M)
+_RETRIES = re.compile(r'^billing_stripe_retries_total\{reason="([^"]*)"\} ([0-9.e+-]+)$', re.M)
+_TIMED = {
+    "billing_webhook_processing_duration_seconds": "handling",
+    "billing_stripe_request_duration_seconds": "stripe",
+}
+
+
+def _sums(text: str) -> dict[tuple[str, str, str], float]:
+    return {(name, label, kind): float(v) for name, kind, _, label, v in _SUM_COUNT.findall(text)}
+
+
+def _timings(before: str, after: str) -> dict[str, float]:
+    """Mean time per event type (claim, handle, record) and per Stripe operation during the run, from
+    the gateway's histograms; the mean wait for the pace per Stripe request; and how many Stripe
+    requests were retried, by reason (a 429 met and retried is not in `stripe_429s`)."""
+    b, a = _sums(before), _sums(after)
+    out: dict[str, float] = {}
+    for (name, label, kind), total in sorted(a.items()):
+        if kind != "sum" or name not in _TIMED:
+            continue
+        count = a.get((name, label, "count"), 0) - b.get((name, label, "count"), 0)
+        if count > 0:
+            out[f"{_TIMED[name]} {label}"] = round((total - b.get((name, label, "sum"), 0)) / count * 1000, 1)
+    retried_b, retried_a = dict(_RETRIES.findall(before)), dict(_RETRIES.findall(after))
+    for reason, n in retried_a.items():
+        if float(n) > float(retried_b.get(reason, 0)):
+            out[f"retries {reason} (count)"] = float(n) - float(retried_b.get(reason, 0))
+    pace_b, pace_a = dict(_PACE_WAIT.findall(before)), dict(_PACE_WAIT.findall(after))
+    count = float(pace_a.get("count", 0)) - float(pace_b.get("count", 0))
+    if count > 0:
+        waited = float(pace_a.get("sum", 0)) - float(pace_b.get("sum", 0))
+        out["pace wait"] = round(waited / count * 1000, 1)
+    return out
+
+
 async def run(spec: BurstSpec, database_url: str, log: Any = print) -> dict[str, Any]:
     workdir = Path(tempfile.mkdtemp(prefix="bench-burst-"))
     jwt_secret = "bench-" + secrets.token_hex(24)
@@ -114,6 +154,7 @@ async def run(spec: BurstSpec, database_url: str, log: Any = print) -> dict[str,
             "STRIPE_API_BASE": sandbox.base_url,
             "STRIPE_WEBHOOK_SECRET": endpoint["secret"],
             "STRIPE_MAX_REQUESTS_PER_SECOND": str(spec.pace_per_process),
+            "STRIPE_MAX_REQUESTS_PER_ENDPOINT_PER_SECOND": str(spec.endpoint_pace_per_process),
             "STRIPE_TIMEOUT_SECONDS": "10",
             "AUTH_JWT_SECRET": jwt_secret,
             "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
@@ -138,6 +179,7 @@ async def run(spec: BurstSpec, database_url: str, log: Any = print) -> dict[str,
         log(f"{spec.scenario}: {len(sessions)} checkouts open; Stripe at {stripe_is}")
         async with httpx.AsyncClient(base_url=gateway.base_url, timeout=30) as http:
             calls_before = await _stripe_calls(http)
+            metrics_before = (await http.get("/metrics")).text
             await stripe.control(
                 "/_sandbox/limits",
                 {
@@ -151,7 +193,11 @@ async def run(spec: BurstSpec, database_url: str, log: Any = print) -> dict[str,
             premium_at = await _watch_premium(database_url, users, spec.timeout_s)
             settled = await _settle(database_url, spec.timeout_s)
             calls_after = await _stripe_calls(http)
-        return _report(spec, users, paid_at, premium_at, settled, calls_before, calls_after, log)
+            timings = _timings(metrics_before, (await http.get("/metrics")).text)
+        result = _report(spec, users, paid_at, premium_at, settled, calls_before, calls_after, log)
+        result["mean_ms"] = timings
+        log(f"{spec.scenario}: where the time went (mean ms): {timings}")
+        return result
     finally:
         if gateway is not None:
             gateway.stop()

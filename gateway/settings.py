@@ -80,6 +80,8 @@ class Settings(BaseSettings):
     # This process's pace toward Stripe (billing.stripe.pacing); Stripe allows 25/s in test mode and
     # 100/s live per account, shared by every process, and 25/s per endpoint.
     stripe_max_requests_per_second: float = Field(default=20.0, gt=0, le=1000)
+    # This process's pace toward any one Stripe endpoint (`GET /v1/invoices/{id}`, whatever the id).
+    stripe_max_requests_per_endpoint_per_second: float = Field(default=20.0, gt=0, le=1000)
 
     auth_jwt_secret: SecretStr | None = None
     auth_jwt_public_key: SecretStr | None = None

@@ -3,7 +3,8 @@
 Async methods (`client.v1.*.*_async`) over httpx, so no Stripe call blocks the
 event loop. `STRIPE_API_BASE` points it at the sandbox in dev and tests; in
 production it is Stripe's own address. Every request of the process waits for
-one pace (`STRIPE_MAX_REQUESTS_PER_SECOND`) and 429s, 409s and
+one pace (`STRIPE_MAX_REQUESTS_PER_SECOND`) and its endpoint's
+(`STRIPE_MAX_REQUESTS_PER_ENDPOINT_PER_SECOND`), and 429s, 409s and
 `Stripe-Should-Retry` answers are retried with backoff (`billing.stripe.pacing`).
 """
 
@@ -38,6 +39,7 @@ def make_stripe_client(settings: Settings, *, api_key: str | None = None) -> str
         # and timed for /metrics (gateway.stripe_metrics).
         http_client=MeteredHTTPXClient(
             pacer=shared_pacer(settings.stripe_max_requests_per_second),
+            endpoint_rate=settings.stripe_max_requests_per_endpoint_per_second,
             timeout=settings.stripe_timeout_seconds,
         ),
         # The SDK's retry loop (409, 5xx, Stripe-Should-Retry, a connection error once; 429s added by

@@ -7,10 +7,8 @@ are taken there, by subclassing billing's paced and retrying client
 `gateway.stripe_client` builds the client with it). Nothing changes for the caller: same arguments,
 same results, same exceptions.
 
-The operation label is the HTTP method and the path with object ids replaced,
-e.g. ``POST /v1/checkout/sessions/{id}/expire``: Stripe's paths alternate
-collection and id (``/v1/customers/cus_1/…``) below an optional namespace
-(``checkout``, ``billing_portal``, …), so the template follows from position.
+The operation label is the endpoint (`billing.stripe.endpoints.endpoint_of`), e.g.
+``POST /v1/checkout/sessions/{id}/expire``.
 """
 
 from __future__ import annotations
@@ -19,57 +17,17 @@ import asyncio
 import time
 from collections.abc import Awaitable, Mapping
 from typing import Any
-from urllib.parse import urlsplit
 
+from billing.stripe.endpoints import endpoint_of
 from billing.stripe.pacing import PacedHTTPXClient, PaceTimeout
 from gateway.metrics import STRIPE_DURATION, STRIPE_REQUESTS, BoundedLabel
 
-# Path segments that group resources instead of naming one (`/v1/checkout/sessions`).
-_NAMESPACES = frozenset(
-    {
-        "apps",
-        "billing",
-        "billing_portal",
-        "checkout",
-        "climate",
-        "entitlements",
-        "financial_connections",
-        "forwarding",
-        "identity",
-        "issuing",
-        "radar",
-        "reporting",
-        "sigma",
-        "tax",
-        "terminal",
-        "test_helpers",
-        "treasury",
-    }
-)
-# Segments that sit where an id would, but are actions on the collection.
-_COLLECTION_ACTIONS = frozenset({"search", "upcoming", "create_preview"})
 _operations = BoundedLabel(200)
 
 
 def operation_of(method: str, url: str) -> str:
-    """``GET /v1/customers/{id}`` for ``get https://api.stripe.com/v1/customers/cus_123?expand=…``."""
-    segments = [s for s in urlsplit(url).path.split("/") if s]
-    out: list[str] = []
-    index = 0
-    if segments and segments[0] in ("v1", "v2"):
-        out.append(segments[0])
-        index = 1
-    while index < len(segments) and segments[index] in _NAMESPACES:
-        out.append(segments[index])
-        index += 1
-    position = 0  # even: a collection or an action; odd: an object id
-    for segment in segments[index:]:
-        if position % 2 == 1 and segment not in _COLLECTION_ACTIONS:
-            out.append("{id}")
-        else:
-            out.append(segment)
-        position += 1
-    return _operations(f"{method.upper()} /{'/'.join(out)}")
+    """The metrics label: `endpoint_of`, bounded in how many distinct values it takes."""
+    return _operations(endpoint_of(method, url))
 
 
 async def _timed(method: str, url: str, request: Awaitable[tuple[Any, int, Any]]) -> tuple[Any, int, Any]:

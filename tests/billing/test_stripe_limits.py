@@ -122,6 +122,29 @@ async def test_the_process_keeps_its_pace_under_the_accounts_limit(sandbox: Sand
     assert took >= 7 / 5 * 0.95  # 8 requests, 5 a second: evenly spaced, not one burst
 
 
+async def test_each_endpoint_keeps_its_own_pace_under_stripes_per_endpoint_limit(
+    sandbox: SandboxServer,
+) -> None:
+    """Stripe counts every `GET /v1/customers/{id}` against one endpoint limit, whatever the id: a
+    burst of re-fetches of one kind stays under it, while other endpoints are not held back."""
+    client = gateway_client(
+        sandbox, stripe_max_requests_per_second=100, stripe_max_requests_per_endpoint_per_second=5
+    )
+    ids = [(await client.v1.customers.create_async()).id for _ in range(3)]
+    # Stripe's limit a little above the pace, as the default leaves (20 against 25): a request sent
+    # on its slot may arrive a little early or late.
+    async with sandbox_limits(sandbox, per_endpoint_per_second=6) as limits:
+        before = await limits.state()
+        started = time.monotonic()
+        gets = [client.v1.customers.retrieve_async(ids[n % 3]) for n in range(8)]
+        await asyncio.gather(*gets, client.v1.customers.list_async(params={"limit": 1}))
+        took = time.monotonic() - started
+        after = await limits.state()
+    assert after["answered"]["rate_limit"] == before["answered"]["rate_limit"]  # never limited
+    assert after["requests"] - before["requests"] == 9
+    assert took >= 7 / 5 * 0.95  # the eight GETs at 5 a second; the list went in between
+
+
 async def test_429s_are_retried_and_the_pace_slows_down(sandbox: SandboxServer) -> None:
     client = gateway_client(sandbox, stripe_max_requests_per_second=100)
     pacer = client._requestor._client.pacer
