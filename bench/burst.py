@@ -189,8 +189,11 @@ async def run(spec: BurstSpec, database_url: str, log: Any = print) -> dict[str,
                     "latency_jitter_ms": spec.jitter_ms,
                 },
             )
-            paid_at = await _pay(stripe, sessions, spec.rate)
-            premium_at = await _watch_premium(database_url, users, spec.timeout_s)
+            # Watched while paying: in S7 the paying lasts the whole run (a watcher started after it
+            # saw everyone's Premium at its end, and reported the paying time as the wait).
+            paid_at, premium_at = await asyncio.gather(
+                _pay(stripe, sessions, spec.rate), _watch_premium(database_url, users, spec.timeout_s)
+            )
             settled = await _settle(database_url, spec.timeout_s)
             calls_after = await _stripe_calls(http)
             timings = _timings(metrics_before, (await http.get("/metrics")).text)
