@@ -7,6 +7,7 @@ import asyncio
 from inbox_testkit import HANDLED, T0, event_payload, settled
 
 from billing.services import Services
+from billing.stripe import pacing as stripe_pacing
 from models.enums import InboxStatus
 from webhooks import inbox
 from webhooks.dispatch import Dispatcher
@@ -118,3 +119,19 @@ async def test_waiting_checkout_session_events_go_before_the_rest_in_arrival_ord
         "customer.subscription.created",
         "invoice.paid",
     ]
+
+
+async def test_handlers_call_stripe_as_background_work(
+    db: str, services: Services, handlers: dict[str, Handler]
+) -> None:
+    """What a handler asks of Stripe yields the pace to a user's call (billing.stripe.pacing)."""
+    seen: list[bool] = []
+
+    async def record(event: StripeEvent, services: Services) -> None:
+        seen.append(stripe_pacing._background.get())
+
+    handlers[HANDLED] = record
+    row, _ = await inbox.record(event_payload(), now=T0)
+    await inbox.process(row, services)
+    assert seen == [True]
+    assert stripe_pacing._background.get() is False  # and only inside the handler
