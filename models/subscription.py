@@ -15,10 +15,9 @@ from models.enums import (
 class Subscription(VersionedModel):
     """The gateway's copy of a Stripe subscription.
 
-    Stripe is the source of truth; `stripe_synced_at` is when (epoch ms, the
-    gateway's clock) the GET whose answer the row holds started (0: not known),
-    so an older answer never overwrites a newer one and an event that arrived
-    before that GET needs no re-fetch (`billing.subscriptions.sync`).
+    Stripe is the source of truth; `stripe_synced_at` is the `created` time of the
+    Stripe state last applied (event or re-fetch), so an older event delivered
+    late never overwrites newer state.
     """
 
     id = fields.BigIntField(primary_key=True)
@@ -41,6 +40,10 @@ class Subscription(VersionedModel):
     ended_at = fields.DatetimeField(null=True)
     cancellation_reason = fields.CharEnumField(CancellationReason, max_length=32, null=True)
     cancellation_feedback = fields.CharField(max_length=1000, null=True)
+    # The docstring's account of this column is out of date, and it is what the table's comment
+    # (and so the migrations) are made from: it is when (epoch ms, the gateway's clock) the GET whose
+    # answer the row holds started, 0 if not known, so an older answer never overwrites a newer one
+    # and an event that arrived before that GET needs no re-fetch (`billing.subscriptions.sync`).
     stripe_synced_at = fields.BigIntField(default=0)
     created_at = fields.DatetimeField()
     updated_at = fields.DatetimeField()
