@@ -36,6 +36,7 @@ def main() -> None:
     burst_p.add_argument("--seconds", type=float, default=60.0, help="S7: for this long")
     burst_p.add_argument("--latency-ms", type=int, default=150)
     burst_p.add_argument("--pace", type=int, default=45, help="STRIPE_MAX_REQUESTS_PER_SECOND per worker")
+    burst_p.add_argument("--replicas", type=int, default=1, help="`serve` replicas behind a balancer")
     burst_p.add_argument(
         "--endpoint-pace", type=int, default=20, help="STRIPE_MAX_REQUESTS_PER_ENDPOINT_PER_SECOND per worker"
     )
@@ -63,6 +64,7 @@ def main() -> None:
             latency_ms=args.latency_ms,
             pace_per_process=args.pace,
             endpoint_pace_per_process=args.endpoint_pace,
+            replicas=args.replicas,
         )
         result = asyncio.run(burst.run(spec, args.database_url))
         print(f"written to {burst.write(result, args.out)}")

@@ -36,6 +36,7 @@ import asyncpg
 import httpx
 
 from bench import procs, queries, seed
+from bench.balancer import Balancer
 from bench.stripe_side import SandboxAPI
 from gateway.auth import mint_token
 
@@ -58,6 +59,7 @@ class BurstSpec:
     # (they come on one connection), so its handlers make nearly all the calls; a 429 evens them out.
     endpoint_pace_per_process: int = 20
     workers: int = 2
+    replicas: int = 1  # more: each a `serve` with `workers`, behind a connection balancer
     timeout_s: float = 600.0
 
     @property
@@ -83,9 +85,14 @@ async def _fresh_database(database_url: str) -> None:
     seed.migrate(database_url)
 
 
-async def _stripe_calls(http: httpx.AsyncClient) -> tuple[int, int, dict[str, int]]:
-    """(Stripe requests, of which 429, per operation) the gateway's workers made, from its /metrics."""
-    text = (await http.get("/metrics")).text
+async def _metrics(gateways: list[procs.Server]) -> str:
+    """Every replica's /metrics (each sums its own workers), one after the other."""
+    async with httpx.AsyncClient(timeout=30) as http:
+        return "\n".join([(await http.get(g.base_url + "/metrics")).text for g in gateways])
+
+
+def _stripe_calls(text: str) -> tuple[int, int, dict[str, int]]:
+    """(Stripe requests, of which 429, per operation) the gateway's workers made, from /metrics."""
     total = limited = 0
     by_operation: dict[str, int] = {}
     for labels, value in _METRIC.findall(text):
@@ -109,7 +116,18 @@ _TIMED = {
 
 
 def _sums(text: str) -> dict[tuple[str, str, str], float]:
-    return {(name, label, kind): float(v) for name, kind, _, label, v in _SUM_COUNT.findall(text)}
+    sums: dict[tuple[str, str, str], float] = {}
+    for name, kind, _, label, value in _SUM_COUNT.findall(text):
+        sums[(name, label, kind)] = sums.get((name, label, kind), 0.0) + float(value)
+    return sums
+
+
+def _totals(pattern: re.Pattern[str], text: str) -> dict[str, float]:
+    """`pattern`'s (key, value) matches, summed by key (over replicas)."""
+    totals: dict[str, float] = {}
+    for key, value in pattern.findall(text):
+        totals[key] = totals.get(key, 0.0) + float(value)
+    return totals
 
 
 def _timings(before: str, after: str) -> dict[str, float]:
@@ -124,15 +142,14 @@ def _timings(before: str, after: str) -> dict[str, float]:
         count = a.get((name, label, "count"), 0) - b.get((name, label, "count"), 0)
         if count > 0:
             out[f"{_TIMED[name]} {label}"] = round((total - b.get((name, label, "sum"), 0)) / count * 1000, 1)
-    retried_b, retried_a = dict(_RETRIES.findall(before)), dict(_RETRIES.findall(after))
+    retried_b, retried_a = _totals(_RETRIES, before), _totals(_RETRIES, after)
     for reason, n in retried_a.items():
-        if float(n) > float(retried_b.get(reason, 0)):
-            out[f"retries {reason} (count)"] = float(n) - float(retried_b.get(reason, 0))
-    pace_b, pace_a = dict(_PACE_WAIT.findall(before)), dict(_PACE_WAIT.findall(after))
-    count = float(pace_a.get("count", 0)) - float(pace_b.get("count", 0))
+        if n > retried_b.get(reason, 0):
+            out[f"retries {reason} (count)"] = n - retried_b.get(reason, 0)
+    pace_b, pace_a = _totals(_PACE_WAIT, before), _totals(_PACE_WAIT, after)
+    count = pace_a.get("count", 0) - pace_b.get("count", 0)
     if count > 0:
-        waited = float(pace_a.get("sum", 0)) - float(pace_b.get("sum", 0))
-        out["pace wait"] = round(waited / count * 1000, 1)
+        out["pace wait"] = round((pace_a.get("sum", 0) - pace_b.get("sum", 0)) / count * 1000, 1)
     return out
 
 
@@ -143,9 +160,10 @@ async def run(spec: BurstSpec, database_url: str, log: Any = print) -> dict[str,
     sandbox = procs.sandbox_server()
     sandbox.start(workdir)
     stripe = SandboxAPI(sandbox.base_url, STRIPE_KEY)
-    gateway = None
+    gateways: list[procs.Server] = []
+    balancer: Balancer | None = None
     try:
-        port = procs.free_port()
+        port = procs.free_port()  # where Stripe sends: the one replica, or the balancer
         endpoint = await stripe.create_endpoint(f"http://127.0.0.1:{port}/webhooks/stripe")
         env = {
             "PATH": os.environ.get("PATH", ""),
@@ -167,42 +185,54 @@ async def run(spec: BurstSpec, database_url: str, log: Any = print) -> dict[str,
             [sys.executable, "-m", "gateway.cli", "catalog", "sync"],
             cwd=procs.ROOT, env=env, check=True, capture_output=True,
         )  # fmt: skip
-        gateway = procs.gateway_server(env, workers=spec.workers)
-        gateway.port = port
-        gateway.start(workdir)
+        for n in range(spec.replicas):
+            gateway = procs.gateway_server(env, workers=spec.workers)
+            gateway.name = f"gateway-{n}"
+            if spec.replicas == 1:
+                gateway.port = port
+            gateway.start(workdir)
+            gateways.append(gateway)
+        if spec.replicas > 1:
+            balancer = Balancer([g.port for g in gateways])
+            await balancer.start(port)
+        base_url = f"http://127.0.0.1:{port}"
         users = [f"burst-{n}" for n in range(spec.purchases)]
-        sessions = await _open_checkouts(gateway.base_url, jwt_secret, users)
+        sessions = await _open_checkouts(base_url, jwt_secret, users)
         stripe_is = (
             f"{spec.latency_ms}±{spec.jitter_ms} ms, {spec.account_rps}/s per account, "
             f"{spec.endpoint_rps}/s per endpoint"
         )
         log(f"{spec.scenario}: {len(sessions)} checkouts open; Stripe at {stripe_is}")
-        async with httpx.AsyncClient(base_url=gateway.base_url, timeout=30) as http:
-            calls_before = await _stripe_calls(http)
-            metrics_before = (await http.get("/metrics")).text
-            await stripe.control(
-                "/_sandbox/limits",
-                {
-                    "requests_per_second": spec.account_rps,
-                    "per_endpoint_per_second": spec.endpoint_rps,
-                    "latency_ms": spec.latency_ms,
-                    "latency_jitter_ms": spec.jitter_ms,
-                },
-            )
-            # Watched while paying: in S7 the paying lasts the whole run (a watcher started after it
-            # saw everyone's Premium at its end, and reported the paying time as the wait).
-            paid_at, premium_at = await asyncio.gather(
-                _pay(stripe, sessions, spec.rate), _watch_premium(database_url, users, spec.timeout_s)
-            )
-            settled = await _settle(database_url, spec.timeout_s)
-            calls_after = await _stripe_calls(http)
-            timings = _timings(metrics_before, (await http.get("/metrics")).text)
+        metrics_before = await _metrics(gateways)
+        await stripe.control(
+            "/_sandbox/limits",
+            {
+                "requests_per_second": spec.account_rps,
+                "per_endpoint_per_second": spec.endpoint_rps,
+                "latency_ms": spec.latency_ms,
+                "latency_jitter_ms": spec.jitter_ms,
+            },
+        )
+        # Watched while paying: in S7 the paying lasts the whole run (a watcher started after it
+        # saw everyone's Premium at its end, and reported the paying time as the wait).
+        paid_at, premium_at = await asyncio.gather(
+            _pay(stripe, sessions, spec.rate), _watch_premium(database_url, users, spec.timeout_s)
+        )
+        settled = await _settle(database_url, spec.timeout_s)
+        metrics_after = await _metrics(gateways)
+        calls_before, calls_after = _stripe_calls(metrics_before), _stripe_calls(metrics_after)
+        timings = _timings(metrics_before, metrics_after)
         result = _report(spec, users, paid_at, premium_at, settled, calls_before, calls_after, log)
         result["mean_ms"] = timings
         log(f"{spec.scenario}: where the time went (mean ms): {timings}")
+        if balancer is not None:
+            result["connections_per_replica"] = list(balancer.connections.values())
+            log(f"{spec.scenario}: connections per replica {result['connections_per_replica']}")
         return result
     finally:
-        if gateway is not None:
+        if balancer is not None:
+            await balancer.stop()
+        for gateway in gateways:
             gateway.stop()
         await stripe.aclose()
         sandbox.stop()

@@ -112,12 +112,14 @@ def burst_database_url(database_url: str) -> str:
     asyncio.run(drop_database(url))
 
 
+@pytest.mark.parametrize("replicas", [1, 2])
 def test_a_tiny_purchase_burst_makes_every_buyer_premium_once(
-    burst_database_url: str, tmp_path: Path
+    burst_database_url: str, tmp_path: Path, replicas: int
 ) -> None:
-    """S6 with 6 purchases at Stripe's latency and limits: everyone premium, nothing lost or doubled."""
+    """S6 with 6 purchases at Stripe's latency and limits: everyone premium, nothing lost or doubled;
+    with two replicas behind the bench's balancer too."""
     done = subprocess.run(
-        [sys.executable, "-m", "bench", "burst", "--purchases", "6",
+        [sys.executable, "-m", "bench", "burst", "--purchases", "6", "--replicas", str(replicas),
          "--database-url", burst_database_url, "--out", str(tmp_path)],
         cwd=ROOT, capture_output=True, text=True, timeout=220,
     )  # fmt: skip
@@ -127,3 +129,5 @@ def test_a_tiny_purchase_burst_makes_every_buyer_premium_once(
     assert (result["purchases"], result["lost"], result["doubled"], result["events_failed"]) == (6, 0, 0, 0)
     assert result["events"] >= 6 * 5  # Stripe's events of each purchase all arrived
     assert 0 < result["stripe_calls_per_purchase"] <= 6, result["stripe_calls_by_operation"]
+    if replicas > 1:  # Stripe's deliveries reached both replicas through the balancer
+        assert all(n > 0 for n in result["connections_per_replica"]), result["connections_per_replica"]
