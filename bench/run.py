@@ -92,10 +92,11 @@ class Bench:
             "STRIPE_API_KEY": STRIPE_KEY,
             "STRIPE_API_BASE": self.sandbox.base_url,
             "STRIPE_WEBHOOK_SECRET": self.webhook_secret,
-            # The sandbox runs without Stripe's limits here, so the gateway's own pace (20/s per
+            # The sandbox runs without Stripe's limits here, so the gateway's own paces (20/s per
             # process by default, sized for Stripe's) is lifted too: these scenarios measure the
             # gateway. Scenarios with Stripe's latency and limits set both (issue 19).
             "STRIPE_MAX_REQUESTS_PER_SECOND": "1000",
+            "STRIPE_MAX_REQUESTS_PER_ENDPOINT_PER_SECOND": "1000",
             "AUTH_JWT_SECRET": self.jwt_secret,
             "PUBLIC_BASE_URL": f"http://127.0.0.1:{gateway_port}",
             "REDIRECT_ALLOWED_ORIGINS": ORIGIN,
