@@ -203,7 +203,10 @@ def shared_pacer(rate: float, endpoint: str | None = None) -> Pacer:
     pacer = _pacers.get(key)
     if pacer is None:
         if endpoint is not None and len(_pacers) >= MAX_ENDPOINT_PACERS:
-            return shared_pacer(rate, "other")
+            key = (rate, "other")  # one pace for every endpoint past the bound
+            pacer = _pacers.get(key)
+            if pacer is not None:
+                return pacer
         pacer = _pacers[key] = Pacer(rate)
     return pacer
 

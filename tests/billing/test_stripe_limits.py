@@ -14,8 +14,9 @@ import pytest
 import stripe
 
 from billing.errors import PaymentProviderError
+from billing.stripe import pacing
 from billing.stripe.calls import call
-from billing.stripe.pacing import BACKGROUND_PAUSE_SECONDS, Pacer, PaceTimeout, transient
+from billing.stripe.pacing import BACKGROUND_PAUSE_SECONDS, Pacer, PaceTimeout, shared_pacer, transient
 from gateway.settings import load_settings
 from gateway.stripe_client import make_stripe_client
 from stripe_sandbox.testing import SandboxServer
@@ -143,6 +144,16 @@ async def test_each_endpoint_keeps_its_own_pace_under_stripes_per_endpoint_limit
     assert after["answered"]["rate_limit"] == before["answered"]["rate_limit"]  # never limited
     assert after["requests"] - before["requests"] == 9
     assert took >= 7 / 5 * 0.95  # the eight GETs at 5 a second; the list went in between
+
+
+def test_endpoints_past_the_bound_share_one_pace(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Memory stays bounded however many endpoint names a process meets."""
+    monkeypatch.setattr(pacing, "_pacers", {})
+    monkeypatch.setattr(pacing, "MAX_ENDPOINT_PACERS", 2)
+    first, second = shared_pacer(7, "GET /v1/a/{id}"), shared_pacer(7, "GET /v1/b/{id}")
+    assert first is not second and shared_pacer(7, "GET /v1/a/{id}") is first
+    assert shared_pacer(7, "GET /v1/c/{id}") is shared_pacer(7, "GET /v1/d/{id}")
+    assert len(pacing._pacers) == 3
 
 
 async def test_429s_are_retried_and_the_pace_slows_down(sandbox: SandboxServer) -> None:
