@@ -29,7 +29,7 @@ from billing.payments import status as payment_status
 from billing.payments.status import Happening
 from billing.services import Services
 from billing.stripe import objects as so
-from billing.stripe.calls import fetched_after_event, retrieve_stamped
+from billing.stripe.calls import fetched_after_event, older_than_stored, retrieve_stamped
 from models import Invoice, Payment, Subscription
 from models.enums import InvoiceStatus, PaymentKind, PaymentStatus, ProductType
 
@@ -237,10 +237,10 @@ async def _apply_invoice(
         {"stripe_invoice_id": invoice["id"]},
         _invoice_columns(invoice),
         on_create={"user_id": user_id, "updated_at": now},
-        keep_if=lambda stored: fetched_ms < stored.stripe_synced_at,
+        keep_if=lambda stored: older_than_stored(fetched_ms, stored.stripe_synced_at),
         with_changes={"stripe_synced_at": fetched_ms},
     )
-    if fetched_ms < row.stripe_synced_at:
+    if older_than_stored(fetched_ms, row.stripe_synced_at):
         return row  # a later GET's answer is applied already, and with it what it means for payments
     sub_id = so.invoice_subscription_id(invoice)
     pi_id = so.invoice_payment_intent_id(invoice)

@@ -85,6 +85,12 @@ def wall_ms() -> int:
     return time.time_ns() // 1_000_000
 
 
+def older_than_stored(fetched_ms: int, stored_ms: int) -> bool:
+    """Whether an answer whose GET started at `fetched_ms` is older than the one a row holds (GET
+    started at `stored_ms`): then it is not written over it. 0: not known, never older."""
+    return 0 < fetched_ms < stored_ms
+
+
 def fetched_after_event(fetched_ms: int) -> bool:
     """Whether a stored copy whose GET started at `fetched_ms` (`retrieve_stamped`) already shows
     Stripe's object as new as the event being handled (and as any change this handler made).

@@ -22,7 +22,7 @@ from billing.customers.accounts import owner_of
 from billing.notifications.access import record_access
 from billing.services import Services
 from billing.stripe import objects as so
-from billing.stripe.calls import fetched_after_event, retrieve_stamped
+from billing.stripe.calls import fetched_after_event, older_than_stored, retrieve, retrieve_stamped
 from models import Subscription
 from models.enums import CancellationReason, ProductType
 
@@ -30,7 +30,7 @@ log = logging.getLogger("billing.subscriptions.sync")
 
 
 async def fetch_subscription(services: Services, subscription_id: str) -> dict[str, Any]:
-    return (await retrieve_stamped(services.stripe, "subscriptions", subscription_id))[0]
+    return await retrieve(services.stripe, "subscriptions", subscription_id)
 
 
 def _columns(sub: dict[str, Any]) -> dict[str, Any]:
@@ -81,7 +81,7 @@ async def apply_subscription(
         {"stripe_subscription_id": sub["id"]},
         _columns(sub),
         on_create={"user_id": user_id, "updated_at": now},
-        keep_if=lambda stored: 0 < fetched_ms < stored.stripe_synced_at,
+        keep_if=lambda stored: older_than_stored(fetched_ms, stored.stripe_synced_at),
         with_changes={"stripe_synced_at": fetched_ms},
     )
     await record_access(user_id, now)

@@ -14,41 +14,47 @@ from webhooks.dispatch import Dispatcher
 from webhooks.registry import Handler, StripeEvent
 
 
+class Held:
+    """A handler that holds every event until `release` is set, counting how many it holds."""
+
+    def __init__(self) -> None:
+        self.running: set[str] = set()
+        self.most = 0
+        self.changed = asyncio.Condition()
+        self.release = asyncio.Event()
+
+    async def handler(self, event: StripeEvent, services: Services) -> None:
+        async with self.changed:
+            self.running.add(event.id)
+            self.most = max(self.most, len(self.running))
+            self.changed.notify_all()
+        await self.release.wait()
+        self.running.discard(event.id)
+
+    async def until(self, count: int) -> None:
+        """Wait until `count` events are held at once (5 s at most)."""
+        async with self.changed:
+            await asyncio.wait_for(self.changed.wait_for(lambda: len(self.running) >= count), timeout=5)
+
+
 async def test_handlers_yield_to_answers_and_use_every_slot_once_none_is_being_answered(
     db: str, services: Services, handlers: dict[str, Handler]
 ) -> None:
-    running: set[str] = set()
-    most = 0
-    changed = asyncio.Condition()
-    release = asyncio.Event()
-
-    async def held(event: StripeEvent, services: Services) -> None:
-        nonlocal most
-        async with changed:
-            running.add(event.id)
-            most = max(most, len(running))
-            changed.notify_all()
-        await release.wait()
-        running.discard(event.id)
-
-    async def until(count: int) -> None:
-        async with changed:
-            await asyncio.wait_for(changed.wait_for(lambda: len(running) >= count), timeout=5)
-
-    handlers[HANDLED] = held
+    held = Held()
+    handlers[HANDLED] = held.handler
     dispatcher = Dispatcher(concurrency=3, busy_concurrency=1)
     rows = [(await inbox.record(event_payload(), now=T0))[0] for _ in range(5)]
     with dispatcher.answering():  # a delivery is being answered
         for row in rows:
             assert dispatcher.submit(row, services)
-        await until(1)
+        await held.until(1)
         for _ in range(20):  # give the others every chance to start
             await asyncio.sleep(0)
-        assert (len(running), most) == (1, 1)
-    await until(3)  # answered: every slot is used
-    release.set()
+        assert (len(held.running), held.most) == (1, 1)
+    await held.until(3)  # answered: every slot is used
+    held.release.set()
     await dispatcher.drain()
-    assert most == 3
+    assert held.most == 3
     for row in rows:
         assert (await settled(row.stripe_event_id)).status is InboxStatus.PROCESSED
 
@@ -57,34 +63,20 @@ async def test_the_serving_dispatcher_scales_with_the_database_pool(
     db: str, services: Services, handlers: dict[str, Handler]
 ) -> None:
     """Handlers mostly wait on Stripe: as many run as the pool serves (half while answering)."""
-    running: set[str] = set()
-    changed = asyncio.Condition()
-    release = asyncio.Event()
-
-    async def held(event: StripeEvent, services: Services) -> None:
-        async with changed:
-            running.add(event.id)
-            changed.notify_all()
-        await release.wait()
-        running.discard(event.id)
-
-    async def until(count: int) -> None:
-        async with changed:
-            await asyncio.wait_for(changed.wait_for(lambda: len(running) >= count), timeout=5)
-
-    handlers[HANDLED] = held
+    held = Held()
+    handlers[HANDLED] = held.handler
     dispatcher = Dispatcher.for_pool(6)
     rows = [(await inbox.record(event_payload(), now=T0))[0] for _ in range(8)]
     with dispatcher.answering():
         for row in rows:
             assert dispatcher.submit(row, services)
-        await until(3)
+        await held.until(3)
         for _ in range(20):
             await asyncio.sleep(0)
-        assert len(running) == 3
-    await until(6)
-    assert len(running) == 6
-    release.set()
+        assert len(held.running) == 3
+    await held.until(6)
+    assert len(held.running) == 6
+    held.release.set()
     await dispatcher.drain()
 
 
