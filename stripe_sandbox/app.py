@@ -26,13 +26,16 @@ from . import (
     checkout,
     control,
     customers,
+    discounts,
     endpoints,
     eventlog,
     invoices,
     pages,
     payments,
     portal,
+    prorations,
     refunds,
+    schedules,
     subscriptions,
     tax_rates,
 )
@@ -79,7 +82,7 @@ def create_app(
         webhook_retry_delays=webhook_retry_delays,
         webhook_max_attempts=webhook_max_attempts,
     )
-    for module in (invoices, checkout, refunds):
+    for module in (invoices, checkout, refunds, discounts):
         module.install(sb)
 
     @contextlib.asynccontextmanager
@@ -102,8 +105,11 @@ def create_app(
         *customers.ROUTES,
         *catalog.ROUTES,
         *checkout.ROUTES,
+        *discounts.ROUTES,
         *portal.ROUTES,
         *subscriptions.ROUTES,
+        *prorations.ROUTES,
+        *schedules.ROUTES,
         *invoices.ROUTES,
         *payments.ROUTES,
         *refunds.ROUTES,

@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from . import account, customers, invoices, payments, subscriptions, tax
+from . import account, customers, discounts, invoices, payments, subscriptions, tax, trials
 from . import params as p
 from .api import LIST_SPEC, Call, api_route, created_filter, created_param, paginate
 from .customers import blank_address, make_customer
@@ -64,7 +64,7 @@ CREATE_SPEC: dict[str, Any] = {
         "enabled": p.BOOL,
         "invoice_data": {"metadata": p.METADATA, "description": p.STR, "footer": p.STR},
     },
-    "subscription_data": {**METADATA_ONLY},
+    "subscription_data": {**METADATA_ONLY, **trials.SUBSCRIPTION_DATA_SPEC},
     "payment_intent_data": {
         **METADATA_ONLY,
         "setup_future_usage": p.one_of("off_session", "on_session"),
@@ -78,6 +78,7 @@ CREATE_SPEC: dict[str, Any] = {
     "expires_at": p.INT,
     "locale": p.STR,
     "allow_promotion_codes": p.BOOL,
+    "discounts": discounts.SESSION_DISCOUNT_SPEC,  # coupon / promotion_code (discounts.py)
     "submit_type": p.one_of("auto", "book", "donate", "pay", "subscribe"),
     "ui_mode": p.one_of("hosted_page"),  # Session.ui_mode at endive: elements|embedded_page|form|hosted_page
 }
@@ -180,15 +181,17 @@ def _price_amounts(
     country: str | None,
     state: str | None,
     reason: str,
+    offs: list[int] | None = None,
 ) -> tuple[int, int, int, list[dict[str, Any]]]:
     subtotal = total = tax_amount = 0
     per_line = []
-    for price, quantity in lines:
+    for index, (price, quantity) in enumerate(lines):
         amount = price["unit_amount"] * quantity
+        off = offs[index] if offs else 0  # discounts.py: tax on the discounted amount
         line_tax = (
-            tax.compute(amount, price["tax_behavior"], country, state, reason)
+            tax.compute(amount - off, price["tax_behavior"], country, state, reason)
             if automatic_tax
-            else tax.compute(amount, "inclusive", None)
+            else tax.compute(amount - off, "inclusive", None)
         )
         subtotal += amount
         total += line_tax["total"]
@@ -211,6 +214,7 @@ def create(call: Call) -> dict[str, Any]:
             "You may only specify one of these parameters: customer, customer_email.", "customer_email"
         )
     lines = _load_lines(sb, prm, mode)
+    trials.check_session(sb, prm)  # trial_period_days / trial_end (trials.py)
     now = sb.clock.now()
     expires_at = prm.get("expires_at") or now + DEFAULT_TTL
     if not now + MIN_TTL <= expires_at <= now + DEFAULT_TTL:
@@ -352,6 +356,9 @@ def create(call: Call) -> dict[str, Any]:
         setup_intent_data=prm.get("setup_intent_data") or {},
         customer_update=prm.get("customer_update") or {},
     )
+    session["discounts"], meta["discount"] = discounts.check_session(
+        sb, prm, mode=mode, customer=session["customer"], currency=currency, lines=lines
+    )
     _apply_amounts(sb, session, country, state)
     return sb.store.add(session)
 
@@ -372,12 +379,15 @@ def _apply_amounts(sb: Sandbox, session: dict[str, Any], country: str | None, st
         return
     automatic = session["automatic_tax"]["enabled"]
     reason = _tax_reason(sb, session, country, state)
-    subtotal, total, tax_amount, _ = _price_amounts(lines_of(sb, session), automatic, country, state, reason)
+    lines = lines_of(sb, session)
+    offs = discounts.session_offs(sb, session, lines)
+    subtotal, total, tax_amount, _ = _price_amounts(lines, automatic, country, state, reason, offs)
     session["amount_subtotal"] = subtotal
     session["amount_total"] = total
-    session["total_details"] = {"amount_discount": 0, "amount_shipping": 0, "amount_tax": tax_amount}
+    session["total_details"] = {"amount_discount": sum(offs), "amount_shipping": 0, "amount_tax": tax_amount}
     if automatic:
         session["automatic_tax"]["status"] = "complete" if country else "requires_location_inputs"
+    trials.apply_session_amounts(sb, session)  # a trial charges nothing today
 
 
 def line_items(sb: Sandbox, session: dict[str, Any]) -> dict[str, Any]:
@@ -387,12 +397,14 @@ def line_items(sb: Sandbox, session: dict[str, Any]) -> dict[str, Any]:
     reason = _tax_reason(sb, session, country, state)
     meta = sb.store.meta_of(session["id"])
     data = []
-    for (price, quantity), item_id in zip(lines_of(sb, session), meta["line_ids"], strict=True):
+    lines = lines_of(sb, session)
+    offs = discounts.session_offs(sb, session, lines)
+    for (price, quantity), item_id, off in zip(lines, meta["line_ids"], offs, strict=True):
         amount = price["unit_amount"] * quantity
         line_tax = (
-            tax.compute(amount, price["tax_behavior"], country, state, reason)
+            tax.compute(amount - off, price["tax_behavior"], country, state, reason)
             if automatic
-            else tax.compute(amount, "inclusive", None)
+            else tax.compute(amount - off, "inclusive", None)
         )
         product = sb.store.find("product", price["product"]) or {"name": ""}
         data.append(
@@ -400,13 +412,13 @@ def line_items(sb: Sandbox, session: dict[str, Any]) -> dict[str, Any]:
                 "id": item_id,
                 "object": "item",
                 "adjustable_quantity": None,
-                "amount_discount": 0,
+                "amount_discount": off,
                 "amount_subtotal": amount,
                 "amount_tax": line_tax["tax"],
                 "amount_total": line_tax["total"],
                 "currency": price["currency"],
                 "description": product["name"],
-                "discounts": [],
+                "discounts": discounts.item_discounts(sb, session, off),
                 "metadata": {},
                 "price": price,
                 "quantity": quantity,
@@ -639,6 +651,7 @@ def _complete_payment(
         session["payment_status"] = "paid"
     elif payments.awaiting_funds(pi):
         sb.emit("payment_intent.requires_action", pi)
+    discounts.on_payment_completed(sb, session)  # the coupon / promotion code counts a redemption
     session.update(status="complete", url=None)
     sb.store.touch()
     sb.emit("checkout.session.completed", session)
@@ -661,6 +674,7 @@ def _payment_invoice(sb: Sandbox, session: dict[str, Any], customer: dict[str, A
         metadata=data.get("metadata"),
         description=data.get("description"),
         default_payment_method=pi["payment_method"],
+        discounts=discounts.on_payment_completed(sb, session),  # the session's discount, if any
     )
     invoice["auto_advance"] = False
     invoices.finalize(sb, invoice)
@@ -687,7 +701,11 @@ def _complete_subscription(
     )
     if data.get("description"):
         sub["description"] = data["description"]
+    discounts.on_subscription_created(sb, session, sub)  # the session's coupon becomes the sub's discount
+    trialing = trials.start(sb, session, sub)  # subscription_data trial: trialing, period = trial
     invoice = subscriptions.first_invoice(sb, sub, customer)
+    if trialing:
+        return trials.complete(sb, session, sub, invoice)  # $0 invoice paid, no charge
     sb.emit("customer.subscription.created", sub)
     invoices.finalize(sb, invoice)
     pi = subscriptions._payment_intent_for(sb, invoice)

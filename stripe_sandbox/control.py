@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from . import account, checkout, payments, refunds, subscriptions
+from . import account, checkout, payments, refunds, subscriptions, trials
 from .api import base_url_of, json_response
 from .core import RETRIES_EXHAUSTED, Sandbox
 from .errors import StripeError, invalid
@@ -90,13 +90,21 @@ def settle(sb: Sandbox, path: dict[str, str], body: dict[str, Any]) -> dict[str,
 
 
 def card(sb: Sandbox, path: dict[str, str], body: dict[str, Any]) -> dict[str, Any]:
+    """``{"outcome": …}``: how the customer's off-session charges go; ``{"fingerprint": …}``: the
+    customer's card is that physical card (its card payment methods, now and later); both may come."""
     customer = sb.store.get("customer", path["id"])
+    if "fingerprint" in body and "outcome" not in body:
+        fingerprint = trials.set_card_fingerprint(sb, customer, body["fingerprint"])
+        return {"customer": customer["id"], "fingerprint": fingerprint}
     outcome = body.get("outcome")
     if outcome not in OUTCOMES:
         raise invalid(f"outcome must be one of {', '.join(OUTCOMES)}", param="outcome")
+    answer = {"customer": customer["id"], "outcome": outcome}
+    if "fingerprint" in body:
+        answer["fingerprint"] = trials.set_card_fingerprint(sb, customer, body["fingerprint"])
     sb.store.meta_of(customer["id"])["card_outcome"] = outcome
     sb.store.touch()
-    return {"customer": customer["id"], "outcome": outcome}
+    return answer
 
 
 def clock_get(sb: Sandbox, path: dict[str, str], body: dict[str, Any]) -> dict[str, Any]:

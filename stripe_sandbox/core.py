@@ -121,7 +121,9 @@ class Sandbox:
         if isinstance(value, dict):
             self._expand(value, rest, here)
         elif isinstance(value, list):  # a plain array of sub-objects (``total_taxes``): each one
-            for item in value:
+            for index, item in enumerate(value):
+                if isinstance(item, str) and (target := self.store.resolve(item)) is not None:
+                    value[index] = item = copy.deepcopy(target)  # a list of ids (``discounts``)
                 self._expand(item, rest, here)
 
     # -- time ----------------------------------------------------------------

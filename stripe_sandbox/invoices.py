@@ -98,8 +98,12 @@ def make_invoice(
     description: str | None = None,
     default_payment_method: str | None = None,
     invoice_period: tuple[int, int] | None = None,
+    discounts: list[str] | None = None,
 ) -> dict[str, Any]:
-    """A draft invoice.  ``items``: ``{"price", "quantity", "period", "subscription_item"}``."""
+    """A draft invoice.  ``items``: ``{"price", "quantity", "period", "subscription_item"}``.
+    ``discounts``: discount ids to take off (default: the subscription's, see discounts.py)."""
+    from .discounts import decorate_invoice, plan_invoice
+
     invoice_id = new_id("in", 24)
     now = sb.clock.now()
     address = customer.get("address") or {}
@@ -107,27 +111,32 @@ def make_invoice(
     tax_ids = customers.tax_ids_of(sb, customer["id"])
     reason = account.treatment(sb, country, state, tax_ids).reason
     lines, taxes = [], []
-    for item in items:
+    plan = plan_invoice(sb, subscription=subscription, items=items, discount_ids=discounts)
+    for index, item in enumerate(items):
         price = item["price"]
-        amount = price["unit_amount"] * item["quantity"]
+        amount = item.get("amount", price["unit_amount"] * item["quantity"])  # prorations.py: own amount
+        off = plan.off(index)  # discounts.py: tax is computed on the discounted amount
         line_tax = (
-            tax.compute(amount, price["tax_behavior"], country, state, reason)
+            tax.compute(amount - off, price["tax_behavior"], country, state, reason)
             if automatic_tax
-            else tax.compute(amount, "inclusive", None)
+            else tax.compute(amount - off, "inclusive", None)
         )
-        lines.append(
-            _line(
-                sb,
-                invoice_id,
-                price,
-                item["quantity"],
-                item["period"],
-                line_tax,
-                subscription=subscription["id"] if subscription else None,
-                subscription_item=item.get("subscription_item"),
-                state=state,
-            )
+        line = _line(
+            sb,
+            invoice_id,
+            price,
+            item["quantity"],
+            item["period"],
+            line_tax,
+            subscription=subscription["id"] if subscription else None,
+            subscription_item=item.get("subscription_item"),
+            state=state,
         )
+        if "amount" in item:  # a proration line (prorations.py)
+            from .prorations import shape_line
+
+            shape_line(line, item)
+        lines.append(line)
         taxes.append(line_tax)
         if line_tax["rate"] is not None:
             tax_rates.ensure(sb, line_tax["country"], state, line_tax["rate"])
@@ -245,6 +254,7 @@ def make_invoice(
         "total_taxes": [tax.total_tax_entry(t, state) for t in taxes if t["rate"] is not None],
         "webhooks_delivered_at": None,
     }
+    decorate_invoice(invoice, plan, items, taxes)  # discounts.py: discounts, total_discount_amounts
     sb.store.add(invoice)
     return invoice
 
@@ -361,6 +371,9 @@ def void(sb: Sandbox, invoice: dict[str, Any]) -> None:
     invoice["status_transitions"]["voided_at"] = sb.clock.now()
     sb.store.touch()
     sb.emit("invoice.voided", invoice)
+    from .prorations import on_invoice_voided
+
+    on_invoice_voided(sb, invoice)  # voiding a pending update's invoice cancels the update
 
 
 def mark_uncollectible(sb: Sandbox, invoice: dict[str, Any]) -> None:

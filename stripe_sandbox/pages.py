@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from . import checkout, payments, subscriptions
+from . import checkout, discounts, payments, subscriptions
 from .api import base_url_of
 from .core import Sandbox
 from .errors import StripeError
@@ -101,7 +101,7 @@ def _checkout_form(sb: Sandbox, session: dict[str, Any], error: str | None = Non
         summary = (
             f"<div class='amount' id='amount'>{total}</div>"
             f"<div class='muted' id='currency'>{html.escape((currency or '').upper())}{per}"
-            f"</div><table>{rows}{tax_note}</table>"
+            f"</div><table>{rows}{discounts.page_row(sb, session)}{tax_note}</table>"
         )
     radios = "".join(
         f"<label class='method'><input type='radio' name='method' value='{m}'"
@@ -337,7 +337,7 @@ async def invoice_page(request: Request) -> Response:
         f"<h1>Invoice {html.escape(invoice['number'] or '')}</h1>"
         f"<div class='amount'>{format_amount(invoice['total'], currency)}</div>"
         f"<p>Status: <strong id='status'>{html.escape(invoice['status'])}</strong></p>"
-        f"<table>{rows}<tr><td class='muted'>Tax included</td>"
+        f"<table>{rows}{discounts.invoice_page_row(sb, invoice)}<tr><td class='muted'>Tax included</td>"
         f"<td class='r'>{format_amount(tax_amount, currency)}</td></tr></table>"
         + (
             f"<p id='reverse-charge'>{html.escape(note)}</p>"

@@ -75,6 +75,8 @@ def make_payment_method(
         "type": kind,
     }
     if kind == "card":
+        from .trials import card_fingerprint  # one physical card per customer unless set (trials.py)
+
         pm["card"] = {
             "brand": "visa",
             "checks": {
@@ -86,7 +88,7 @@ def make_payment_method(
             "display_brand": "visa",
             "exp_month": 12,
             "exp_year": 2034,
-            "fingerprint": new_id("fp", 16)[3:],
+            "fingerprint": card_fingerprint(sb, customer),
             "funding": "credit",
             "generated_from": None,
             "last4": last4,

@@ -32,7 +32,7 @@ Job = tuple[int, int, str, Callable[[], int | None], Callable[[], None]]
 
 
 def due_jobs(sb: Sandbox, until: int) -> list[Job]:
-    from . import checkout, subscriptions
+    from . import checkout, prorations, subscriptions
 
     def session_due(session: dict[str, Any]) -> int | None:
         return session["expires_at"] if session["status"] == "open" else None
@@ -48,6 +48,18 @@ def due_jobs(sb: Sandbox, until: int) -> list[Job]:
                     session["id"],
                     _bind(session_due, session),
                     _bind(checkout.expire, sb, session),
+                )
+            )
+    for sub in sb.store.all("subscription"):  # pending updates expire (prorations.py)
+        when = prorations.pending_due_at(sub)
+        if when is not None and when <= until:
+            jobs.append(
+                (
+                    when,
+                    0,
+                    sub["id"] + ":pending_update",
+                    _bind(prorations.pending_due_at, sub),
+                    _bind(prorations.on_pending_expired, sb, sub),
                 )
             )
     for sub in sb.store.all("subscription"):
@@ -74,6 +86,9 @@ def due_jobs(sb: Sandbox, until: int) -> list[Job]:
                     _bind(subscriptions.on_invoice_due, sb, invoice),
                 )
             )
+    from . import trials  # customer.subscription.trial_will_end
+
+    jobs += [(when, 1, key, probe, act) for when, key, probe, act in trials.due_jobs(sb, until)]
     jobs.sort(key=lambda j: (j[0], j[1], j[2]))
     return jobs
 

@@ -50,6 +50,8 @@ PREFIXES: dict[str, str] = {
     "txi": "tax_id",
     "issfr": "radar.early_fraud_warning",
     "txn": "balance_transaction",
+    "di": "discount",
+    "promo": "promotion_code",
 }
 
 #: Human names Stripe uses in "No such …" messages.
@@ -60,6 +62,7 @@ KIND_NAMES: dict[str, str] = {
     "setup_intent": "setupintent",
     "payment_method": "PaymentMethod",
     "webhook_endpoint": "webhook endpoint",
+    "promotion_code": "promotion code",
 }
 
 
@@ -92,6 +95,8 @@ def sortable_id(prefix: str, sequence: int, length: int = 24) -> str:
 def object_name_for(object_id: str) -> str | None:
     if object_id.startswith("cs_test_"):
         return "checkout.session"
+    if object_id.startswith("sub_sched_"):  # not a subscription's "sub_"
+        return "subscription_schedule"
     return PREFIXES.get(object_id.split("_", 1)[0])
 
 
@@ -131,7 +136,8 @@ class Store:
     def resolve(self, object_id: str) -> dict[str, Any] | None:
         """Find any object by id (for expansion)."""
         name = object_name_for(object_id)
-        return self.find(name, object_id) if name else None
+        # A coupon's id is whatever was asked for (no prefix): looked up last (discounts.py).
+        return self.find(name, object_id) if name else self.find("coupon", object_id)
 
     def all(self, name: str) -> list[dict[str, Any]]:
         """Objects of one kind, oldest first."""

@@ -23,7 +23,7 @@ from __future__ import annotations
 import copy
 from typing import TYPE_CHECKING, Any
 
-from . import invoices, payments
+from . import invoices, payments, prorations, schedules
 from . import params as p
 from .api import LIST_SPEC, Call, api_route, created_filter, created_param, paginate
 from .customers import merge_metadata
@@ -237,6 +237,7 @@ def end(sb: Sandbox, sub: dict[str, Any], *, reason: str | None = None) -> None:
             sb.store.meta_of(invoice["id"]).pop("finalize_at", None)
     sb.store.touch()
     sb.emit("customer.subscription.deleted", sub)
+    schedules.on_subscription_ended(sb, sub)  # its subscription schedule is canceled with it
 
 
 def _sub_of(invoice: dict[str, Any]) -> str | None:
@@ -260,6 +261,7 @@ def on_period_end(sb: Sandbox, sub: dict[str, Any]) -> None:
     if sub["cancel_at"] is not None and sub["cancel_at"] <= now:
         end(sb, sub, reason="cancellation_requested")
         return
+    schedules.before_renewal(sb, sub)  # a subscription schedule's next phase starts here
     before = copy.deepcopy(sub)
     old_start, old_end = period_start_of(sub), period_end_of(sub)
     for item in sub["items"]["data"]:
@@ -273,7 +275,7 @@ def on_period_end(sb: Sandbox, sub: dict[str, Any]) -> None:
     invoice = invoices.make_invoice(
         sb,
         customer=customer,
-        items=_invoice_items(sub),
+        items=prorations.take_pending(sb, sub) + _invoice_items(sub),  # pending proration items first
         billing_reason="subscription_cycle",
         subscription=sub,
         automatic_tax=sub["automatic_tax"]["enabled"],
@@ -363,7 +365,11 @@ def attempt(sb: Sandbox, invoice: dict[str, Any], *, outcome: str | None = None)
     else:
         sb.emit("payment_intent.payment_failed", pi)
         sb.emit("invoice.payment_failed", invoice)
-    if sub is not None and sub["status"] in ("active", "trialing", "incomplete"):
+    if (
+        sub is not None
+        and sub["status"] in ("active", "trialing", "incomplete")
+        and not prorations.holds(sb, invoice)  # a pending update's invoice leaves the status alone
+    ):
         set_status(sb, sub, "past_due")
     if sub is not None and not attempts_left and sub["status"] == "past_due":
         exhausted(sb, sub)
@@ -426,6 +432,7 @@ def paid(sb: Sandbox, invoice: dict[str, Any], pi: dict[str, Any]) -> None:
     invoices.mark_paid(sb, invoice, pi)
     sb.emit("invoice.paid", invoice)
     sb.emit("payment_intent.succeeded", pi)
+    prorations.on_invoice_paid(sb, invoice)  # applies a pending update paid for by this invoice
     sub = sb.store.find("subscription", _sub_of(invoice))
     if sub is not None and sub["status"] in ("past_due", "unpaid") and sub["latest_invoice"] == invoice["id"]:
         set_status(sb, sub, "active")
@@ -454,9 +461,11 @@ UPDATE_SPEC: dict[str, Any] = {
     "items": [{"id": p.STR, "price": p.STR, "quantity": p.INT, "deleted": p.BOOL}],
     "metadata": p.METADATA,
     "description": p.STR,
+    "proration_date": p.INT,
     "payment_behavior": p.one_of(
         "allow_incomplete", "default_incomplete", "error_if_incomplete", "pending_if_incomplete"
     ),
+    "discounts": [{"coupon": p.STR, "promotion_code": p.STR, "discount": p.STR}],  # discounts.py
 }
 
 
@@ -521,17 +530,18 @@ def update(call: Call) -> dict[str, Any]:
                     param="default_payment_method",
                 )
         sub["default_payment_method"] = pm_id
-    for index, change in enumerate(prm.get("items") or []):
-        _update_item(sb, sub, change, index)
+    if "discounts" in prm:
+        from . import discounts
+
+        discounts.update_subscription(sb, sub, prm["discounts"])  # replaces (or clears) its discounts
+    if prm.get("items"):
+        prorations.change_items(sb, sub, prm, before)  # price changes, prorations, pending updates
     trial_end = prm.get("trial_end")
-    renew_now = False
     if trial_end is not None:
         if trial_end == "now":
-            if sub["status"] == "trialing":
-                sub["trial_end"] = now
-                for item in sub["items"]["data"]:
-                    item["current_period_end"] = now
-                renew_now = True
+            from . import trials
+
+            trials.end_now(sb, sub)  # the cycle restarts now; a subscription_update invoice (trials.py)
         else:
             if trial_end <= now:
                 raise invalid("Invalid timestamp: must be in the future.", param="trial_end")
@@ -554,8 +564,9 @@ def update(call: Call) -> dict[str, Any]:
     sb.store.touch()
     if previous:
         sb.emit("customer.subscription.updated", sub, previous)
-    if renew_now:
-        on_period_end(sb, sub)
+    from . import trials
+
+    trials.after_update(sb, sub)  # charges a trial ended now; trial_will_end when due now
     return sub
 
 
@@ -589,37 +600,6 @@ def set_cancel_at(sb: Sandbox, sub: dict[str, Any], value: int | str | None) -> 
         cancel_at_period_end=False if flexible else value == period_end_of(sub),
     )
     sub["cancellation_details"]["reason"] = "cancellation_requested"
-
-
-def _update_item(sb: Sandbox, sub: dict[str, Any], change: dict[str, Any], index: int) -> None:
-    items = {item["id"]: item for item in sub["items"]["data"]}
-    item_id = change.get("id")
-    if item_id is None:
-        raise invalid(
-            "Adding items to a subscription is not supported by the sandbox.", param=f"items[{index}][id]"
-        )
-    if item_id not in items:
-        raise invalid(
-            f"No such subscription item: '{item_id}'", param=f"items[{index}][id]", code="resource_missing"
-        )
-    item = items[item_id]
-    if change.get("price"):
-        price = sb.store.get("price", change["price"], f"items[{index}][price]")
-        if price["type"] != "recurring":
-            raise invalid(
-                "The price specified is set to `type=one_time` but this field only accepts prices "
-                "with `type=recurring`.",
-                param=f"items[{index}][price]",
-            )
-        if price["currency"] != sub["currency"]:
-            raise invalid(
-                "The price specified does not match the subscription's currency.",
-                param=f"items[{index}][price]",
-            )
-        item["price"] = copy.deepcopy(price)
-        item["plan"] = plan_of(price)
-    if change.get("quantity") is not None:
-        item["quantity"] = change["quantity"]
 
 
 def cancel(call: Call) -> dict[str, Any]:

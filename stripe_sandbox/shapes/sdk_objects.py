@@ -39,6 +39,7 @@ from stripe._object_classes import OBJECT_CLASSES
 #: confirmation_secret: "This field is not included by default").
 INCLUDABLE: dict[str, frozenset[str]] = {
     "checkout.session": frozenset({"line_items"}),
+    "coupon": frozenset({"applies_to", "currency_options"}),  # absent from Stripe's coupon fixture
     "customer": frozenset(
         {"cash_balance", "invoice_credit_balance", "sources", "subscriptions", "tax", "tax_ids"}
     ),

@@ -103,6 +103,19 @@ async def test_every_served_object_and_event_has_the_right_keys(
     check(await client.v1.subscriptions.list_async(params={"customer": customer.id}))
     check(await client.v1.webhook_endpoints.list_async())
     check(await client.v1.events.list_async(params={"limit": 100}))
+    coupon = await client.v1.coupons.create_async(params={"percent_off": 10, "duration": "forever"})
+    promo = await client.v1.promotion_codes.create_async(
+        params={"promotion": {"type": "coupon", "coupon": coupon.id}}
+    )
+    check(
+        await client.v1.promotion_codes.list_async(
+            params={"code": promo.code, "expand": ["data.promotion.coupon"]}
+        )
+    )
+    discounted = await client.v1.subscriptions.update_async(
+        done["subscription"], params={"discounts": [{"promotion_code": promo.id}], "expand": ["discounts"]}
+    )
+    check(discounted)
 
     served = set(json.loads(derive.KEYS_PATH.read_text()))
     assert served - seen == set(), f"never checked: {sorted(served - seen)}"
