@@ -54,3 +54,5 @@ class BillingConfig:
     # None: Checkout offers what the Stripe account has on (PAYMENT_METHODS=dynamic, Stripe's advice);
     # else only these types (`allowed_payment_method_types`, a filter on that dynamic set).
     payment_methods: tuple[str, ...] | None = None
+    # Free days before the first charge for a first-time subscriber (0: no trials; DESIGN "Trials").
+    trial_days: int = 0

@@ -44,6 +44,8 @@ PAYMENT_FIELDS = (
     "created_at",
     "completed_at",
     "version",
+    "kind",
+    "discount_amount",
 )
 SUBSCRIPTION_FIELDS = (
     "id",
@@ -63,6 +65,10 @@ SUBSCRIPTION_FIELDS = (
     "cancellation_feedback",
     "created_at",
     "version",
+    "trial_end",
+    "scheduled_product_type",
+    "scheduled_at",
+    "discount",
 )
 INVOICE_FIELDS = (
     "id",
@@ -82,6 +88,8 @@ INVOICE_FIELDS = (
     "created_at",
     "paid_at",
     "hosted_invoice_url",
+    "discount",
+    "lines",
 )
 GIFT_CODE_FIELDS = (
     "id",

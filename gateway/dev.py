@@ -103,6 +103,8 @@ async def _prepare(
         "web_app": True,
         # Links handed out (invoice downloads) name the address dev listens on, whatever the Host.
         "public_base_url": settings.public_base_url or gateway_url,
+        # A newcomer can try a free trial (DESIGN: `dev` sets 7 unless TRIAL_DAYS says otherwise).
+        "trial_days": settings.trial_days if "TRIAL_DAYS" in os.environ else DEV_TRIAL_DAYS,
     }
     services = build_services(load_settings(**overrides))
     overrides["stripe_webhook_secret"] = await _register_endpoint(
@@ -112,10 +114,31 @@ async def _prepare(
     try:
         await services.clock.refresh()
         changes = await sync_catalog(services)
+        await ensure_demo_promotion_code(services)
     finally:
         await Tortoise.close_connections()
     print(f"catalog: {len(changes)} change(s) in the sandbox" if changes else "catalog: in sync")
     return load_settings(**overrides)
+
+
+DEV_TRIAL_DAYS = 7
+# A promotion code made in the sandbox at start, as marketing would make one in Stripe's Dashboard:
+# 20 % off the first payment.
+DEMO_PROMOTION_CODE = "WELCOME20"
+
+
+async def ensure_demo_promotion_code(services: Any) -> None:
+    """The demo code and its coupon, made once (the sandbox keeps them across runs)."""
+    codes = services.stripe.v1.promotion_codes
+    found = await codes.list_async(params={"code": DEMO_PROMOTION_CODE, "limit": 1})
+    if found.data:
+        return
+    coupon = await services.stripe.v1.coupons.create_async(
+        params={"percent_off": 20, "duration": "once", "name": "Welcome: 20 % off the first payment"}
+    )
+    await codes.create_async(
+        params={"code": DEMO_PROMOTION_CODE, "promotion": {"type": "coupon", "coupon": coupon.id}}
+    )
 
 
 # What the banner tells a newcomer to run; tests/ops/test_dev.py follows the printed text exactly.
@@ -128,7 +151,12 @@ def try_checkout(gateway_url: str) -> str:
 TRY_PREMIUM = "{ premium { active source until } payments { edges { node { status money { formatted } } } } }"
 
 
-def banner(gateway_url: str, sandbox_url: str, token: str) -> str:
+def banner(gateway_url: str, sandbox_url: str, token: str, trial_days: int = 0) -> str:
+    trial = (
+        f"a free trial of {trial_days} days for a first-time subscriber (TRIAL_DAYS)"
+        if trial_days
+        else "no free trial (TRIAL_DAYS=0)"
+    )
     return f"""
 billing-gateway dev is up.
 
@@ -159,6 +187,9 @@ The same through the API (GraphiQL has the operations ready; anything else sends
      {TRY_PREMIUM}
 
      premium is active and the payment COMPLETED (a second after paying: the webhooks).
+
+Also here: promotion code {DEMO_PROMOTION_CODE} (20 % off the first payment: pass it as
+createCheckout's promotionCode, or check it with the promotionCode query), and {trial}.
 
 Ctrl-C stops everything; running `dev` again picks up where it left off (same data; tokens
 it printed before keep working).
@@ -229,7 +260,7 @@ def run_dev(*, host: str, port: int, sandbox_port: int) -> None:
             access_log=False,
             log_config=None,
         )
-        server = _AnnouncingServer(config, banner(gateway_url, sandbox.base_url, token))
+        server = _AnnouncingServer(config, banner(gateway_url, sandbox.base_url, token, dev.trial_days))
         try:
             server.run()
         except SystemExit:  # uvicorn exits when it cannot bind; it logged why

@@ -25,6 +25,7 @@ def billing_config(settings: Settings) -> BillingConfig:
         stripe_timeout_seconds=settings.stripe_timeout_seconds,
         early_fraud_warning_action=EarlyFraudWarningAction(settings.early_fraud_warning_action),
         payment_methods=settings.payment_method_list,
+        trial_days=settings.trial_days,
     )
 
 

@@ -118,6 +118,9 @@ class Settings(BaseSettings):
     refund_abuse_limit: int = Field(default=2, ge=1)
     refund_abuse_window_days: int = Field(default=365, ge=1)
     gift_code_ttl_days: int = Field(default=365, ge=1)
+    # Free days before a first-time subscriber's first charge; 0 = no trials. Stripe takes 1 to 730
+    # (`subscription_data.trial_period_days`).
+    trial_days: int = Field(default=0, ge=0, le=730)
     redeem_rate_limit: Annotated[RateLimit, NoDecode] = Field(
         default_factory=lambda: RateLimit.parse("10/600s")
     )

@@ -3,7 +3,7 @@
 from models.audit import AppendOnlyError, AuditEntry
 from models.base import CONFLICT_ATTEMPTS, StaleVersionError, VersionedModel, retry_on_conflict
 from models.catalog_price import CatalogPrice
-from models.customer import Customer, Refund
+from models.customer import Customer, Refund, TrialCard
 from models.dispute import Dispute
 from models.gift_code import GiftCode
 from models.grant import Grant
@@ -32,6 +32,7 @@ __all__ = [
     "Refund",
     "StaleVersionError",
     "Subscription",
+    "TrialCard",
     "VersionedModel",
     "WebhookEvent",
     "retry_on_conflict",

@@ -1,6 +1,7 @@
 """One row per user who has touched billing: the link to Stripe and the account state."""
 
 from tortoise import fields
+from tortoise.models import Model
 
 from models.base import VersionedModel
 
@@ -25,6 +26,8 @@ class Customer(VersionedModel):
     # Start of the current unbroken stretch of premium access, and its end as last computed.
     access_since = fields.DatetimeField(null=True)
     access_until = fields.DatetimeField(null=True)
+    # When this user's one free trial started (one per user, ever); null: never had one.
+    trial_started_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField()
     updated_at = fields.DatetimeField()
 
@@ -50,3 +53,18 @@ class Refund(VersionedModel):
     class Meta:
         table = "refunds"
         indexes = (("user_id", "created_at"),)
+
+
+class TrialCard(Model):
+    """A card (Stripe's `card.fingerprint`: the same physical card on any customer) that has
+    had a free trial. A trial started with a card already here is ended at once, so one card
+    buys one trial however many accounts carry it."""
+
+    id = fields.BigIntField(primary_key=True)
+    fingerprint = fields.CharField(max_length=64, unique=True)
+    user_id = fields.CharField(max_length=128)
+    stripe_subscription_id = fields.CharField(max_length=64)
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "trial_cards"

@@ -40,10 +40,12 @@ class PaymentStatus(StrEnum):
 
 
 class PaymentKind(StrEnum):
-    """Why a payment row exists: one per checkout, one per renewal invoice."""
+    """Why a payment row exists: one per checkout, one per renewal invoice, one per immediate
+    plan change (the prorated difference Stripe charges at the switch)."""
 
     CHECKOUT = "CHECKOUT"
     RENEWAL = "RENEWAL"
+    PLAN_CHANGE = "PLAN_CHANGE"
 
 
 class SubscriptionStatus(StrEnum):
@@ -140,3 +142,18 @@ class GrantState(StrEnum):
 
     GRANTED = "GRANTED"
     TAKEN_BACK = "TAKEN_BACK"
+
+
+class PlanChangeTiming(StrEnum):
+    """When a plan change takes effect: at once (prorated, charged now) or at the period end."""
+
+    NOW = "NOW"
+    PERIOD_END = "PERIOD_END"
+
+
+class DiscountDuration(StrEnum):
+    """How long a discount lasts: Stripe's coupon `duration`, upper-cased."""
+
+    ONCE = "ONCE"
+    REPEATING = "REPEATING"
+    FOREVER = "FOREVER"

@@ -28,6 +28,13 @@ class Invoice(VersionedModel):
     amount_paid = fields.BigIntField()
     amount_due = fields.BigIntField()
     tax_breakdown = fields.JSONField(default=list)
+    # Total taken off by promotion codes, and the invoice's lines as shown to the user:
+    # [{"description", "amount", "period_start", "period_end", "proration"}] (read with the
+    # invoice, never queried on their own, like tax_breakdown).
+    discount = fields.BigIntField(default=0)
+    lines = fields.JSONField(default=list)
+    # Stripe's billing_reason: "subscription_update" marks the prorated charge of a plan change.
+    billing_reason = fields.CharField(max_length=32, null=True)
     period_start = fields.DatetimeField(null=True)
     period_end = fields.DatetimeField(null=True)
     paid_at = fields.DatetimeField(null=True)

@@ -36,6 +36,8 @@ class Payment(VersionedModel):
     stripe_price_id = fields.CharField(max_length=64, null=True)
     product_type = fields.CharEnumField(ProductType, max_length=32)
     amount = fields.BigIntField()  # minor units
+    # Taken off this payment by a promotion code (minor units, 0 when none).
+    discount_amount = fields.BigIntField(default=0)
     currency = fields.CharEnumField(Currency, max_length=3)
     status = fields.CharEnumField(PaymentStatus, max_length=32, default=PaymentStatus.PENDING)
     is_gift = fields.BooleanField(default=False)

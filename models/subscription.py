@@ -15,9 +15,9 @@ from models.enums import (
 class Subscription(VersionedModel):
     """The gateway's copy of a Stripe subscription.
 
-    Stripe is the source of truth; `stripe_synced_at` is the `created` time of the
-    Stripe state last applied (event or re-fetch), so an older event delivered
-    late never overwrites newer state.
+    Stripe is the source of truth; `stripe_synced_at` is when (epoch ms, the gateway's
+    clock) the GET whose answer the row holds started, so an older answer never
+    overwrites a newer one.
     """
 
     id = fields.BigIntField(primary_key=True)
@@ -40,11 +40,26 @@ class Subscription(VersionedModel):
     ended_at = fields.DatetimeField(null=True)
     cancellation_reason = fields.CharEnumField(CancellationReason, max_length=32, null=True)
     cancellation_feedback = fields.CharField(max_length=1000, null=True)
-    # The docstring's account of this column is out of date, and it is what the table's comment
-    # (and so the migrations) are made from: it is when (epoch ms, the gateway's clock) the GET whose
-    # answer the row holds started, 0 if not known, so an older answer never overwrites a newer one
-    # and an event that arrived before that GET needs no re-fetch (`billing.subscriptions.sync`).
+    # 0 if not known; an event that arrived before that GET needs no re-fetch
+    # (`billing.subscriptions.sync`).
     stripe_synced_at = fields.BigIntField(default=0)
+    # Stripe's `trial_end` while the subscription is TRIALING: a free trial, or gift time that
+    # deferred the next charge.
+    trial_end = fields.DatetimeField(null=True)
+    # A PERIOD_END plan change waiting in a Stripe subscription schedule: the price the next phase
+    # switches to, and when.
+    stripe_schedule_id = fields.CharField(max_length=64, null=True)
+    scheduled_price_id = fields.CharField(max_length=64, null=True)
+    scheduled_product_type = fields.CharEnumField(ProductType, max_length=32, null=True)
+    scheduled_at = fields.DatetimeField(null=True)
+    # The promotion still applying to future invoices, as `billing.plans.discounts.discount_of`
+    # reads it from Stripe: {"code", "percent_off", "amount_off", "currency", "duration",
+    # "duration_in_months", "end"}; null when none.
+    discount = fields.JSONField(null=True)
+    # The last plan-change preview shown: {"product_type", "proration_date"} (unix seconds). An
+    # immediate change to that plan soon after uses the same `proration_date`, so what was shown
+    # is what Stripe charges (`billing.plans.changes`).
+    plan_change_quote = fields.JSONField(null=True)
     created_at = fields.DatetimeField()
     updated_at = fields.DatetimeField()
 

@@ -96,7 +96,7 @@ async def premium_changed(info: Info) -> AsyncGenerator[Premium, None]:
     viewer = context.require_viewer()
     async with _feed(context).subscribe(viewer.user_id) as changes:
         state = await premium_rule.load_premium(viewer.user_id, context.now())
-        yield premium_from_state(state)
+        yield premium_from_state(state, viewer.user_id)
         async for change in changes:
             if change.kind not in (ChangeKind.PREMIUM, ChangeKind.RESYNC):
                 continue
@@ -104,7 +104,7 @@ async def premium_changed(info: Info) -> AsyncGenerator[Premium, None]:
             fresh = await premium_rule.load_premium(viewer.user_id, context.now())
             if fresh != state:
                 state = fresh
-                yield premium_from_state(state)
+                yield premium_from_state(state, viewer.user_id)
 
 
 def _feed(context: GatewayContext) -> ChangeFeed:

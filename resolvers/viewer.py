@@ -13,7 +13,7 @@ from schema.types.subscription import Subscription, subscription_from_row
 async def premium(info: Info) -> Premium:
     viewer = info.context.require_viewer()
     state = await premium_rule.load_premium(viewer.user_id, info.context.now())
-    return premium_from_state(state)
+    return premium_from_state(state, viewer.user_id)
 
 
 async def subscription(info: Info) -> Subscription | None:

@@ -36,10 +36,12 @@ from resolvers import invoices as invoices_r
 from resolvers import live as live_r
 from resolvers import nodes as nodes_r
 from resolvers import payments as payments_r
+from resolvers import plans as plans_r
 from resolvers import viewer as viewer_r
 from resolvers.mutations import checkout as checkout_r
 from resolvers.mutations import gifts as gifts_r
 from resolvers.mutations import payment_method as payment_method_r
+from resolvers.mutations import plans as plan_changes_r
 from resolvers.mutations import refunds as refunds_r
 from resolvers.mutations import restrictions as restrictions_r
 from resolvers.mutations import subscriptions as subscriptions_r
@@ -103,6 +105,17 @@ class Query:
         "redeem rate limit (RATE_LIMITED when exceeded).",
     )
     prices = strawberry.field(resolver=catalog_r.prices, description="Public: no token needed.")
+    plan_change_preview = strawberry.field(
+        resolver=plans_r.plan_change_preview,
+        permission_classes=AUTHENTICATED,
+        description="What a plan change would cost, from Stripe's own invoice preview; "
+        "null without a live subscription.",
+    )
+    promotion_code = strawberry.field(
+        resolver=plans_r.promotion_code,
+        permission_classes=AUTHENTICATED,
+        description="Failed checks count toward the same rate limit as gift codes.",
+    )
     user_billing = strawberry.field(
         resolver=admin_r.user_billing, permission_classes=ADMIN, description='Role "admin" only.'
     )
@@ -135,6 +148,16 @@ class Mutation:
     )
     revoke_gift_code = strawberry.field(
         resolver=gifts_r.revoke_gift_code, permission_classes=ADMIN, description='Role "admin" only.'
+    )
+    change_plan = strawberry.field(
+        resolver=plan_changes_r.change_plan,
+        permission_classes=AUTHENTICATED,
+        description="Monthly <-> yearly, same currency.",
+    )
+    cancel_plan_change = strawberry.field(
+        resolver=plan_changes_r.cancel_plan_change,
+        permission_classes=AUTHENTICATED,
+        description="Drops a scheduled PERIOD_END change.",
     )
 
 

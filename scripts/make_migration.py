@@ -26,7 +26,22 @@ from gateway.db import migrations_location, tortoise_config
 PG_ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres"
 
 
+def _sqlite_keeps_no_column_comments() -> None:
+    """SQLite has no ALTER for a column's comment (aerich raises NotSupportError, e.g. when a
+    new enum member changes a CharEnumField's comment). The comment there only lives inside
+    CREATE TABLE text and nothing reads it, so the migration notes the change as an SQL comment."""
+    from aerich.ddl.sqlite import SqliteDDL
+
+    def set_comment(self: SqliteDDL, model: type, field_describe: dict) -> str:
+        column = field_describe.get("db_column") or field_describe["name"]
+        return f"-- {model._meta.db_table}.{column}: comment changed (SQLite keeps none to alter)"
+
+    SqliteDDL.set_comment = set_comment  # type: ignore[method-assign]
+
+
 async def _generate(database_url: str, name: str) -> None:
+    if database_url.startswith("sqlite"):
+        _sqlite_keeps_no_column_comments()
     location = migrations_location(database_url)
     command = Command(tortoise_config(database_url, pool_max=2), app="models", location=str(location))
     if not (location / "models").exists() or not any((location / "models").glob("*.py")):

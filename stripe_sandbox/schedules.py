@@ -9,7 +9,7 @@ What Stripe does, and where it says so:
   ``plan``, ``start_date``, ``end_date``, ``proration_behavior``; ``current_phase``,
   ``end_behavior`` ``cancel``/``none``/``release``/``renew``, ``status`` ``not_started``/
   ``active``/``completed``/``released``/``canceled``, ``released_subscription``); ids
-  ``sub_sched_`` (Stripe's fixtures, /work/shared/stripe/fixtures3.json).
+  ``sub_sched_`` (Stripe's fixtures, stripe_sandbox/shapes/stripe_openapi/fixtures3.json).
 * SDK params: ``SubscriptionScheduleCreateParams.from_subscription`` ("Migrate an existing
   subscription to be managed by a subscription schedule [...] other parameters (such as phase
   values) cannot be set"), ``SubscriptionScheduleUpdateParams.phases`` (items, start_date,

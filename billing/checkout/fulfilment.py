@@ -22,9 +22,11 @@ from billing.gifts.redeem import issue_for
 from billing.invoices.sync import apply_invoice, is_checkout_invoice
 from billing.payments import status as payment_status
 from billing.payments.status import Happening
+from billing.plans import trials
 from billing.services import Services
 from billing.stripe import objects as so
 from billing.stripe.calls import retrieve, retrieve_stamped
+from billing.stripe.discounts import SUBSCRIPTION_DISCOUNT_EXPAND, discount_total
 from billing.subscriptions.sync import apply_subscription
 from models import CatalogPrice, Payment
 from models.enums import PaymentKind, PaymentStatus, ProductType
@@ -36,7 +38,13 @@ ASYNC_PAID_EVENT = "checkout.session.async_payment_succeeded"
 # The session with its subscription and its invoice (their payments' intents stay ids: a checkout's
 # own invoice only carries them to the payment row): one GET for the three objects of a purchase.
 # Expansions go at most four levels deep (Stripe's limit).
-SESSION_EXPAND = ["subscription", "invoice.payments", "invoice.total_taxes.tax_rate_details.tax_rate"]
+SESSION_EXPAND = [
+    "subscription",
+    *(f"subscription.{path}" for path in SUBSCRIPTION_DISCOUNT_EXPAND),
+    "subscription.default_payment_method",  # its card's fingerprint: one trial per card
+    "invoice.payments",
+    "invoice.total_taxes.tax_rate_details.tax_rate",
+]
 
 
 async def fetch_session(services: Services, session_id: str) -> tuple[dict[str, Any], int]:
@@ -146,6 +154,10 @@ async def settle_session(
         value = so.obj_id(session.get(key))
         if value:
             ids[column] = value
+    if session.get("amount_total") is not None:
+        # What Stripe asks for: a promotion code's discount taken off, zero for a free trial.
+        ids["amount"] = int(session["amount_total"])
+        ids["discount_amount"] = discount_total(session)
     if event_type == ASYNC_PAID_EVENT and occurred_at is not None and session.get("payment_status") == "paid":
         # A delayed payment was paid when this event says, whichever event completed the row: one
         # delivered late (checkout.session.completed re-fetching a session paid meanwhile) stamps
@@ -178,6 +190,7 @@ async def settle_session(
         await issue_for(payment, now, services.config.gift_code_ttl, code=reserved)  # heals a lost issue
     if isinstance(session.get("subscription"), dict):
         await apply_subscription(services, session["subscription"], fetched_ms)
+        await trials.on_trial_started(services, payment.user_id, session["subscription"])
     invoice = session.get("invoice")
     if isinstance(invoice, dict) and is_checkout_invoice(invoice):
         await apply_invoice(services, invoice, fetched_ms)

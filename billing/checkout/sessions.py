@@ -21,16 +21,19 @@ import stripe
 from tortoise.exceptions import IntegrityError
 
 from billing.catalog import entries as catalog
+from billing.catalog.prices import stripe_price_id
 from billing.checkout import open_sessions as open_checkouts
 from billing.checkout.payment_method_params import payment_method_params
 from billing.checkout.redirects import check_redirect
 from billing.customers.accounts import ensure_customer, ensure_stripe_customer
 from billing.errors import BillingError, ErrorCode, PaymentProviderError
 from billing.gifts.codes import GIFT_CODE_KEY, new_code
+from billing.plans import promotions, trials
+from billing.plans.trials import TRIAL_METADATA_KEY
 from billing.services import Services
 from billing.stripe import budget as stripe_budget
 from billing.stripe.calls import call
-from models import CatalogPrice, Payment, Subscription
+from models import Payment, Subscription
 from models.enums import Currency, PaymentKind, PaymentStatus, ProductType, SubscriptionStatus
 
 log = logging.getLogger("billing.checkout.sessions")
@@ -61,10 +64,18 @@ class CheckoutRequest:
     cancel_url: str
     currency: Currency
     idempotency_key: str | None = None
+    promotion_code: str | None = None
 
     def fingerprint(self) -> str:
         canonical = "|".join(
-            [str(self.product_type), str(self.is_gift), str(self.currency), self.success_url, self.cancel_url]
+            [
+                str(self.product_type),
+                str(self.is_gift),
+                str(self.currency),
+                self.success_url,
+                self.cancel_url,
+                self.promotion_code or "",
+            ]
         )
         return hashlib.sha256(canonical.encode()).hexdigest()
 
@@ -108,22 +119,6 @@ def _validate(request: CheckoutRequest, services: Services) -> catalog.CatalogEn
         ) from None
 
 
-async def _stripe_price_id(services: Services, entry: catalog.CatalogEntry) -> str:
-    """The Stripe price carrying the entry's lookup key (synced by `catalog sync`)."""
-    synced = await CatalogPrice.get_or_none(lookup_key=entry.lookup_key)
-    if synced is not None:
-        return synced.stripe_price_id
-    prices = await call(
-        "prices.list",
-        services.stripe.v1.prices.list_async(params={"lookup_keys": [entry.lookup_key], "active": True}),
-        timeout=services.config.stripe_timeout_seconds,
-    )
-    if not prices.data:
-        log.error("catalog not synced to Stripe", extra={"lookup_key": entry.lookup_key})
-        raise PaymentProviderError("This product is not available for purchase right now.")
-    return prices.data[0].id
-
-
 def _session_params(
     request: CheckoutRequest,
     *,
@@ -131,6 +126,8 @@ def _session_params(
     customer_id: str,
     price_id: str,
     reference: str,
+    trial_days: int = 0,
+    promotion_code_id: str | None = None,
 ) -> dict[str, Any]:
     metadata = purchase_metadata(user_id, request, reference)
     if request.is_gift:
@@ -156,6 +153,13 @@ def _session_params(
         params["payment_intent_data"] = {"metadata": metadata}
     else:
         params["subscription_data"] = {"metadata": metadata}
+        if trial_days > 0:
+            params["subscription_data"] = {
+                "metadata": {**metadata, TRIAL_METADATA_KEY: "true"},
+                "trial_period_days": trial_days,
+            }
+    if promotion_code_id is not None:
+        params["discounts"] = [{"promotion_code": promotion_code_id}]
     return params
 
 
@@ -250,8 +254,14 @@ async def create_checkout(services: Services, user_id: str, request: CheckoutReq
     if request.is_gift and await _open_gift_checkouts(user_id) >= MAX_OPEN_GIFT_CHECKOUTS:
         raise _too_many_gift_checkouts()  # checked again under the lock (`_keep_session`)
 
+    promotion = (
+        await promotions.usable_code_limited(services, user_id, request.promotion_code, entry, now)
+        if request.promotion_code is not None
+        else None
+    )
+    trial_days = 0 if request.is_gift else await trials.trial_days_for(services, user_id)
     customer_id = await ensure_stripe_customer(services, customer)
-    price_id = await _stripe_price_id(services, entry)
+    price_id = await stripe_price_id(services, entry)
     if request.idempotency_key is not None:
         seed = hashlib.sha256(f"{user_id}\x00{request.idempotency_key}".encode()).hexdigest()
         reference, stripe_key = seed[:32], f"bg-checkout-{seed}"
@@ -259,7 +269,13 @@ async def create_checkout(services: Services, user_id: str, request: CheckoutReq
         reference, stripe_key = uuid.uuid4().hex, f"bg-checkout-{uuid.uuid4().hex}"
 
     params = _session_params(
-        request, user_id=user_id, customer_id=customer_id, price_id=price_id, reference=reference
+        request,
+        user_id=user_id,
+        customer_id=customer_id,
+        price_id=price_id,
+        reference=reference,
+        trial_days=trial_days,
+        promotion_code_id=promotion.promotion_code_id if promotion else None,
     )
     params.update(payment_method_params(services.config))
     try:
@@ -277,6 +293,8 @@ async def create_checkout(services: Services, user_id: str, request: CheckoutReq
                 "This idempotencyKey was already used for a different checkout.",
                 ["input", "idempotencyKey"],
             ) from None
+        if promotion is not None and promotions.refused_discount(exc):
+            raise promotions.stripe_refused_code() from None
         raise
 
     payment = await _keep_session(

@@ -23,6 +23,7 @@ import logging
 from decimal import Decimal
 from typing import Any
 
+from billing.catalog.prices import entry_of_price
 from billing.customers.accounts import owner_of
 from billing.notifications import changes as notifications
 from billing.payments import status as payment_status
@@ -30,12 +31,15 @@ from billing.payments.status import Happening
 from billing.services import Services
 from billing.stripe import objects as so
 from billing.stripe.calls import fetched_after_event, older_than_stored, retrieve_stamped
+from billing.stripe.discounts import discount_total, lines_of
 from models import Invoice, Payment, Subscription
 from models.enums import InvoiceStatus, PaymentKind, PaymentStatus, ProductType
 
 log = logging.getLogger("billing.invoices.sync")
 
 FIRST_INVOICE_REASONS = frozenset({"subscription_create"})
+# The invoice Stripe makes for an immediate plan change (`proration_behavior=always_invoice`).
+PLAN_CHANGE_REASON = "subscription_update"
 # An attempted open invoice whose default payment intent is in this state is waiting for the
 # customer (3D Secure); in one of the others its last attempt failed.
 _WAITS_FOR_CUSTOMER = "requires_action"
@@ -45,6 +49,14 @@ _ATTEMPT_FAILED = frozenset({"requires_payment_method", "canceled"})
 # The invoice payments with their intents (which one paid, and where Stripe's own attempt stands);
 # the tax rate objects for each tax line's percentage and place.
 INVOICE_EXPAND = ["payments.data.payment.payment_intent", "total_taxes.tax_rate_details.tax_rate"]
+
+
+def is_plan_change(invoice: dict[str, Any]) -> bool:
+    """The prorated invoice of an immediate plan change: `subscription_update` with prorations
+    (ending a trial early is a `subscription_update` too, without them)."""
+    return invoice.get("billing_reason") == PLAN_CHANGE_REASON and any(
+        line["proration"] for line in lines_of(invoice)
+    )
 
 
 def is_checkout_invoice(invoice: dict[str, Any]) -> bool:
@@ -150,6 +162,9 @@ def _invoice_columns(invoice: dict[str, Any]) -> dict[str, Any]:
         "hosted_invoice_url": invoice.get("hosted_invoice_url"),
         "invoice_pdf": invoice.get("invoice_pdf"),
         "created_at": so.ts(invoice["created"]),
+        "discount": discount_total(invoice),
+        "lines": lines_of(invoice),
+        "billing_reason": invoice.get("billing_reason"),
     }
 
 
@@ -163,10 +178,18 @@ async def _renewal_row(services: Services, invoice: dict[str, Any], user_id: str
     product_type = sub.product_type if sub else ProductType(product or ProductType.PREMIUM_MONTHLY)
     lines = (invoice.get("lines") or {}).get("data") or []
     pricing = (lines[0].get("pricing") or {}).get("price_details") or {} if lines else {}
+    plan_change = is_plan_change(invoice)
+    if plan_change:
+        # The plan switched to: the price of the line charging for the new period.
+        charged = [line for line in lines if int(line.get("amount") or 0) > 0] or lines
+        pricing = (charged[0].get("pricing") or {}).get("price_details") or {} if charged else {}
+        entry = await entry_of_price(pricing.get("price"))
+        if entry is not None:
+            product_type = entry.product_type
     now = services.clock.now()
     created = await Payment.create_if_absent(
         user_id=user_id,
-        kind=PaymentKind.RENEWAL,
+        kind=PaymentKind.PLAN_CHANGE if plan_change else PaymentKind.RENEWAL,
         stripe_customer_id=so.obj_id(invoice.get("customer")),
         stripe_subscription_id=sub_id,
         stripe_invoice_id=invoice["id"],
@@ -174,6 +197,7 @@ async def _renewal_row(services: Services, invoice: dict[str, Any], user_id: str
         stripe_price_id=pricing.get("price") or (sub.stripe_price_id if sub else None),
         product_type=product_type,
         amount=int(invoice.get("amount_due") or invoice.get("total") or 0),
+        discount_amount=discount_total(invoice),
         currency=so.currency(invoice["currency"]),
         status=PaymentStatus.PENDING,
         is_gift=False,
@@ -257,8 +281,10 @@ async def _apply_invoice(
             await payment_status.apply(payment, None, now, also=lambda _p: ids)
         return row
 
-    if int(invoice.get("amount_due") or 0) == 0 and row.status != InvoiceStatus.PAID:
-        return row  # nothing to charge (e.g. a gift moved the period): no payment row
+    nothing_due = int(invoice.get("amount_due") or 0) == 0
+    if nothing_due and (row.status != InvoiceStatus.PAID or is_plan_change(invoice)):
+        # Nothing to charge (a gift moved the period; a plan change the credit paid for): no row.
+        return row
     payment = await _renewal_row(services, invoice, user_id)
     happening = renewal_happening(invoice)
     ids = {"stripe_payment_intent_id": pi_id} if pi_id else {}

@@ -42,6 +42,8 @@ log = logging.getLogger(__name__)
 
 CHANNEL = "billing_live"
 PREMIUM_TOPIC = "premium.changed"
+# Stripe's customer.subscription.trial_will_end (three days before): the app reminds the user.
+TRIAL_WILL_END_TOPIC = "subscription.trial_will_end"
 
 
 class ChangeKind(StrEnum):
@@ -203,6 +205,26 @@ async def premium_changed(user_id: str, state: PremiumState, now: datetime) -> N
         next_attempt_at=now,
     )
     await announce(Change(user_id, ChangeKind.PREMIUM))
+
+
+async def trial_will_end(user_id: str, trial_end: datetime, product_type: str, now: datetime) -> None:
+    """Tell the platform a trial ends soon (once per user and trial end, however often the event
+    is handled)."""
+    payload = {
+        "user_id": user_id,
+        "trial_end": _iso(trial_end),
+        "product_type": product_type,
+        "occurred_at": _iso(now),
+    }
+    async with transaction():
+        sent = await OutboxMessage.filter(user_id=user_id, topic=TRIAL_WILL_END_TOPIC).values_list(
+            "payload", flat=True
+        )
+        if any(p.get("trial_end") == payload["trial_end"] for p in sent):
+            return
+        await OutboxMessage.create(
+            topic=TRIAL_WILL_END_TOPIC, user_id=user_id, payload=payload, created_at=now, next_attempt_at=now
+        )
 
 
 def _iso(value: datetime | None) -> str | None:

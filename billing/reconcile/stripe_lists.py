@@ -18,6 +18,7 @@ from billing.services import Services
 from billing.stripe import calls as stripe_calls
 from billing.stripe import objects as so
 from billing.stripe import pacing as stripe_pacing
+from billing.subscriptions.sync import SUBSCRIPTION_EXPAND
 
 log = logging.getLogger("billing.reconcile")
 T = TypeVar("T")
@@ -90,7 +91,11 @@ class Listings:
     """
 
     _LISTS: dict[str, tuple[str, str, dict[str, Any]]] = {
-        "subscriptions": ("subscriptions", "subscriptions.list", {"status": "all"}),
+        "subscriptions": (
+            "subscriptions",
+            "subscriptions.list",
+            {"status": "all", "expand": [f"data.{path}" for path in SUBSCRIPTION_EXPAND]},
+        ),
         "invoices": ("invoices", "invoices.list", {}),
         "charges": ("charges", "charges.list", {"expand": ["data.refunds"]}),
     }

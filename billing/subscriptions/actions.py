@@ -39,7 +39,7 @@ from billing.pagination import NEWEST_FIRST
 from billing.services import Services
 from billing.stripe import objects as so
 from billing.stripe.calls import call
-from billing.subscriptions.sync import apply_subscription
+from billing.subscriptions.sync import SUBSCRIPTION_EXPAND, apply_subscription
 from models import Subscription, retry_on_conflict
 from models.enums import CancellationReason, SubscriptionLiveness, SubscriptionStatus
 
@@ -150,9 +150,30 @@ async def _reactivatable(user_id: str) -> Subscription:
 
 
 async def cancel_subscription(services: Services, user_id: str, request: CancelRequest) -> Subscription:
-    """Cancel the viewer's subscription at the end of the paid period (access stays until then)."""
+    """Cancel the viewer's subscription at the end of the paid period (access stays until then).
+    A plan change scheduled for that period end is dropped first (its schedule released): a
+    subscription that ends switches to nothing."""
     params = cancel_params(request)  # input errors first, before anything is read or sent
+    row = await _cancelable(user_id)
+    if row.stripe_schedule_id is not None:
+        await release_schedule(services, row.stripe_schedule_id)
     return await _change(services, user_id, "cancel", params, _cancelable)
+
+
+async def release_schedule(services: Services, schedule_id: str) -> None:
+    """Release a schedule; one already released or finished counts as released."""
+    try:
+        await call(
+            "subscription_schedules.release",
+            services.stripe.v1.subscription_schedules.release_async(
+                schedule_id, options={"idempotency_key": f"bg-sched-release-{schedule_id}"}
+            ),
+            timeout=services.config.stripe_timeout_seconds,
+        )
+    except PaymentProviderError as exc:
+        if not isinstance(exc.__cause__, stripe.InvalidRequestError):
+            raise
+        log.info("schedule was no longer active", extra={"schedule": schedule_id})
 
 
 async def reactivate_subscription(services: Services, user_id: str) -> Subscription:
@@ -208,7 +229,9 @@ async def _change(
 async def _fetch(services: Services, subscription_id: str) -> dict[str, Any]:
     sub = await call(
         "subscriptions.retrieve",
-        services.stripe.v1.subscriptions.retrieve_async(subscription_id),
+        services.stripe.v1.subscriptions.retrieve_async(
+            subscription_id, params={"expand": SUBSCRIPTION_EXPAND}
+        ),
         timeout=services.config.stripe_timeout_seconds,
     )
     return so.as_dict(sub)

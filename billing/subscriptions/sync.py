@@ -18,27 +18,71 @@ import logging
 from typing import Any
 
 from billing.catalog import entries as catalog
+from billing.catalog.prices import entry_of_price
 from billing.customers.accounts import owner_of
 from billing.notifications.access import record_access
 from billing.services import Services
 from billing.stripe import objects as so
 from billing.stripe.calls import fetched_after_event, older_than_stored, retrieve, retrieve_stamped
+from billing.stripe.discounts import SUBSCRIPTION_DISCOUNT_EXPAND, subscription_discount
 from models import Subscription
 from models.enums import CancellationReason, ProductType
 
 log = logging.getLogger("billing.subscriptions.sync")
 
 
+# One GET brings what the row shows: the discount (coupon and code) and a PERIOD_END plan change
+# waiting in the subscription's schedule (its phases' prices).
+SUBSCRIPTION_EXPAND = [*SUBSCRIPTION_DISCOUNT_EXPAND, "schedule"]
+
+
 async def fetch_subscription(services: Services, subscription_id: str) -> dict[str, Any]:
-    return await retrieve(services.stripe, "subscriptions", subscription_id)
+    return await retrieve(services.stripe, "subscriptions", subscription_id, {"expand": SUBSCRIPTION_EXPAND})
+
+
+def _product_type_of_price(price: Any) -> ProductType | None:
+    if not isinstance(price, dict):
+        return None
+    entry = catalog.by_lookup_key(price.get("lookup_key") or "")
+    return entry.product_type if entry else None
+
+
+def scheduled_change(sub: dict[str, Any]) -> dict[str, Any]:
+    """The columns of a PERIOD_END plan change: the schedule's next phase, when it starts at or
+    after the current period's end with another price. Only read from an expanded schedule;
+    with the schedule as a bare id (an event's payload) the stored columns are kept."""
+    schedule = sub.get("schedule")
+    if schedule is None:
+        return dict.fromkeys(
+            ("stripe_schedule_id", "scheduled_price_id", "scheduled_product_type", "scheduled_at")
+        )
+    if not isinstance(schedule, dict):
+        return {"stripe_schedule_id": schedule}
+    current = so.subscription_item(sub).get("price") or {}
+    found: dict[str, Any] = dict.fromkeys(("scheduled_price_id", "scheduled_product_type", "scheduled_at"))
+    if schedule.get("status") in ("not_started", "active"):
+        period_end = so.subscription_item(sub).get("current_period_end") or 0
+        for phase in schedule.get("phases") or []:
+            items = phase.get("items") or []
+            price = items[0].get("price") if items else None
+            price_id = so.obj_id(price)
+            if (phase.get("start_date") or 0) >= period_end and price_id and price_id != current.get("id"):
+                found = {
+                    "scheduled_price_id": price_id,
+                    "scheduled_product_type": _product_type_of_price(price),
+                    "scheduled_at": so.ts(phase["start_date"]),
+                }
+                break
+    return {"stripe_schedule_id": schedule.get("id"), **found}
 
 
 def _columns(sub: dict[str, Any]) -> dict[str, Any]:
     item = so.subscription_item(sub)
     price = item.get("price") or {}
-    entry = catalog.by_lookup_key(price.get("lookup_key") or "")
+    # The price in effect says which plan it is (a plan change swaps the price, not the
+    # metadata the checkout wrote); the metadata only for a price outside the catalog.
     product = so.metadata(sub).get("product_type")
-    product_type = ProductType(product) if product else (entry.product_type if entry else None)
+    product_type = _product_type_of_price(price) or (ProductType(product) if product else None)
     if product_type is None:
         raise ValueError(f"subscription {sub['id']}: cannot tell which product it sells")
     details = sub.get("cancellation_details") or {}
@@ -60,7 +104,19 @@ def _columns(sub: dict[str, Any]) -> dict[str, Any]:
         "cancellation_reason": CancellationReason(feedback.upper()) if feedback else None,
         "cancellation_feedback": details.get("comment"),
         "created_at": so.ts(sub["created"]),
+        "trial_end": so.ts(sub.get("trial_end")) if sub["status"] == "trialing" else None,
+        **_discount_column(sub),
+        **scheduled_change(sub),
     }
+
+
+def _discount_column(sub: dict[str, Any]) -> dict[str, Any]:
+    """The discount, when the answer shows it (its discounts expanded, or none at all); an answer
+    with bare discount ids (an event's payload, an update's answer) leaves the stored one."""
+    discounts = sub.get("discounts") or []
+    if all(isinstance(d, dict) for d in discounts):
+        return {"discount": subscription_discount(sub)}
+    return {}
 
 
 async def apply_subscription(
@@ -77,9 +133,13 @@ async def apply_subscription(
         log.info("subscription of an unknown customer ignored", extra={"subscription": sub.get("id")})
         return None
     now = services.clock.now()
+    columns = _columns(sub)
+    if columns.get("scheduled_price_id") and columns.get("scheduled_product_type") is None:
+        entry = await entry_of_price(columns["scheduled_price_id"])  # the phase names its price by id
+        columns["scheduled_product_type"] = entry.product_type if entry else None
     row, _ = await Subscription.upsert_versioned(
         {"stripe_subscription_id": sub["id"]},
-        _columns(sub),
+        columns,
         on_create={"user_id": user_id, "updated_at": now},
         keep_if=lambda stored: older_than_stored(fetched_ms, stored.stripe_synced_at),
         with_changes={"stripe_synced_at": fetched_ms},
@@ -94,5 +154,7 @@ async def sync_subscription(services: Services, subscription_id: str) -> Subscri
     stored = await Subscription.get_or_none(stripe_subscription_id=subscription_id)
     if stored is not None and fetched_after_event(stored.stripe_synced_at):
         return stored
-    sub, fetched_ms = await retrieve_stamped(services.stripe, "subscriptions", subscription_id)
+    sub, fetched_ms = await retrieve_stamped(
+        services.stripe, "subscriptions", subscription_id, {"expand": SUBSCRIPTION_EXPAND}
+    )
     return await apply_subscription(services, sub, fetched_ms)

@@ -27,6 +27,7 @@ async def create_checkout(info: Info, input: CreateCheckoutInput) -> CreateCheck
         cancel_url=input.cancel_url,
         currency=input.currency,
         idempotency_key=input.idempotency_key,
+        promotion_code=input.promotion_code,
     )
     try:
         result = await start_checkout(services_of(context), viewer.user_id, request)

@@ -29,7 +29,7 @@ async def redeem_gift(info: Info, input: RedeemGiftInput) -> RedeemGiftPayload:
         return RedeemGiftPayload(user_errors=user_errors_from(error))
     return RedeemGiftPayload(
         gift_code=gift_code_from_row(redemption.gift_code, viewer_id=viewer.user_id, now=context.now()),
-        premium=premium_from_state(redemption.premium),
+        premium=premium_from_state(redemption.premium, viewer.user_id),
     )
 
 

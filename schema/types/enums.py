@@ -23,15 +23,21 @@ RefundReason = strawberry.enum(_m.RefundReason, name="RefundReason")
 CancellationReason = strawberry.enum(_m.CancellationReason, name="CancellationReason")
 PremiumSource = strawberry.enum(_PremiumSource, name="PremiumSource")
 AuditAction = strawberry.enum(_m.AuditAction, name="AuditAction")
+PaymentKind = strawberry.enum(_m.PaymentKind, name="PaymentKind")
+PlanChangeTiming = strawberry.enum(_m.PlanChangeTiming, name="PlanChangeTiming")
+DiscountDuration = strawberry.enum(_m.DiscountDuration, name="DiscountDuration")
 
 __all__ = [
     "AuditAction",
     "BillingCycle",
     "CancellationReason",
     "Currency",
+    "DiscountDuration",
     "GiftCodeStatus",
     "InvoiceStatus",
+    "PaymentKind",
     "PaymentStatus",
+    "PlanChangeTiming",
     "PremiumSource",
     "ProductType",
     "RefundReason",

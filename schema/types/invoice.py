@@ -17,6 +17,7 @@ from schema.types.connections import PageInfo, page_info
 from schema.types.enums import Currency, InvoiceStatus
 from schema.types.money import Money
 from schema.types.node import Node
+from schema.types.plans import InvoiceLine, invoice_lines
 
 if TYPE_CHECKING:
     from schema.types.context import GatewayContext
@@ -51,6 +52,8 @@ class Invoice(Node):
     created_at: datetime
     paid_at: datetime | None
     hosted_invoice_url: str | None
+    discount: Money = strawberry.field(description="Total taken off by promotion codes (0 when none).")
+    lines: list[InvoiceLine]
     download_url: str = strawberry.field(
         description="A short-lived signed link to the gateway's PDF route; works without a header."
     )
@@ -102,6 +105,8 @@ def invoice_from_row(row: Any, context: GatewayContext) -> Invoice:
         created_at=row["created_at"],
         paid_at=row["paid_at"],
         hosted_invoice_url=row["hosted_invoice_url"],
+        discount=Money(amount=row["discount"], currency=currency),
+        lines=invoice_lines(row["lines"], currency),
         download_url=context.base_url + sign_invoice_link(context.link_key, global_id, context.now()),
         pk=row["id"],
     )

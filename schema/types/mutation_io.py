@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import strawberry
 
-from schema.types.enums import CancellationReason, Currency, ProductType, RefundReason
+from schema.types.enums import CancellationReason, Currency, PlanChangeTiming, ProductType, RefundReason
 from schema.types.errors import UserError
 from schema.types.gift_code import GiftCode
 from schema.types.payment import Payment
@@ -27,6 +27,10 @@ class CreateCheckoutInput:
     idempotency_key: str | None = strawberry.field(
         default=None,
         description="Same viewer + same key => the same checkout session, never a second one.",
+    )
+    promotion_code: str | None = strawberry.field(
+        default=None,
+        description="Applied to the checkout; an unusable code is a userError, no session is made.",
     )
 
 
@@ -108,4 +112,24 @@ class RevokeGiftCodeInput:
 @strawberry.type
 class RevokeGiftCodePayload:
     gift_code: GiftCode | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.input
+class ChangePlanInput:
+    product_type: ProductType
+    timing: PlanChangeTiming = PlanChangeTiming.NOW
+    idempotency_key: str | None = strawberry.field(
+        default=None,
+        description="Same viewer + same key => the same change and payment, never a second charge.",
+    )
+
+
+@strawberry.type
+class ChangePlanPayload:
+    subscription: Subscription | None = None
+    payment: Payment | None = strawberry.field(
+        default=None,
+        description="The PLAN_CHANGE payment of an immediate change with something to pay.",
+    )
     user_errors: list[UserError] = strawberry.field(default_factory=list)

@@ -18,7 +18,7 @@ from billing import ids
 from billing.pagination import Page
 from billing.read_queries import PAYMENT_FIELDS, row_of
 from schema.types.connections import PageInfo, page_info
-from schema.types.enums import Currency, PaymentStatus, ProductType
+from schema.types.enums import Currency, PaymentKind, PaymentStatus, ProductType
 from schema.types.gift_code import GiftCode, gift_code_from_row
 from schema.types.money import Money
 from schema.types.node import Node
@@ -49,6 +49,10 @@ class Payment(Node):
     created_at: datetime = strawberry.field(description="When the payment was initiated.")
     completed_at: datetime | None
     version: int = strawberry.field(description="Optimistic concurrency version; grows on every change.")
+    discount: Money | None = strawberry.field(
+        description="Taken off this payment by a promotion code; null when none."
+    )
+    kind: PaymentKind = strawberry.field(description="What this payment paid for.")
     pk: strawberry.Private[int]
 
 
@@ -74,6 +78,10 @@ def payment_from_row(row: Any, gift_code: GiftCode | None) -> Payment:
         created_at=row["created_at"],
         completed_at=row["completed_at"],
         version=row["version"],
+        discount=Money(amount=row["discount_amount"], currency=row["currency"])
+        if row["discount_amount"]
+        else None,
+        kind=row["kind"],
         pk=row["id"],
     )
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 
 import strawberry
+from strawberry.types import Info
 
 from billing.catalog import CatalogEntry
+from billing.plans import trial_eligible as may_start_trial
 from billing.premium import PremiumState
 from schema.types.enums import BillingCycle, PremiumSource, ProductType
 from schema.types.money import Money
@@ -25,10 +27,18 @@ class Premium:
     will_cancel: bool = strawberry.field(
         description="The subscription is set to end (at period end or at a set date, however it was set)."
     )
+    user_id: strawberry.Private[str]
+
+    @strawberry.field(
+        description="The viewer may still start a free trial (trials on; never had one, never subscribed)."
+    )
+    async def trial_eligible(self, info: Info) -> bool:
+        return info.context.config.trial_days > 0 and await may_start_trial(self.user_id)
 
 
-def premium_from_state(state: PremiumState) -> Premium:
+def premium_from_state(state: PremiumState, user_id: str) -> Premium:
     return Premium(
+        user_id=user_id,
         active=state.active,
         source=state.source,
         product_type=state.product_type,
@@ -49,9 +59,12 @@ class Price:
     stripe_price_id: str | None = strawberry.field(
         description="Null until the catalog has been synced to Stripe."
     )
+    trial_days: int = strawberry.field(
+        description="Free days before the first charge for an eligible buyer; 0 when there is no trial."
+    )
 
 
-def price_from_entry(entry: CatalogEntry, stripe_price_id: str | None) -> Price:
+def price_from_entry(entry: CatalogEntry, stripe_price_id: str | None, trial_days: int = 0) -> Price:
     return Price(
         product_type=entry.product_type,
         billing_cycle=entry.billing_cycle,
@@ -59,4 +72,5 @@ def price_from_entry(entry: CatalogEntry, stripe_price_id: str | None) -> Price:
         money=Money(amount=entry.amount, currency=entry.currency),
         lookup_key=entry.lookup_key,
         stripe_price_id=stripe_price_id,
+        trial_days=0 if entry.is_gift else trial_days,
     )

@@ -17,6 +17,7 @@ from schema.types.enums import (
 )
 from schema.types.money import Money
 from schema.types.node import Node
+from schema.types.plans import Discount, ScheduledPlanChange, discount_from_dict, scheduled_change_from_row
 
 
 @strawberry.type
@@ -38,6 +39,13 @@ class Subscription(Node):
     cancellation_feedback: str | None
     created_at: datetime
     version: int
+    trial_end: datetime | None = strawberry.field(
+        description="Set while TRIALING (a free trial, or gift time deferring the charge)."
+    )
+    scheduled_change: ScheduledPlanChange | None = strawberry.field(
+        description="A PERIOD_END plan change waiting for the period end."
+    )
+    discount: Discount | None = strawberry.field(description="A promotion still applying to future invoices.")
     pk: strawberry.Private[int]
 
 
@@ -60,5 +68,8 @@ def subscription_from_row(row: Any) -> Subscription:
         cancellation_feedback=row["cancellation_feedback"],
         created_at=row["created_at"],
         version=row["version"],
+        trial_end=row["trial_end"],
+        scheduled_change=scheduled_change_from_row(row),
+        discount=discount_from_dict(row["discount"]),
         pk=row["id"],
     )

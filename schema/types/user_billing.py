@@ -37,7 +37,7 @@ class UserBilling:
     @strawberry.field
     async def premium(self, info: Info) -> Premium:
         state = await premium_rule.load_premium(self.user_id, info.context.now())
-        return premium_from_state(state)
+        return premium_from_state(state, self.user_id)
 
     @strawberry.field
     async def subscription(self) -> Subscription | None:
