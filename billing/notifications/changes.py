@@ -44,6 +44,18 @@ CHANNEL = "billing_live"
 PREMIUM_TOPIC = "premium.changed"
 # Stripe's customer.subscription.trial_will_end (three days before): the app reminds the user.
 TRIAL_WILL_END_TOPIC = "subscription.trial_will_end"
+# The plan, trial end, scheduled plan change or discount of a subscription changed (what the
+# premium announcement does not carry): the app can show "yearly from 5 March", "trial until ...".
+SUBSCRIPTION_TOPIC = "subscription.changed"
+# The subscription's columns whose change is announced on SUBSCRIPTION_TOPIC.
+ANNOUNCED_SUBSCRIPTION_FIELDS = (
+    "product_type",
+    "status",
+    "trial_end",
+    "scheduled_product_type",
+    "scheduled_at",
+    "discount",
+)
 
 
 class ChangeKind(StrEnum):
@@ -205,6 +217,29 @@ async def premium_changed(user_id: str, state: PremiumState, now: datetime) -> N
         next_attempt_at=now,
     )
     await announce(Change(user_id, ChangeKind.PREMIUM))
+
+
+async def subscription_changed(sub: Any, now: datetime) -> None:
+    """Record a change of a subscription's plan, trial, scheduled change or discount (a
+    `models.Subscription` just written): outbox row, in the caller's transaction."""
+    payload = {
+        "user_id": sub.user_id,
+        "subscription_id": sub.stripe_subscription_id,
+        "status": str(sub.status),
+        "product_type": str(sub.product_type),
+        "trial_end": _iso(sub.trial_end),
+        "scheduled_change": {
+            "product_type": str(sub.scheduled_product_type),
+            "effective_at": _iso(sub.scheduled_at),
+        }
+        if sub.scheduled_product_type is not None and sub.scheduled_at is not None
+        else None,
+        "discount": sub.discount,
+        "occurred_at": _iso(now),
+    }
+    await OutboxMessage.create(
+        topic=SUBSCRIPTION_TOPIC, user_id=sub.user_id, payload=payload, created_at=now, next_attempt_at=now
+    )
 
 
 async def trial_will_end(user_id: str, trial_end: datetime, product_type: str, now: datetime) -> None:

@@ -20,7 +20,9 @@ from typing import Any
 from billing.catalog import entries as catalog
 from billing.catalog.prices import entry_of_price
 from billing.customers.accounts import owner_of
+from billing.notifications import changes as notifications
 from billing.notifications.access import record_access
+from billing.notifications.changes import ANNOUNCED_SUBSCRIPTION_FIELDS
 from billing.services import Services
 from billing.stripe import objects as so
 from billing.stripe.calls import fetched_after_event, older_than_stored, retrieve, retrieve_stamped
@@ -137,15 +139,32 @@ async def apply_subscription(
     if columns.get("scheduled_price_id") and columns.get("scheduled_product_type") is None:
         entry = await entry_of_price(columns["scheduled_price_id"])  # the phase names its price by id
         columns["scheduled_product_type"] = entry.product_type if entry else None
-    row, _ = await Subscription.upsert_versioned(
-        {"stripe_subscription_id": sub["id"]},
-        columns,
-        on_create={"user_id": user_id, "updated_at": now},
-        keep_if=lambda stored: older_than_stored(fetched_ms, stored.stripe_synced_at),
-        with_changes={"stripe_synced_at": fetched_ms},
-    )
+    before: dict[str, Any] = {}
+
+    def keep(stored: Subscription) -> bool:
+        before.update({name: getattr(stored, name) for name in ANNOUNCED_SUBSCRIPTION_FIELDS})
+        return older_than_stored(fetched_ms, stored.stripe_synced_at)
+
+    async with notifications.transaction():  # the row and its announcement land together
+        row, written = await Subscription.upsert_versioned(
+            {"stripe_subscription_id": sub["id"]},
+            columns,
+            on_create={"user_id": user_id, "updated_at": now},
+            keep_if=keep,
+            with_changes={"stripe_synced_at": fetched_ms},
+        )
+        if written and _announced_change(before, row):
+            await notifications.subscription_changed(row, now)
     await record_access(user_id, now)
     return row
+
+
+def _announced_change(before: dict[str, Any], row: Subscription) -> bool:
+    """A write changed what `subscription.changed` tells; a new row only when it starts with a
+    trial, a discount or a scheduled change (its purchase is announced as premium)."""
+    if not before:
+        return any(getattr(row, name) is not None for name in ("trial_end", "discount", "scheduled_at"))
+    return any(before[name] != getattr(row, name) for name in ANNOUNCED_SUBSCRIPTION_FIELDS)
 
 
 async def sync_subscription(services: Services, subscription_id: str) -> Subscription | None:

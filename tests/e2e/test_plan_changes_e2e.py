@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 from datetime import datetime, timedelta
 
+from models import OutboxMessage
 from tests.e2e.test_buying_e2e import buy
 from tests.e2e.test_manage_e2e import advance_past, cancel, codes, stripe_sub
 
@@ -74,6 +75,12 @@ async def cancel_change(e2e, user: str) -> dict:
     return answer["data"]["cancelPlanChange"]
 
 
+async def announced(user: str) -> list[dict]:
+    """The `subscription.changed` messages for the platform, oldest first."""
+    rows = await OutboxMessage.filter(user_id=user, topic="subscription.changed").order_by("id")
+    return [row.payload for row in rows]
+
+
 def plan_changes(seen: dict) -> list[dict]:
     return [e["node"] for e in seen["payments"]["edges"] if e["node"]["kind"] == "PLAN_CHANGE"]
 
@@ -119,6 +126,7 @@ async def test_monthly_to_yearly_now_charges_the_previewed_proration(e2e) -> Non
     now = e2e.world.services.clock.now()
     assert now + timedelta(days=360) < until(after) <= now + timedelta(days=367)
     assert [(p["status"], p["amount"]) for p in plan_changes(after)] == [("COMPLETED", due)]
+    assert [m["product_type"] for m in await announced(user)] == ["PREMIUM_YEARLY"]  # told once
     remote = await stripe_sub(e2e, sub_id)
     assert remote["items"]["data"][0]["price"]["recurring"]["interval"] == "year"
     # The same change again is SAME_PLAN, and nothing more is charged.
@@ -194,11 +202,16 @@ async def test_yearly_to_monthly_at_period_end_is_scheduled_then_charged_then(e2
     assert seen["subscription"]["scheduledChange"]["productType"] == "PREMIUM_MONTHLY"
     assert plan_changes(seen) == []  # nothing charged now
 
+    told = await announced(user)
+    assert [m["scheduled_change"] for m in told] == [
+        {"product_type": "PREMIUM_MONTHLY", "effective_at": period_end.replace("+00:00", "Z")}
+    ]
     dropped = await cancel_change(e2e, user)
     assert dropped["userErrors"] == [] and dropped["subscription"]["scheduledChange"] is None
     assert codes(await cancel_change(e2e, user)) == ["NO_SCHEDULED_CHANGE"]
     await e2e.flush()
     assert (await view(e2e, user))["subscription"]["scheduledChange"] is None
+    assert (await announced(user))[-1]["scheduled_change"] is None
 
     again = await change(e2e, user, "PREMIUM_MONTHLY", "PERIOD_END")
     assert again["subscription"]["scheduledChange"]["productType"] == "PREMIUM_MONTHLY"

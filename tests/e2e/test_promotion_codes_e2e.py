@@ -7,6 +7,7 @@ Checkout, and shows the discount on payments, invoices and the subscription.
 
 from __future__ import annotations
 
+from models import OutboxMessage
 from tests.e2e.test_buying_e2e import CHECKOUT, checkout_input
 from tests.e2e.test_manage_e2e import advance_past
 
@@ -107,6 +108,10 @@ async def test_a_forever_code_discounts_renewals_too(e2e) -> None:
     renewed = await view(e2e, "promo-bob")
     assert payments(renewed) == [("CHECKOUT", "COMPLETED", 449, 50), ("RENEWAL", "COMPLETED", 449, 50)]
     assert renewed["subscription"]["discount"]["code"] == "LOYAL10"
+    told = await OutboxMessage.filter(user_id="promo-bob", topic="subscription.changed").values_list(
+        "payload", flat=True
+    )
+    assert [(m["discount"]["code"], m["discount"]["duration"]) for m in told] == [("LOYAL10", "FOREVER")]
 
 
 async def test_unusable_codes_are_user_errors_and_make_no_session(e2e) -> None:

@@ -86,6 +86,10 @@ async def test_a_first_time_subscriber_trials_for_free_then_pays_once(trials) ->
     assert now + timedelta(days=6, hours=23) < trial_end <= now + timedelta(days=7, minutes=5)
     assert datetime.fromisoformat(trialing["premium"]["until"]) == trial_end
     assert trialing["premium"]["trialEligible"] is False
+    (told,) = await OutboxMessage.filter(user_id=user, topic="subscription.changed").values_list(
+        "payload", flat=True
+    )
+    assert told["status"] == "TRIALING" and told["trial_end"] == trial_end.isoformat().replace("+00:00", "Z")
     assert all(amount == 0 for _, _, amount in paid(trialing))  # nothing charged yet
     sub_id = trialing["subscription"]["stripeSubscriptionId"]
 
