@@ -267,3 +267,73 @@ async def test_webhooks_list_retry_and_replay_against_the_served_database(e2e) -
     code, out, err = await cli(e2e.gateway.env, "webhooks", "replay", completed.stripe_event_id)
     assert code == 0 and "PROCESSED" in out, out + err
     assert (await e2e.gateway.graphql(VIEW, user="wh-user"))["data"] == before, "a replay changed something"
+
+
+async def test_reconcile_rebuilds_plan_changes_schedules_and_discounts_from_objects_alone(e2e) -> None:
+    """Changes made in Stripe while no webhook arrived (Dashboard, customer portal), seen through
+    the walk alone: a prorated plan change and its charge, a scheduled one, a discount."""
+    from tests.e2e.test_promotion_codes_e2e import checkout as checkout_with_code
+    from tests.e2e.test_promotion_codes_e2e import make_code, pay
+
+    stripe = e2e.world.services.stripe.v1
+    await make_code(e2e, "KEEP15", {"percent_off": 15, "duration": "forever"})
+    await pay(e2e, await checkout_with_code(e2e, "rec-plan-now", "KEEP15"))
+    await buy(e2e, "rec-plan-later", product="PREMIUM_YEARLY")
+    view_query = """{ subscription { stripeSubscriptionId billingCycle discount { code percentOff }
+                        scheduledChange { productType effectiveAt } currentPeriodEnd }
+                      payments { edges { node { kind status amount } } } }"""
+    now_user = (await e2e.gateway.graphql(view_query, user="rec-plan-now"))["data"]
+    later_user = (await e2e.gateway.graphql(view_query, user="rec-plan-later"))["data"]
+    assert now_user["subscription"]["discount"] == {"code": "KEEP15", "percentOff": 15.0}
+
+    await stripe.webhook_endpoints.update_async(e2e.endpoint_id, params={"disabled": True})
+    received = await WebhookEvent.all().count()
+    prices = await stripe.prices.list_async(
+        params={"lookup_keys": ["premium_yearly_usd", "premium_monthly_usd"], "limit": 10}
+    )
+    price = {p.lookup_key: p.id for p in prices.data}
+    sub = await stripe.subscriptions.retrieve_async(now_user["subscription"]["stripeSubscriptionId"])
+    await stripe.subscriptions.update_async(
+        sub.id,
+        params={
+            "items": [{"id": sub["items"].data[0].id, "price": price["premium_yearly_usd"]}],
+            "proration_behavior": "always_invoice",
+            "payment_behavior": "pending_if_incomplete",
+        },
+    )
+    later = await stripe.subscriptions.retrieve_async(later_user["subscription"]["stripeSubscriptionId"])
+    schedule = await stripe.subscription_schedules.create_async(params={"from_subscription": later.id})
+    await stripe.subscription_schedules.update_async(
+        schedule.id,
+        params={
+            "end_behavior": "release",
+            "phases": [
+                {
+                    "items": [{"price": price["premium_yearly_usd"], "quantity": 1}],
+                    "start_date": schedule.phases[0].start_date,
+                    "end_date": schedule.phases[0].end_date,
+                },
+                {"items": [{"price": price["premium_monthly_usd"], "quantity": 1}]},
+            ],
+        },
+    )
+    await e2e.flush()
+    assert await WebhookEvent.all().count() == received, "the disabled endpoint received something"
+    stale = (await e2e.gateway.graphql(view_query, user="rec-plan-now"))["data"]
+    assert stale["subscription"]["billingCycle"] == "MONTHLY"
+
+    await e2e.world.advance(60)
+    since = (e2e.world.services.clock.now() - timedelta(seconds=30)).isoformat()
+    code, out, err = await cli(e2e.gateway.env, "reconcile", "--since", since)
+    assert code == 0, out + err
+
+    changed = (await e2e.gateway.graphql(view_query, user="rec-plan-now"))["data"]
+    assert changed["subscription"]["billingCycle"] == "YEARLY"
+    assert changed["subscription"]["discount"] == {"code": "KEEP15", "percentOff": 15.0}
+    kinds = sorted((e["node"]["kind"], e["node"]["status"]) for e in changed["payments"]["edges"])
+    assert kinds == [("CHECKOUT", "COMPLETED"), ("PLAN_CHANGE", "COMPLETED")]
+    scheduled = (await e2e.gateway.graphql(view_query, user="rec-plan-later"))["data"]
+    assert scheduled["subscription"]["scheduledChange"] == {
+        "productType": "PREMIUM_MONTHLY",
+        "effectiveAt": later_user["subscription"]["currentPeriodEnd"],
+    }
