@@ -186,7 +186,8 @@ The same through the API (GraphiQL has the operations ready; anything else sends
 
      {TRY_PREMIUM}
 
-     premium is active and the payment COMPLETED (a second after paying: the webhooks).
+     premium is active and the payment COMPLETED (a second after paying: the webhooks); with
+     the free trial below its amount is 0 and Stripe charges at the trial's end.
 
 Also here: promotion code {DEMO_PROMOTION_CODE} (20 % off the first payment: pass it as
 createCheckout's promotionCode, or check it with the promotionCode query), and {trial}.

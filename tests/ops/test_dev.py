@@ -201,6 +201,18 @@ def test_the_printed_try_this_works_then_ctrl_c_and_a_restart_pick_up_where_it_l
         assert time.monotonic() < deadline, view
         time.sleep(0.2)
     assert view["premium"]["source"] == "SUBSCRIPTION"
+    # dev has a free trial on (TRIAL_DAYS=7) and the promotion code its banner names.
+    assert "a free trial of 7 days" in dev.out()
+    code = re.search(r"promotion code (\S+) \(20 % off", dev.out())[1]
+    trial = graphql(printed, "{ subscription { status trialEnd } premium { trialEligible } }")
+    assert trial["subscription"]["status"] == "TRIALING" and trial["subscription"]["trialEnd"]
+    assert trial["premium"]["trialEligible"] is False
+    check = graphql(
+        printed,
+        f'{{ promotionCode(code: "{code}", productType: PREMIUM_YEARLY) '
+        "{ valid discountedPrice { amount } } }",
+    )["promotionCode"]
+    assert check == {"valid": True, "discountedPrice": {"amount": 3999}}  # 80 % of 49.99
 
     # Ctrl-C stops everything cleanly (130: the shell's code for "ended by Ctrl-C").
     assert dev.interrupt() in (0, 130), dev.err()[-3000:]
