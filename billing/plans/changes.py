@@ -42,8 +42,7 @@ from billing.plans.previews import (
 from billing.services import Services
 from billing.stripe import objects as so
 from billing.stripe.calls import call
-from billing.subscriptions.actions import live_subscription, release_schedule, write_back
-from billing.subscriptions.sync import SUBSCRIPTION_EXPAND
+from billing.subscriptions.actions import fetch_current, live_subscription, release_schedule, write_back
 from models import Payment, Subscription
 from models.enums import PaymentKind, PaymentStatus, PlanChangeTiming, ProductType
 
@@ -208,14 +207,7 @@ async def _result(
         payment = await Payment.get_or_none(stripe_invoice_id=invoice_id, kind=PaymentKind.PLAN_CHANGE)
         if payment is not None and key is not None and payment.idempotency_key is None:
             await payment.save_versioned(idempotency_key=key)
-    fresh = await call(
-        "subscriptions.retrieve",
-        services.stripe.v1.subscriptions.retrieve_async(
-            subscription_id, params={"expand": SUBSCRIPTION_EXPAND}
-        ),
-        timeout=services.config.stripe_timeout_seconds,
-    )
-    return PlanChangeResult(subscription=await write_back(services, so.as_dict(fresh)), payment=payment)
+    return PlanChangeResult(subscription=await _mirror(services, subscription_id), payment=payment)
 
 
 # --- PERIOD_END ----------------------------------------------------------------------------------
@@ -285,11 +277,5 @@ async def cancel_plan_change(services: Services, user_id: str) -> Subscription:
 
 
 async def _mirror(services: Services, subscription_id: str) -> Subscription:
-    fresh = await call(
-        "subscriptions.retrieve",
-        services.stripe.v1.subscriptions.retrieve_async(
-            subscription_id, params={"expand": SUBSCRIPTION_EXPAND}
-        ),
-        timeout=services.config.stripe_timeout_seconds,
-    )
-    return await write_back(services, so.as_dict(fresh))
+    """The row written from Stripe's subscription as it is after the change."""
+    return await write_back(services, await fetch_current(services, subscription_id))

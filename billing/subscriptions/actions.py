@@ -39,7 +39,7 @@ from billing.pagination import NEWEST_FIRST
 from billing.services import Services
 from billing.stripe import objects as so
 from billing.stripe.calls import call
-from billing.subscriptions.sync import SUBSCRIPTION_EXPAND, apply_subscription
+from billing.subscriptions.sync import apply_subscription, fetch_subscription
 from models import Subscription, retry_on_conflict
 from models.enums import CancellationReason, SubscriptionLiveness, SubscriptionStatus
 
@@ -216,7 +216,7 @@ async def _change(
                     "error": type(exc.__cause__).__name__,
                 },
             )
-            await write_back(services, await _fetch(services, subscription_id))
+            await write_back(services, await fetch_current(services, subscription_id))
             await asyncio.sleep(0.02 * attempt)
             continue
         return await write_back(services, so.as_dict(answer))
@@ -226,15 +226,13 @@ async def _change(
 # --- writing Stripe's state back -----------------------------------------------------------------
 
 
-async def _fetch(services: Services, subscription_id: str) -> dict[str, Any]:
-    sub = await call(
+async def fetch_current(services: Services, subscription_id: str) -> dict[str, Any]:
+    """Stripe's subscription now (`fetch_subscription`), within the user-facing time budget."""
+    return await call(
         "subscriptions.retrieve",
-        services.stripe.v1.subscriptions.retrieve_async(
-            subscription_id, params={"expand": SUBSCRIPTION_EXPAND}
-        ),
+        fetch_subscription(services, subscription_id),
         timeout=services.config.stripe_timeout_seconds,
     )
-    return so.as_dict(sub)
 
 
 async def _apply(services: Services, sub: dict[str, Any]) -> Subscription:
@@ -257,7 +255,7 @@ async def write_back(services: Services, answer: dict[str, Any]) -> Subscription
     row = await _apply(services, answer)
     for _ in range(_CONVERGE_ROUNDS):
         try:
-            fresh = await _fetch(services, answer["id"])
+            fresh = await fetch_current(services, answer["id"])
         except PaymentProviderError:
             log.warning(
                 "could not re-read the subscription after a change", extra={"subscription": answer["id"]}
