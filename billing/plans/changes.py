@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import stripe
+from tortoise.expressions import F
 
 from billing.catalog.prices import stripe_price_id
 from billing.errors import BillingError, ErrorCode, PaymentProviderError
@@ -100,10 +101,32 @@ async def change_plan(
     replay = await _replayed(user_id, key, product_type)
     if replay is not None:
         return replay
-    row = judge_change(await live_subscription(user_id), product_type)
+    live = await live_subscription(user_id)
+    if timing == PlanChangeTiming.PERIOD_END and _scheduled_with(live, product_type, key):
+        assert live is not None
+        return PlanChangeResult(subscription=live, payment=None)  # this key's change, already made
+    row = judge_change(live, product_type)
     if timing == PlanChangeTiming.PERIOD_END:
-        return PlanChangeResult(subscription=await _schedule(services, row, product_type), payment=None)
+        scheduled = await _schedule(services, row, product_type)
+        if key is not None:
+            await Subscription.filter(pk=scheduled.pk).update(
+                plan_change_quote={**(scheduled.plan_change_quote or {}), "scheduled_key": key},
+                version=F("version") + 1,
+            )
+            await scheduled.refresh_from_db()
+        return PlanChangeResult(subscription=scheduled, payment=None)
     return await _change_now(services, row, product_type, key)
+
+
+def _scheduled_with(row: Subscription | None, product_type: ProductType, key: str | None) -> bool:
+    """A PERIOD_END change to `product_type` is scheduled, and it was made with `key` (a PERIOD_END
+    change charges nothing, so the key is kept on the subscription rather than on a payment)."""
+    return (
+        key is not None
+        and row is not None
+        and row.scheduled_product_type == product_type
+        and (row.plan_change_quote or {}).get("scheduled_key") == key
+    )
 
 
 # --- NOW -----------------------------------------------------------------------------------------

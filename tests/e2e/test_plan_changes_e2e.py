@@ -213,8 +213,13 @@ async def test_yearly_to_monthly_at_period_end_is_scheduled_then_charged_then(e2
     assert (await view(e2e, user))["subscription"]["scheduledChange"] is None
     assert (await announced(user))[-1]["scheduled_change"] is None
 
-    again = await change(e2e, user, "PREMIUM_MONTHLY", "PERIOD_END")
+    again = await change(e2e, user, "PREMIUM_MONTHLY", "PERIOD_END", key="later-1")
     assert again["subscription"]["scheduledChange"]["productType"] == "PREMIUM_MONTHLY"
+    replayed = await change(e2e, user, "PREMIUM_MONTHLY", "PERIOD_END", key="later-1")
+    assert replayed["userErrors"] == [] and replayed["subscription"] == again["subscription"]
+    assert codes(await change(e2e, user, "PREMIUM_MONTHLY", "PERIOD_END", key="later-2")) == [
+        "PLAN_CHANGE_NOT_ALLOWED"
+    ]
     await e2e.flush()
     await advance_past(e2e, period_end)
     after = await view(e2e, user)
