@@ -25,6 +25,7 @@ from models import Payment as PaymentRow
 from schema.types.context import GatewayContext
 from schema.types.payment import Payment, build_payments
 from schema.types.premium import Premium, premium_from_state
+from schema.types.subscription import Subscription, subscription_from_row
 
 log = logging.getLogger(__name__)
 
@@ -105,6 +106,27 @@ async def premium_changed(info: Info) -> AsyncGenerator[Premium, None]:
             if fresh != state:
                 state = fresh
                 yield premium_from_state(state, viewer.user_id)
+
+
+@_masked
+async def subscription_changed(info: Info) -> AsyncGenerator[Subscription | None, None]:
+    """The viewer's subscription now (as `Query.subscription`), then again each time it changes:
+    its plan, trial end, scheduled plan change or discount, or (announced as premium) its status
+    and cancellation. Null when there is none, or once it has ended."""
+    context: GatewayContext = info.context
+    viewer = context.require_viewer()
+    async with _feed(context).subscribe(viewer.user_id) as changes:
+        row = await read_queries.current_subscription(viewer.user_id)
+        shown = (row["id"], row["version"]) if row else None
+        yield subscription_from_row(row) if row else None
+        async for change in changes:
+            if change.kind not in (ChangeKind.SUBSCRIPTION, ChangeKind.PREMIUM, ChangeKind.RESYNC):
+                continue
+            row = await read_queries.current_subscription(viewer.user_id)
+            now_shown = (row["id"], row["version"]) if row else None
+            if now_shown != shown:
+                shown = now_shown
+                yield subscription_from_row(row) if row else None
 
 
 def _feed(context: GatewayContext) -> ChangeFeed:

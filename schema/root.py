@@ -177,6 +177,12 @@ class LiveUpdates:
         permission_classes=AUTHENTICATED,
         description="The viewer's premium now, then after each change.",
     )
+    subscription_changed: Subscription | None = strawberry.subscription(
+        resolver=live_r.subscription_changed,
+        permission_classes=AUTHENTICATED,
+        description="The viewer's subscription now, then after each change of its plan, trial end, "
+        "scheduled plan change, discount, status or cancellation; null when there is none.",
+    )
 
 
 # Payload types reached only through mutations are found by the schema walker;

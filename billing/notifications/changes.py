@@ -61,6 +61,8 @@ ANNOUNCED_SUBSCRIPTION_FIELDS = (
 class ChangeKind(StrEnum):
     PAYMENT = "payment"
     PREMIUM = "premium"
+    # A subscription's plan, trial end, scheduled change or discount (SUBSCRIPTION_TOPIC).
+    SUBSCRIPTION = "subscription"
     # Sent by the listener itself after it (re)connected: notifications may have
     # been missed meanwhile, so subscribers re-read whatever they show.
     RESYNC = "resync"
@@ -221,7 +223,7 @@ async def premium_changed(user_id: str, state: PremiumState, now: datetime) -> N
 
 async def subscription_changed(sub: Any, now: datetime) -> None:
     """Record a change of a subscription's plan, trial, scheduled change or discount (a
-    `models.Subscription` just written): outbox row, in the caller's transaction."""
+    `models.Subscription` just written): outbox row and live notice, in the caller's transaction."""
     payload = {
         "user_id": sub.user_id,
         "subscription_id": sub.stripe_subscription_id,
@@ -240,6 +242,7 @@ async def subscription_changed(sub: Any, now: datetime) -> None:
     await OutboxMessage.create(
         topic=SUBSCRIPTION_TOPIC, user_id=sub.user_id, payload=payload, created_at=now, next_attempt_at=now
     )
+    await announce(Change(sub.user_id, ChangeKind.SUBSCRIPTION))
 
 
 async def trial_will_end(user_id: str, trial_end: datetime, product_type: str, now: datetime) -> None:

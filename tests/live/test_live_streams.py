@@ -23,7 +23,7 @@ from billing.payments import status as payment_status
 from billing.payments.status import Happening
 from gateway.pubsub import LiveHub
 from models import Customer
-from models.enums import PaymentStatus
+from models.enums import PaymentStatus, ProductType
 from schema.root import build_schema
 from schema.types.context import GatewayContext
 from tests import factories
@@ -96,6 +96,30 @@ async def test_premium_stream_starts_with_the_current_state_then_follows_changes
     hub.dispatch(Change("st-cy", ChangeKind.RESYNC))
     with pytest.raises(TimeoutError):
         await next_result(results, timeout=0.3)
+    await results.aclose()
+
+
+async def test_subscription_stream_follows_a_scheduled_change_and_shows_no_one_else(
+    db: str, hub: LiveHub
+) -> None:
+    query = "subscription { subscriptionChanged { stripeSubscriptionId scheduledChange { productType } } }"
+    results = await stream(query, context("st-dee", hub))
+    assert (await next_result(results)).data["subscriptionChanged"] is None
+    others = await factories.subscription("st-eve")
+    ours = await factories.subscription("st-dee")
+    async with notifications.transaction():  # someone else's change first: nothing of it shows
+        await notifications.subscription_changed(others, NOW)
+    await ours.save_versioned(
+        scheduled_product_type=ProductType.PREMIUM_YEARLY, scheduled_at=NOW + timedelta(days=20)
+    )
+    async with notifications.transaction():
+        await notifications.subscription_changed(ours, NOW)
+    answer = await next_result(results)
+    assert answer.errors is None
+    assert answer.data["subscriptionChanged"] == {
+        "stripeSubscriptionId": ours.stripe_subscription_id,
+        "scheduledChange": {"productType": "PREMIUM_YEARLY"},
+    }
     await results.aclose()
 
 
