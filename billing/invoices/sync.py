@@ -281,7 +281,7 @@ async def _apply_invoice(
             await payment_status.apply(payment, None, now, also=lambda _p: ids)
         return row
 
-    nothing_due = int(invoice.get("amount_due") or 0) == 0
+    nothing_due = int(invoice.get("amount_due") or 0) <= 0  # a credit goes to Stripe's customer balance
     if nothing_due and (row.status != InvoiceStatus.PAID or is_plan_change(invoice)):
         # Nothing to charge (a gift moved the period; a plan change the credit paid for): no row.
         return row

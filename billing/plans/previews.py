@@ -147,7 +147,9 @@ async def preview_change(
         product_type=product_type,
         timing=timing,
         currency=str(row.currency),
-        amount_due_now=int(invoice.get("amount_due") or 0),
+        # A switch to the cheaper plan can credit more than it charges: Stripe keeps the rest on
+        # the customer's balance for later invoices and asks for nothing now (never below 0).
+        amount_due_now=max(0, int(invoice.get("amount_due") or 0)),
         next_charge_amount=entry.amount,
         next_charge_at=next_at,
         lines=lines,

@@ -347,3 +347,22 @@ async def test_gift_time_survives_a_change_now(e2e) -> None:
     after = await view(e2e, user)
     assert after["premium"]["active"] and after["subscription"]["billingCycle"] == "YEARLY"
     assert until(after) >= access_end  # nothing of the gift time is lost
+
+
+async def test_yearly_to_monthly_now_charges_nothing_and_keeps_the_credit_at_stripe(e2e) -> None:
+    """The unused yearly time is worth more than a month: nothing is charged now (Stripe keeps the
+    rest on the customer's balance), and no payment row with a negative amount appears."""
+    user = "plan-mia"
+    await buy(e2e, user, product="PREMIUM_YEARLY")
+    await e2e.world.advance(10 * DAY)
+    shown = await preview(e2e, user, "PREMIUM_MONTHLY")
+    credit = sum(line["amount"]["amount"] for line in shown["lines"] if line["proration"])
+    assert credit < -MONTHLY_USD and shown["amountDueNow"]["amount"] == 0
+    done = await change(e2e, user, "PREMIUM_MONTHLY")
+    assert done["userErrors"] == [] and done["payment"] is None
+    assert done["subscription"]["billingCycle"] == "MONTHLY"
+    await e2e.flush()
+    after = await view(e2e, user)
+    assert after["premium"]["active"] and after["subscription"]["productType"] == "PREMIUM_MONTHLY"
+    assert plan_changes(after) == []
+    assert all(e["node"]["amount"] >= 0 for e in after["payments"]["edges"])
