@@ -28,7 +28,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import stripe
-from tortoise.expressions import F
 
 from billing.catalog.prices import stripe_price_id
 from billing.errors import BillingError, ErrorCode, PaymentProviderError
@@ -37,6 +36,7 @@ from billing.plans.previews import (
     change_details,
     judge_change,
     proration_date_for,
+    remember,
     stripe_item_id,
     target_entry,
 )
@@ -109,11 +109,7 @@ async def change_plan(
     if timing == PlanChangeTiming.PERIOD_END:
         scheduled = await _schedule(services, row, product_type)
         if key is not None:
-            await Subscription.filter(pk=scheduled.pk).update(
-                plan_change_quote={**(scheduled.plan_change_quote or {}), "scheduled_key": key},
-                version=F("version") + 1,
-            )
-            await scheduled.refresh_from_db()
+            await remember(scheduled, scheduled_key=key)
         return PlanChangeResult(subscription=scheduled, payment=None)
     return await _change_now(services, row, product_type, key)
 
@@ -187,7 +183,7 @@ async def _change_now(
         else:
             raise
     sub = so.as_dict(answer)
-    return await _result(services, sub["id"], so.obj_id(sub.get("latest_invoice")), key)
+    return await _result(services, sub["id"], so.obj_id(sub.get("latest_invoice")), key, answer=sub)
 
 
 async def _retry(services: Services, earlier: Payment) -> str | None:
@@ -208,7 +204,10 @@ async def _retry(services: Services, earlier: Payment) -> str | None:
         await call(
             "invoices.pay",
             services.stripe.v1.invoices.pay_async(
-                invoice_id, options={"idempotency_key": f"bg-plan-pay-{invoice_id}-v{earlier.version}"}
+                # Callers retrying at once share one attempt; after it failed, Stripe's count has
+                # grown and the next retry (maybe with a new card) is a new request, not a replay.
+                invoice_id,
+                options={"idempotency_key": f"bg-plan-pay-{invoice_id}-{invoice.get('attempt_count', 0)}"},
             ),
             timeout=services.config.stripe_timeout_seconds,
         )
@@ -221,16 +220,22 @@ async def _retry(services: Services, earlier: Payment) -> str | None:
 
 
 async def _result(
-    services: Services, subscription_id: str, invoice_id: str | None, key: str | None
+    services: Services,
+    subscription_id: str,
+    invoice_id: str | None,
+    key: str | None,
+    answer: dict[str, Any] | None = None,
 ) -> PlanChangeResult:
-    """Mirror Stripe's subscription and the change's invoice; the PLAN_CHANGE payment with it."""
+    """Mirror Stripe's subscription (from the update's `answer` when there is one: `write_back`
+    re-reads it anyway) and the change's invoice; the PLAN_CHANGE payment with it."""
     payment = None
     if invoice_id is not None:
         await sync_invoice(services, invoice_id)
         payment = await Payment.get_or_none(stripe_invoice_id=invoice_id, kind=PaymentKind.PLAN_CHANGE)
         if payment is not None and key is not None and payment.idempotency_key is None:
             await payment.save_versioned(idempotency_key=key)
-    return PlanChangeResult(subscription=await _mirror(services, subscription_id), payment=payment)
+    row = await write_back(services, answer) if answer else await _mirror(services, subscription_id)
+    return PlanChangeResult(subscription=row, payment=payment)
 
 
 # --- PERIOD_END ----------------------------------------------------------------------------------

@@ -94,6 +94,15 @@ async def stripe_item_id(services: Services, row: Subscription) -> str:
     return so.subscription_item(so.as_dict(sub))["id"]
 
 
+async def remember(row: Subscription, **fields: Any) -> None:
+    """Merge `fields` into the row's `plan_change_quote` (the last preview's moment, the key of a
+    scheduled change); the version grows, as with every change of a row."""
+    quote = {**(row.plan_change_quote or {}), **fields}
+    await Subscription.filter(pk=row.pk).update(plan_change_quote=quote, version=F("version") + 1)
+    row.plan_change_quote = quote
+    row.version += 1
+
+
 def change_details(item_id: str, price_id: str, proration_date: int) -> dict[str, Any]:
     """One place for what both the preview and the change send about the items."""
     return {
@@ -139,10 +148,7 @@ async def preview_change(
     lines = lines_of(invoice)
     ends = [line["period_end"] for line in lines if line.get("period_end")]
     next_at = datetime.fromtimestamp(max(ends), UTC) if ends else row.current_period_end
-    await Subscription.filter(pk=row.pk).update(
-        plan_change_quote={"product_type": str(product_type), "proration_date": proration_date},
-        version=F("version") + 1,
-    )
+    await remember(row, product_type=str(product_type), proration_date=proration_date)
     return PlanChangeQuote(
         product_type=product_type,
         timing=timing,

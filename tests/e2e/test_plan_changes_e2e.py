@@ -152,7 +152,10 @@ async def test_a_declined_change_keeps_the_plan_and_can_be_tried_again(e2e) -> N
     assert until(still) == until(before)
     assert (await stripe_sub(e2e, sub_id))["pending_update"] is not None
 
-    await set_card(e2e, sub_id, "ok")
+    declined_again = await change(e2e, user, "PREMIUM_YEARLY")  # the same card, tried again
+    assert declined_again["payment"]["status"] == "FAILED"
+    assert declined_again["payment"]["stripeInvoiceId"] == failed["payment"]["stripeInvoiceId"]
+    await set_card(e2e, sub_id, "ok")  # a new card: the next try is a new attempt, not a replay
     again = await change(e2e, user, "PREMIUM_YEARLY")
     assert again["userErrors"] == []
     assert again["payment"]["status"] == "COMPLETED"
