@@ -47,6 +47,9 @@ DROP = {
     "stripe_synced_at",
 }
 
+# Stored as Stripe's epoch seconds inside JSON columns (an invoice's `lines`): times like the rest.
+EPOCH_KEYS = {"period_start", "period_end"}
+
 
 @dataclass
 class Run:
@@ -152,6 +155,8 @@ def normalise(rows: dict[str, list[dict[str, Any]]], run: Run) -> dict[str, list
     def value(key: str, v: Any) -> Any:
         if isinstance(v, datetime):
             return ("t", round((v - run.started).total_seconds()))
+        if key in EPOCH_KEYS and isinstance(v, int):
+            return ("t", round(v - run.started.timestamp()))
         if isinstance(v, str):
             if key == "number" and _INVOICE_NUMBER.match(v):
                 return _INVOICE_NUMBER.sub(r"N-\1", v)
