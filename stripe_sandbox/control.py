@@ -201,6 +201,21 @@ def hold(sb: Sandbox, path: dict[str, str], body: dict[str, Any]) -> dict[str, A
     return {"hold": sb.webhooks.held, "pending": len(sb.webhooks.pending())}
 
 
+def concurrency(sb: Sandbox, path: dict[str, str], body: dict[str, Any]) -> dict[str, Any]:
+    """Extra: how many deliveries may be in flight at once (`{"concurrency": N}`, 1-64; 1 by default).
+
+    Stripe sends an endpoint's events without waiting for each answer and in no guaranteed
+    order; 1 keeps tests deterministic, more is what a receiver behind several workers meets.
+    """
+    if "concurrency" in body:
+        value = body["concurrency"]
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 64:
+            raise invalid("concurrency must be an integer from 1 to 64", param="concurrency")
+        sb.webhooks.concurrency = value
+        sb.webhooks.wake()
+    return {"concurrency": sb.webhooks.concurrency}
+
+
 def events(sb: Sandbox, path: dict[str, str], body: dict[str, Any]) -> dict[str, Any]:
     """Every event with its deliveries, oldest first; POST ``{"after_seq": N}`` for only those made
     after the one numbered N (``last_seq`` of an earlier answer), so a test polling for new events
@@ -299,6 +314,7 @@ ROUTES = [
     Route("/_sandbox/refunds/{id}/fail", control(fail_refund), methods=["POST"]),
     Route("/_sandbox/webhooks/flush", control(flush), methods=["POST"]),
     Route("/_sandbox/webhooks/hold", control(hold), methods=["POST"]),
+    Route("/_sandbox/webhooks/concurrency", control(concurrency), methods=["GET", "POST"]),
     Route("/_sandbox/events", control(events), methods=["GET", "POST"]),
     Route("/_sandbox/reset", control(reset), methods=["POST"]),
     Route("/_sandbox/settings", control(settings), methods=["GET", "POST"]),

@@ -167,8 +167,10 @@ class Sandbox:
             Store.write(self.state_path, self.dump())
 
     def reset(self) -> None:
-        """Forget everything but webhook endpoints (and their secrets) and the clock; limits off."""
+        """Forget everything but webhook endpoints (and their secrets) and the clock; limits off,
+        deliveries one at a time again."""
         self.limits = Limits()
+        self.webhooks.concurrency = 1
         endpoints = self.store.table("webhook_endpoint")
         secrets = {eid: self.store.meta.get(eid, {}) for eid in endpoints}
         settings = {k: v for k, v in self.store.settings.items() if k in ("base_url", "seq")}

@@ -6,8 +6,14 @@ with the endpoint secret) and retries on non-2xx or timeout.  ``t`` is the
 real wall clock, so a receiver's 300 s tolerance holds however far the sandbox
 clock was advanced.  Retries are due after a short *real* delay (so tests are
 fast) or once the sandbox clock passes Stripe's own retry time, whichever
-comes first.  Deliveries are attempted in event order, one at a time, by a
-background task; :meth:`Deliverer.flush` attempts everything pending now.
+comes first.  Deliveries are started in event order by a background task, one
+at a time by default (tests read a deterministic order), or up to
+``concurrency`` at once (control API ``/_sandbox/webhooks/concurrency``): Stripe
+itself does not wait for one delivery to be answered before sending the next,
+and does not guarantee the order events arrive in (docs.stripe.com/webhooks,
+"Event ordering"), so a receiver that scales out meets several deliveries at
+once on several connections.  :meth:`Deliverer.flush` attempts everything
+pending now.
 """
 
 from __future__ import annotations
@@ -58,6 +64,8 @@ class Deliverer:
         # Control API: while held, the background task delivers nothing (as when Stripe's
         # deliveries run late); `flush` still delivers. Tests use it to come back before the news.
         self.held = False
+        # Control API: how many deliveries may be in flight at once (1: strictly one after another).
+        self.concurrency = 1
         self._wake = asyncio.Event()
         self._lock = asyncio.Lock()
         self._client: httpx.AsyncClient | None = None
@@ -153,20 +161,32 @@ class Deliverer:
             delivery["next_sandbox_at"] = self.sb.clock.now() + sched[min(count - 1, len(sched) - 1)]
         store.touch()
 
+    async def _attempt_all(self, deliveries: list[dict[str, Any]]) -> None:
+        """Attempt each delivery once: in order, or `concurrency` at a time, started in order."""
+        if self.concurrency <= 1:
+            for delivery in deliveries:
+                await self._attempt(delivery)
+            return
+        slots = asyncio.Semaphore(self.concurrency)
+
+        async def attempt(delivery: dict[str, Any]) -> None:
+            async with slots:
+                await self._attempt(delivery)
+
+        await asyncio.gather(*(attempt(d) for d in deliveries))
+
     async def run_due(self) -> int:
         """Attempt every delivery that is due; return how many were attempted."""
         async with self._lock:
             due = self._due()
-            for delivery in due:
-                await self._attempt(delivery)
+            await self._attempt_all(due)
             return len(due)
 
     async def flush(self) -> dict[str, int]:
         """Attempt every pending delivery now, once, in event order."""
         async with self._lock:
             pending = self.pending()
-            for delivery in pending:
-                await self._attempt(delivery)
+            await self._attempt_all(pending)
         return {
             "attempted": len(pending),
             "delivered": sum(1 for d in pending if d["status"] == "succeeded"),

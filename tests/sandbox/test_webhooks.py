@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 
 import pytest
@@ -164,3 +165,57 @@ async def test_held_deliveries_wait_until_released(
     finally:
         await sandbox.acontrol("/_sandbox/webhooks/hold", {"hold": False})
         server.stop()
+
+
+class SlowReceiver(Receiver):
+    """Takes 100 ms to answer, and counts how many deliveries it holds at once."""
+
+    in_flight: int = 0
+    most_at_once: int = 0
+
+    async def handle(self, request):  # type: ignore[no-untyped-def]
+        self.in_flight += 1
+        self.most_at_once = max(self.most_at_once, self.in_flight)
+        try:
+            await asyncio.sleep(0.1)
+            return await super().handle(request)
+        finally:
+            self.in_flight -= 1
+
+
+async def test_deliveries_overlap_up_to_the_concurrency_set() -> None:
+    """Stripe does not wait for one answer before sending the next: with concurrency N, up to N
+    deliveries are in flight at once, each event still arrives once, and `/reset` goes back to 1."""
+    with SandboxServer() as own:
+        client = own.client()
+        slow = SlowReceiver()
+        server = serve_receiver(slow)
+        try:
+            endpoint = await client.v1.webhook_endpoints.create_async(
+                params={"url": slow.url, "enabled_events": ["*"]}
+            )
+            slow.secret = endpoint.secret
+            assert (await own.acontrol("/_sandbox/webhooks/concurrency", {}))["concurrency"] == 1
+            for bad in (0, 65, "4", True):
+                with pytest.raises(Exception, match="concurrency must be an integer from 1 to 64"):
+                    await own.acontrol("/_sandbox/webhooks/concurrency", {"concurrency": bad})
+            await own.acontrol("/_sandbox/webhooks/hold", {"hold": True})
+            product = await client.v1.products.create_async(params={"name": "Premium"})
+            price = await client.v1.prices.create_async(
+                params={"product": product.id, "currency": "eur", "unit_amount": 999,
+                        "recurring": {"interval": "month"}}
+            )  # fmt: skip
+            for _ in range(2):
+                await subscribe(client, own, price)
+            await own.acontrol("/_sandbox/webhooks/concurrency", {"concurrency": 4})
+            pending = (await own.acontrol("/_sandbox/webhooks/hold", {"hold": False}))["pending"]
+            assert pending >= 8
+            await wait_for(lambda: len(slow.events) >= pending, timeout=15)
+            assert 1 < slow.most_at_once <= 4
+            ids = [e["id"] for e in slow.events]
+            assert len(ids) == len(set(ids)) == pending and slow.bad_signatures == 0
+
+            await own.acontrol("/_sandbox/reset", {})
+            assert (await own.acontrol("/_sandbox/webhooks/concurrency", {}))["concurrency"] == 1
+        finally:
+            server.stop()
