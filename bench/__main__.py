@@ -38,6 +38,12 @@ def main() -> None:
     burst_p.add_argument("--pace", type=int, default=45, help="STRIPE_MAX_REQUESTS_PER_SECOND per worker")
     burst_p.add_argument("--replicas", type=int, default=1, help="`serve` replicas behind a balancer")
     burst_p.add_argument(
+        "--deliveries", type=int, default=8, help="webhook deliveries the sandbox keeps in flight at once"
+    )
+    burst_p.add_argument(
+        "--kill-worker-after", type=float, help="SIGKILL one gateway worker this many seconds into the paying"
+    )
+    burst_p.add_argument(
         "--endpoint-pace", type=int, default=20, help="STRIPE_MAX_REQUESTS_PER_ENDPOINT_PER_SECOND per worker"
     )
     burst_p.add_argument(
@@ -65,6 +71,8 @@ def main() -> None:
             pace_per_process=args.pace,
             endpoint_pace_per_process=args.endpoint_pace,
             replicas=args.replicas,
+            deliveries=args.deliveries,
+            kill_worker_after_s=args.kill_worker_after,
         )
         result = asyncio.run(burst.run(spec, args.database_url))
         print(f"written to {burst.write(result, args.out)}")

@@ -22,6 +22,7 @@ import json
 import os
 import re
 import secrets
+import signal
 import statistics
 import subprocess
 import sys
@@ -60,6 +61,12 @@ class BurstSpec:
     endpoint_pace_per_process: int = 20
     workers: int = 2
     replicas: int = 1  # more: each a `serve` with `workers`, behind a connection balancer
+    # Deliveries in flight at once (the sandbox's /_sandbox/webhooks/concurrency): Stripe sends an
+    # endpoint's events without waiting for each answer, so every worker of every replica gets some.
+    deliveries: int = 8
+    # SIGKILL one worker of the first replica this many seconds after the paying began (None: no
+    # kill): what it held is retaken by the others once its lease (2 min) runs out; nothing is lost.
+    kill_worker_after_s: float | None = None
     timeout_s: float = 600.0
 
     @property
@@ -155,6 +162,7 @@ def _timings(before: str, after: str) -> dict[str, float]:
 
 async def run(spec: BurstSpec, database_url: str, log: Any = print) -> dict[str, Any]:
     workdir = Path(tempfile.mkdtemp(prefix="bench-burst-"))
+    _bench_reads[0] = 0
     jwt_secret = "bench-" + secrets.token_hex(24)
     await _fresh_database(database_url)
     sandbox = procs.sandbox_server()
@@ -213,17 +221,25 @@ async def run(spec: BurstSpec, database_url: str, log: Any = print) -> dict[str,
                 "latency_jitter_ms": spec.jitter_ms,
             },
         )
+        await stripe.control("/_sandbox/webhooks/concurrency", {"concurrency": spec.deliveries})
         # Watched while paying: in S7 the paying lasts the whole run (a watcher started after it
         # saw everyone's Premium at its end, and reported the paying time as the wait).
-        paid_at, premium_at = await asyncio.gather(
-            _pay(stripe, sessions, spec.rate), _watch_premium(database_url, users, spec.timeout_s)
+        killed: list[int] = []
+        commits_before = await _commits(database_url)
+        paid_at, premium_at, _ = await asyncio.gather(
+            _pay(stripe, sessions, spec.rate),
+            _watch_premium(database_url, users, spec.timeout_s),
+            _kill_a_worker(gateways[0], spec.kill_worker_after_s, killed, log),
         )
         settled = await _settle(database_url, spec.timeout_s)
+        # The watcher's and settler's own reads count too: each is one transaction.
+        settled["commits"] = await _commits(database_url) - commits_before - _bench_reads[0] - 1
         metrics_after = await _metrics(gateways)
         calls_before, calls_after = _stripe_calls(metrics_before), _stripe_calls(metrics_after)
         timings = _timings(metrics_before, metrics_after)
         result = _report(spec, users, paid_at, premium_at, settled, calls_before, calls_after, log)
         result["mean_ms"] = timings
+        result["killed_worker"] = killed[0] if killed else None
         log(f"{spec.scenario}: where the time went (mean ms): {timings}")
         if balancer is not None:
             result["connections_per_replica"] = list(balancer.connections.values())
@@ -276,6 +292,39 @@ async def _pay(stripe: SandboxAPI, sessions: dict[str, str], rate: float | None)
     return paid_at
 
 
+async def _kill_a_worker(gateway: procs.Server, after_s: float | None, killed: list[int], log: Any) -> None:
+    """kill -9 one worker mid-burst (uvicorn's supervisor starts a new one in its place)."""
+    if after_s is None:
+        return
+    await asyncio.sleep(after_s)
+    pid = gateway.workers()[0]
+    os.kill(pid, signal.SIGKILL)
+    killed.append(pid)
+    log(f"killed worker {pid} with SIGKILL {after_s} s after the paying began")
+
+
+# Read-only statements this harness sent to the burst database (subtracted from the commit count).
+_bench_reads = [0]
+STATS_FLUSH_S = 11.0
+
+
+async def _commits(database_url: str) -> int:
+    """Transactions committed in the burst database so far (PostgreSQL's own counter).
+
+    Every statement outside an explicit transaction is one, so this counts the gateway's
+    round trips that end in a commit: the figure "fewer statements and commits per event" is about.
+    """
+    await asyncio.sleep(STATS_FLUSH_S)  # an idle backend reports its counts within 10 s
+    dsn = seed.asyncpg_dsn(database_url)
+    conn = await asyncpg.connect(dsn)
+    try:
+        return int(
+            await conn.fetchval("SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()")
+        )
+    finally:
+        await conn.close()
+
+
 async def _watch_premium(database_url: str, users: list[str], timeout: float) -> dict[str, float]:
     """When each user's subscription row first gave access (what `premium` answers from)."""
     seen: dict[str, float] = {}
@@ -288,6 +337,7 @@ async def _watch_premium(database_url: str, users: list[str], timeout: float) ->
                 "AND current_period_end > now() AND user_id = ANY($1::text[])",
                 [u for u in users if u not in seen],
             )
+            _bench_reads[0] += 1
             now = time.monotonic()
             for row in rows:
                 seen.setdefault(row["user_id"], now)
@@ -304,6 +354,7 @@ async def _settle(database_url: str, timeout: float) -> dict[str, Any]:
     try:
         while time.monotonic() < deadline:
             waiting = await conn.fetchval("SELECT count(*) FROM webhook_events WHERE status = 'RECEIVED'")
+            _bench_reads[0] += 1
             if waiting == 0:
                 break
             await asyncio.sleep(0.2)
@@ -368,6 +419,7 @@ def _report(
         "lost": len(users) - len(premium_at),
         "doubled": settled["doubled"],
         "events_failed": settled["by_status"].get("FAILED", 0),
+        "commits_per_event": round(settled["commits"] / events, 2) if events else None,
         "events_by_status": settled["by_status"],
     }
     log(
@@ -376,7 +428,8 @@ def _report(
         f"events {events}: acknowledged {result['acknowledged_per_s']}/s, "
         f"handled {result['handled_per_s']}/s; "
         f"Stripe calls {calls} ({result['stripe_calls_per_purchase']}/purchase, 429s {limited}); "
-        f"lost {result['lost']}, doubled {result['doubled']}, events FAILED {result['events_failed']}"
+        f"lost {result['lost']}, doubled {result['doubled']}, events FAILED {result['events_failed']}; "
+        f"database commits {result['commits_per_event']}/event"
     )
     return result
 
