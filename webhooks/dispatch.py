@@ -41,7 +41,7 @@ import itertools
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from billing.services import Services
 from models.inbox import WebhookEvent
@@ -106,20 +106,38 @@ class Dispatcher:
             self._answering -= 1
             self._wake()
 
-    def submit(self, row: WebhookEvent, services: Services, *, arrived: float | None = None) -> bool:
+    @property
+    def lease(self) -> timedelta:
+        """How long a handler's claim lasts (`inbox.record` takes a new delivery's claim with it)."""
+        return self._lease
+
+    def has_room(self) -> bool:
+        """Whether `submit` would take another event now."""
+        return len(self._tasks) < self._max_pending
+
+    def submit(
+        self,
+        row: WebhookEvent,
+        services: Services,
+        *,
+        arrived: float | None = None,
+        held: datetime | None = None,
+    ) -> bool:
         """Queue the event's processing; False (and logged) when the backlog is full.
 
         The task inherits the caller's context, so its log lines carry the
         delivery's request id as well as the event's id and type.
         """
-        if len(self._tasks) >= self._max_pending:
+        if not self.has_room():
             log.warning(
                 "webhook backlog full (%d events): left to the retry loop",
                 self._max_pending,
                 extra={"event_id": row.stripe_event_id, "event_type": row.type},
             )
             return False
-        task = asyncio.create_task(self._run(row, services, arrived), name=f"webhook {row.stripe_event_id}")
+        task = asyncio.create_task(
+            self._run(row, services, arrived, held), name=f"webhook {row.stripe_event_id}"
+        )
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         return True
@@ -129,12 +147,23 @@ class Dispatcher:
         while self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
 
-    async def _run(self, row: WebhookEvent, services: Services, arrived: float | None = None) -> None:
+    async def _run(
+        self,
+        row: WebhookEvent,
+        services: Services,
+        arrived: float | None = None,
+        held: datetime | None = None,
+    ) -> None:
         ids = {"event_id": row.stripe_event_id, "event_type": row.type}
         await self._slot(priority_of(row.type))
         try:
             result = await inbox.process(
-                row, services, lease=self._lease, handler_timeout=self._handler_timeout, arrived=arrived
+                row,
+                services,
+                lease=self._lease,
+                handler_timeout=self._handler_timeout,
+                arrived=arrived,
+                held=held,
             )
         except Exception:
             # The database failed under the bookkeeping: the claim runs out and the

@@ -2,7 +2,9 @@
 
 Lifecycle of a `WebhookEvent` row:
 
-    record()  -> RECEIVED (next_attempt_at = received + grace: the retry loop's safety net)
+    record()  -> RECEIVED (next_attempt_at = received + grace: the retry loop's safety net);
+                 a delivery's new row is inserted already claimed by the worker that answers it
+                 (`lease`), so its handler needs no claim of its own
     claim()   -> lease taken (claimed_until = now + lease, attempts + 1); one conditional UPDATE
     process() -> PROCESSED | IGNORED (unknown type)  | FAILED (next_attempt_at = now + backoff)
                  | put back as it was (DEFERRED: Stripe answered 429/409, "later"; due again in
@@ -142,6 +144,7 @@ async def record(
     now: datetime,
     grace: timedelta = DEFAULT_GRACE,
     max_bytes: int = MAX_EVENT_BYTES,
+    lease: timedelta | None = None,
 ) -> tuple[WebhookEvent, bool]:
     """Store a verified event by its Stripe id; return the row and whether it was new.
 
@@ -149,8 +152,14 @@ async def record(
     duplicate, or the loser of two requests inserting the same new event at
     once, gets the existing row, untouched. The raw body is kept verbatim (the
     signed bytes), which is what `replay` and audits want.
+
+    `lease`: the new row is inserted claimed (`claimed_until = now + lease`, one attempt), as
+    `claim` would leave it, for the caller to run at once with `process(..., held=...)`: one
+    UPDATE (and commit) fewer per event. Nothing else can take it before the lease runs out,
+    which is also when the retry loop would (the grace); a duplicate gets the existing row.
     """
     event = parse_event(payload, max_bytes=max_bytes)
+    claimed = {} if lease is None else {"claimed_until": now + lease, "attempts": 1}
     row = await WebhookEvent.create_if_absent(
         stripe_event_id=event["id"],
         type=event["type"],
@@ -159,6 +168,7 @@ async def record(
         status=InboxStatus.RECEIVED,
         received_at=now,
         next_attempt_at=now + grace,
+        **claimed,
     )
     if row is None:  # delivered before, or inserted concurrently by another request
         return await WebhookEvent.get(stripe_event_id=event["id"]), False
@@ -200,6 +210,7 @@ async def claim(
     lease: timedelta = DEFAULT_LEASE,
     *,
     any_status: bool = False,
+    ours: datetime | None = None,
 ) -> datetime | None:
     """Take the event for `lease` with one conditional UPDATE; return the lease token or None.
 
@@ -207,16 +218,28 @@ async def claim(
     `claimed_until` value identifies this claim: the bookkeeping that follows
     only applies while the row still carries it. `attempts` counts claims, so
     a handler that crashed the whole process is counted too. `any_status`
-    (replay) also claims PROCESSED/IGNORED events.
+    (replay) also claims PROCESSED/IGNORED events. `ours`: a claim this caller
+    already holds (see `record`), renewed if the row still carries it.
     """
     token = now + lease
-    condition = Q(pk=event_pk) & lease_free(now, lease)
+    free = lease_free(now, lease)
+    if ours is not None:
+        free |= Q(claimed_until=ours)
+    condition = Q(pk=event_pk) & free
     if not any_status:
         condition &= Q(status__in=list(_RUNNABLE))
     updated = await WebhookEvent.filter(condition).update(
         claimed_until=token, attempts=F("attempts") + 1, version=F("version") + 1
     )
     return token if updated == 1 else None
+
+
+async def release(event_pk: int, token: datetime) -> bool:
+    """Give up a claim that was never used (its attempt too): the row is as `record` left it."""
+    updated = await WebhookEvent.filter(pk=event_pk, claimed_until=token).update(
+        claimed_until=None, attempts=F("attempts") - 1, version=F("version") + 1
+    )
+    return updated == 1
 
 
 async def _finish(event_pk: int, token: datetime, **changes: Any) -> bool:
@@ -258,8 +281,12 @@ async def process(
     handler_timeout: float = DEFAULT_HANDLER_TIMEOUT,
     force: bool = False,
     arrived: float | None = None,
+    held: datetime | None = None,
 ) -> ProcessResult:
     """Claim the event and run its handler once; record the outcome.
+
+    `held`: the claim `record(..., lease=...)` took for this caller; used as it is while at least
+    half of it is left (an event that waited longer renews it with the usual UPDATE).
 
     `arrived` (time.monotonic(), this process) is when the delivery reached us: a Stripe object
     fetched since then is at least as new as the event, so the handler may use such an answer
@@ -279,7 +306,13 @@ async def process(
     with bound_contextvars(event_id=row.stripe_event_id, event_type=row.type):
         try:
             result = await _process(
-                row, services, lease=lease, handler_timeout=handler_timeout, force=force, arrived=arrived
+                row,
+                services,
+                lease=lease,
+                handler_timeout=handler_timeout,
+                force=force,
+                arrived=arrived,
+                held=held,
             )
             outcome = result.outcome.value.lower()
             return result
@@ -295,9 +328,13 @@ async def _process(
     handler_timeout: float,
     force: bool,
     arrived: float | None = None,
+    held: datetime | None = None,
 ) -> ProcessResult:
     now = services.clock.now()
-    token = await claim(row.pk, now, lease, any_status=force)
+    if held is not None and not force and held - now >= lease / 2:
+        token: datetime | None = held
+    else:
+        token = await claim(row.pk, now, lease, any_status=force, ours=held)
     if token is None:
         current = await WebhookEvent.get(pk=row.pk)
         if current.status in _FINISHED and not force:

@@ -118,8 +118,11 @@ def make_webhook_route(
 
         services = get_services()
         try:
+            # A new event is inserted claimed by this worker, which runs it next (one UPDATE fewer);
+            # past the backlog bound it is left unclaimed, to the retry loop.
+            lease = dispatcher.lease if dispatcher.has_room() else None
             row, created = await inbox.record(
-                body, now=services.clock.now(), grace=grace, max_bytes=max_body_bytes
+                body, now=services.clock.now(), grace=grace, max_bytes=max_body_bytes, lease=lease
             )
         except inbox.InvalidEvent as exc:
             log.warning("webhook refused: signed body is not a usable event: %s", exc)
@@ -136,7 +139,10 @@ def make_webhook_route(
         else:
             if refresh_clock:
                 await _refresh(services)  # for the handler, which runs on this reading
-            queued = dispatcher.submit(row, services, arrived=arrived)
+            held = row.claimed_until if created and lease is not None else None
+            queued = dispatcher.submit(row, services, arrived=arrived, held=held)
+            if not queued and held is not None:  # the backlog filled up meanwhile
+                await inbox.release(row.pk, held)
         log.info(
             "webhook %s %s: %s",
             row.type,

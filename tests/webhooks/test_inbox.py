@@ -213,3 +213,49 @@ async def test_record_event_stores_an_api_fetched_event_once_with_its_webhook_tw
         await inbox.record_event({"id": "not_an_event"}, now=T0)
     with pytest.raises(inbox.InvalidEvent):
         await inbox.record_event({"id": "evt_x", "when": object()}, now=T0)
+
+
+async def test_a_delivery_recorded_claimed_is_run_by_its_worker_and_no_one_else(
+    db: str, services: Services, clock: FixedClock, calls: Calls
+) -> None:
+    """The worker that answers a delivery inserts the row already claimed and runs it under that
+    claim; a redelivery or the retry loop meanwhile finds it taken, as after an explicit claim."""
+    row, created = await inbox.record(event_payload(), now=T0, lease=LEASE)
+    assert created and row.claimed_until == T0 + LEASE and row.attempts == 1
+    assert await inbox.claim(row.pk, T0 + timedelta(seconds=1), LEASE) is None
+    other = await inbox.process(row, services)  # a redelivery on another worker
+    assert other.outcome is inbox.Outcome.IN_PROGRESS and len(calls) == 0
+
+    done = await inbox.process(row, services, held=row.claimed_until)
+    assert done.outcome is inbox.Outcome.PROCESSED and len(calls) == 1
+    row = await WebhookEvent.get(pk=row.pk)
+    assert (row.status, row.attempts, row.claimed_until) == (InboxStatus.PROCESSED, 1, None)
+
+
+async def test_a_claim_from_recording_that_waited_long_is_renewed_or_lost(
+    db: str, services: Services, clock: FixedClock, calls: Calls
+) -> None:
+    """An event that waited for a handler slot past half its lease renews the claim before running;
+    one whose lease ran out and was taken over is not run a second time by the first worker."""
+    waited, _ = await inbox.record(event_payload(), now=T0, lease=LEASE)
+    clock.set(T0 + LEASE * 0.75)
+    assert (
+        await inbox.process(waited, services, held=waited.claimed_until)
+    ).outcome is inbox.Outcome.PROCESSED
+    assert (await WebhookEvent.get(pk=waited.pk)).attempts == 2  # the renewal is a claim
+
+    clock.set(T0)
+    lost, _ = await inbox.record(event_payload(), now=T0, lease=LEASE)
+    later = T0 + LEASE + timedelta(seconds=1)
+    assert await inbox.claim(lost.pk, later, LEASE) is not None  # the retry loop took it over
+    clock.set(later + timedelta(seconds=1))
+    result = await inbox.process(lost, services, held=lost.claimed_until)
+    assert result.outcome is inbox.Outcome.IN_PROGRESS and len(calls) == 1  # only `waited` ran
+
+
+async def test_an_unused_claim_is_given_back_whole(db: str) -> None:
+    row, _ = await inbox.record(event_payload(), now=T0, lease=LEASE)
+    assert await inbox.release(row.pk, row.claimed_until)
+    row = await WebhookEvent.get(pk=row.pk)
+    assert (row.claimed_until, row.attempts) == (None, 0)
+    assert await inbox.claim(row.pk, T0, LEASE) == T0 + LEASE
