@@ -226,12 +226,14 @@ async def run(spec: BurstSpec, database_url: str, log: Any = print) -> dict[str,
         # saw everyone's Premium at its end, and reported the paying time as the wait).
         killed: list[int] = []
         commits_before = await _commits(database_url)
+        cpu_before = _cpu(sandbox, gateways)
         paid_at, premium_at, _ = await asyncio.gather(
             _pay(stripe, sessions, spec.rate),
             _watch_premium(database_url, users, spec.timeout_s),
             _kill_a_worker(gateways[0], spec.kill_worker_after_s, killed, log),
         )
         settled = await _settle(database_url, spec.timeout_s)
+        cpu_after = _cpu(sandbox, gateways)
         # The watcher's and settler's own reads count too: each is one transaction.
         settled["commits"] = await _commits(database_url) - commits_before - _bench_reads[0] - 1
         metrics_after = await _metrics(gateways)
@@ -240,6 +242,8 @@ async def run(spec: BurstSpec, database_url: str, log: Any = print) -> dict[str,
         result = _report(spec, users, paid_at, premium_at, settled, calls_before, calls_after, log)
         result["mean_ms"] = timings
         result["killed_worker"] = killed[0] if killed else None
+        result["cpu"] = _cpu_use(cpu_before, cpu_after, result["events"])
+        log(f"{spec.scenario}: CPU while paying and handling: {result['cpu']}")
         log(f"{spec.scenario}: where the time went (mean ms): {timings}")
         if balancer is not None:
             result["connections_per_replica"] = list(balancer.connections.values())
@@ -290,6 +294,32 @@ async def _pay(stripe: SandboxAPI, sessions: dict[str, str], rate: float | None)
 
     await asyncio.gather(*(one(n, u) for n, u in enumerate(sessions)))
     return paid_at
+
+
+def _cpu(sandbox: procs.Server, gateways: list[procs.Server]) -> dict[str, float]:
+    busy, total = procs.machine_cpu_seconds()
+    return {
+        "machine_busy": busy,
+        "machine_total": total,
+        "gateway": sum(procs.group_cpu_seconds(g) for g in gateways),
+        "sandbox": procs.group_cpu_seconds(sandbox),
+        "wall": time.monotonic(),
+    }
+
+
+def _cpu_use(before: dict[str, float], after: dict[str, float], events: int) -> dict[str, float]:
+    """How busy the machine was (1.0: every core all the time), and the gateway's CPU per event.
+
+    A worker killed mid-run takes its CPU time with it, so the gateway's figure is then low.
+    """
+    total = after["machine_total"] - before["machine_total"]
+    gateway = after["gateway"] - before["gateway"]
+    return {
+        "machine_busy": round((after["machine_busy"] - before["machine_busy"]) / total, 2) if total else 0.0,
+        "gateway_cores": round(gateway / (after["wall"] - before["wall"]), 2),
+        "sandbox_cores": round((after["sandbox"] - before["sandbox"]) / (after["wall"] - before["wall"]), 2),
+        "gateway_ms_per_event": round(gateway / events * 1000, 2) if events else 0.0,
+    }
 
 
 async def _kill_a_worker(gateway: procs.Server, after_s: float | None, killed: list[int], log: Any) -> None:

@@ -102,6 +102,24 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / CLK_TCK
 
 
+def machine_cpu_seconds() -> tuple[float, float]:
+    """(busy, total) CPU seconds of the whole machine since boot, all cores (/proc/stat's first line)."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + fields[4]  # idle + iowait
+    return (sum(fields) - idle) / CLK_TCK, sum(fields) / CLK_TCK
+
+
+def group_cpu_seconds(server: Server) -> float:
+    """CPU seconds used so far by a server and its workers (those alive now)."""
+    total = 0.0
+    for pid in {*(server.workers()), *([server.proc.pid] if server.proc else [])}:
+        try:
+            total += cpu_seconds(pid)
+        except OSError:
+            continue
+    return total
+
+
 def load_average() -> float:
     """The 1-minute load average: how busy the shared machine was (2 means both cores full)."""
     return float(Path("/proc/loadavg").read_text().split()[0])
