@@ -41,6 +41,9 @@ def main() -> None:
         "--deliveries", type=int, default=8, help="webhook deliveries the sandbox keeps in flight at once"
     )
     burst_p.add_argument(
+        "--pool", type=int, default=10, help="DB_POOL_MAX per worker (also its webhook handler slots)"
+    )
+    burst_p.add_argument(
         "--kill-worker-after", type=float, help="SIGKILL one gateway worker this many seconds into the paying"
     )
     burst_p.add_argument(
@@ -72,6 +75,7 @@ def main() -> None:
             endpoint_pace_per_process=args.endpoint_pace,
             replicas=args.replicas,
             deliveries=args.deliveries,
+            pool=args.pool,
             kill_worker_after_s=args.kill_worker_after,
         )
         result = asyncio.run(burst.run(spec, args.database_url))

@@ -64,6 +64,7 @@ class BurstSpec:
     # Deliveries in flight at once (the sandbox's /_sandbox/webhooks/concurrency): Stripe sends an
     # endpoint's events without waiting for each answer, so every worker of every replica gets some.
     deliveries: int = 8
+    pool: int = 10  # DB_POOL_MAX per worker: also its webhook handler slots (half while answering)
     # SIGKILL one worker of the first replica this many seconds after the paying began (None: no
     # kill): what it held is retaken by the others once its lease (2 min) runs out; nothing is lost.
     kill_worker_after_s: float | None = None
@@ -188,6 +189,7 @@ async def run(spec: BurstSpec, database_url: str, log: Any = print) -> dict[str,
             "CLOCK": "system",
             "LOG_LEVEL": "WARNING",
             "USER_STRIPE_CALL_LIMIT": "1000/3600s",
+            "DB_POOL_MAX": str(spec.pool),
         }
         subprocess.run(  # noqa: ASYNC221 - set-up, nothing else runs on this loop yet
             [sys.executable, "-m", "gateway.cli", "catalog", "sync"],
@@ -393,6 +395,12 @@ async def _settle(database_url: str, timeout: float) -> dict[str, Any]:
             "SELECT min(received_at) AS first, max(received_at) AS last_received, "
             "max(processed_at) AS last_processed, count(*) AS events FROM webhook_events"
         )
+        lag = await conn.fetchrow(
+            "SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY s) AS p50, "
+            "percentile_cont(0.99) WITHIN GROUP (ORDER BY s) AS p99 FROM ("
+            "SELECT extract(epoch FROM processed_at - received_at) AS s FROM webhook_events "
+            "WHERE processed_at IS NOT NULL) t"
+        )
         doubled = await conn.fetchval(
             "SELECT count(*) FROM (SELECT user_id FROM subscriptions GROUP BY user_id HAVING count(*) > 1) s"
         ) + await conn.fetchval(
@@ -401,7 +409,7 @@ async def _settle(database_url: str, timeout: float) -> dict[str, Any]:
         )
     finally:
         await conn.close()
-    return {"by_status": by_status, "span": dict(span), "doubled": doubled}
+    return {"by_status": by_status, "span": dict(span), "doubled": doubled, "lag": dict(lag)}
 
 
 def _report(
@@ -438,6 +446,9 @@ def _report(
         "events": events,
         "acknowledged_per_s": round(events / ack_s, 1) if ack_s and ack_s > 0 else None,
         "handled_per_s": round(events / handled_s, 1) if handled_s and handled_s > 0 else None,
+        # From an event's arrival to its handler's end, every event (Premium is one of them).
+        "handled_after_p50_s": round(float(settled["lag"]["p50"] or 0), 2),
+        "handled_after_p99_s": round(float(settled["lag"]["p99"] or 0), 2),
         "stripe_calls": calls,
         "stripe_calls_per_purchase": round(calls / len(users), 2),
         "stripe_429s": limited,
@@ -456,7 +467,8 @@ def _report(
         f"{spec.scenario}: {len(users)} purchases paid in {result['paying_seconds']} s; premium after "
         f"p50 {result['premium_p50_s']} s, p99 {result['premium_p99_s']} s, max {result['premium_max_s']} s; "
         f"events {events}: acknowledged {result['acknowledged_per_s']}/s, "
-        f"handled {result['handled_per_s']}/s; "
+        f"handled {result['handled_per_s']}/s, each after p50 {result['handled_after_p50_s']} s, "
+        f"p99 {result['handled_after_p99_s']} s; "
         f"Stripe calls {calls} ({result['stripe_calls_per_purchase']}/purchase, 429s {limited}); "
         f"lost {result['lost']}, doubled {result['doubled']}, events FAILED {result['events_failed']}; "
         f"database commits {result['commits_per_event']}/event"
