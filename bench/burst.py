@@ -4,7 +4,8 @@ Stripe's side is the sandbox with production's latency (150 ms, jittered) and ra
 (100 requests/s per account, 25/s per endpoint); the gateway is one `serve` replica with two
 workers on PostgreSQL, paced as README "Stripe's rate limits" sizes it. Every user first opens a
 subscription checkout (limits off: set-up), then the checkouts are paid, all within a few
-seconds (S6) or at a steady rate (S7), and Stripe sends each purchase's events to the gateway.
+seconds (S6) or at a steady rate (S7), and Stripe sends each purchase's events to the gateway,
+several deliveries in flight at once (`deliveries`), as Stripe does.
 
 Measured: time from a checkout being paid to the user's Premium being active (p50, p99, max),
 webhook events acknowledged and handled per second (inbox timestamps), Stripe calls per purchase
@@ -13,6 +14,7 @@ Premium (lost), a second subscription or payment for one purchase (doubled), eve
 
     python -m bench burst --purchases 1000                 # S6
     python -m bench burst --rate 20 --seconds 60           # S7
+    python -m bench burst --purchases 1000 --kill-worker-after 5   # S6, kill -9 a worker mid-burst
 """
 
 from __future__ import annotations
@@ -56,8 +58,9 @@ class BurstSpec:
     account_rps: int = 100
     endpoint_rps: int = 25
     pace_per_process: int = 45  # STRIPE_MAX_REQUESTS_PER_SECOND: 2 workers x 45 < 100 (README sizing)
-    # STRIPE_MAX_REQUESTS_PER_ENDPOINT_PER_SECOND, the default: one worker answers the sandbox's deliveries
-    # (they come on one connection), so its handlers make nearly all the calls; a 429 evens them out.
+    # STRIPE_MAX_REQUESTS_PER_ENDPOINT_PER_SECOND, the default. Not Stripe's 25 split strictly among
+    # the workers: deliveries do not spread evenly over them (the kernel hands out connections), so
+    # a strict share starves the busiest worker; a 429's cut evens them out (README, S6/S7 figures).
     endpoint_pace_per_process: int = 20
     workers: int = 2
     replicas: int = 1  # more: each a `serve` with `workers`, behind a connection balancer

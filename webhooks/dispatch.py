@@ -21,7 +21,10 @@ nothing starves. How far handling lags shows in the inbox backlog metrics.
 How many: `serve` sizes it by the database pool (`for_pool`), not by CPU. Against a local
 sandbox a handler was mostly CPU and 3 kept a core busy; against Stripe (100-300 ms an answer)
 it mostly waits, and a fixed 3 handled about 20 events/s in the S6 bench (bench/burst.py) while
-the Stripe pace allowed several times that.
+the Stripe pace allowed several times that. With Stripe's concurrent deliveries something is
+nearly always being answered, so a worker runs `DB_POOL_MAX`/2 handlers: at about 0.11 s a
+handler that is some 45 events/s a worker (the S7 bench: 84-88/s for two workers against 120
+arriving; README "Paid means Premium" sizes replicas and the pool from it).
 `max_pending` bounds memory: past it an event is left to the retry loop, which
 finds it by itself.
 
